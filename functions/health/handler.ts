@@ -1,0 +1,10 @@
+import { stage } from '../shared/config.ts';
+import { apiHandler } from '../shared/http/api.ts';
+import { json } from '../shared/http/response.ts';
+
+const currentStage = stage();
+
+/** `GET /v1/health`: a liveness answer that touches no dependency, for load balancers and smoke tests. */
+export const getHealth = async () => json(200, { status: 'ok', stage: currentStage });
+
+export const handler = apiHandler({}, getHealth);

@@ -1,0 +1,35 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { optional } from './config.ts';
+import { ENV } from './env.ts';
+import { tracer } from './powertools.ts';
+
+/**
+ * AWS SDK clients, each created on first use and then reused for the life of the container. In local mode
+ * they point at the loopback stand-ins (moto for DynamoDB/KMS/SNS, aws-ses-v2-local for SES) whose addresses
+ * the local runtime puts in the environment; in AWS those variables are absent and the SDK's defaults apply.
+ */
+function once<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= create();
+    return value;
+  };
+}
+
+function endpointFor(service: 'aws' | 'ses'): { endpoint?: string } {
+  const endpoint = optional(service === 'ses' ? ENV.localSesEndpoint : ENV.localAwsEndpoint);
+  return endpoint ? { endpoint } : {};
+}
+
+export const dynamo = once(() =>
+  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(endpointFor('aws'))), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+);
+export const kms = once(() => tracer.captureAWSv3Client(new KMSClient(endpointFor('aws'))));
+export const sns = once(() => tracer.captureAWSv3Client(new SNSClient(endpointFor('aws'))));
+export const ses = once(() => tracer.captureAWSv3Client(new SESv2Client(endpointFor('ses'))));

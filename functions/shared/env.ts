@@ -1,0 +1,19 @@
+/**
+ * Names of the environment variables through which infrastructure tells a function where its
+ * resources are. The CDK house construct's `bindX` helpers and the local runtime set them; functions read
+ * them through `config.ts`. Keeping the names in one module is what stops the three from drifting apart.
+ */
+export const ENV = {
+  stage: 'XID_STAGE',
+  tableName: 'XID_TABLE_NAME',
+  dataKeyId: 'XID_DATA_KEY_ID',
+  tokenKeyId: 'XID_TOKEN_KEY_ID',
+  mailFrom: 'XID_MAIL_FROM',
+  mailConfigurationSet: 'XID_MAIL_CONFIGURATION_SET',
+  publicBaseUrl: 'XID_PUBLIC_BASE_URL',
+  /** Local mode only: the endpoint of the AWS stand-in (moto) and of the SES v2 stand-in. */
+  localAwsEndpoint: 'XID_LOCAL_AWS_ENDPOINT',
+  localSesEndpoint: 'XID_LOCAL_SES_ENDPOINT',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,109 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { logger, metrics } from '../powertools.ts';
+import { Failure, type FieldError } from '../problems.ts';
+import { problem, SECURITY_HEADERS } from './response.ts';
+
+type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
+
+/** The parsed and validated body, stored on the event by `jsonBody` and `validateBody`. */
+export const PARSED_BODY = Symbol('xid.parsedBody');
+export type EventWithBody<T> = APIGatewayProxyEvent & { [PARSED_BODY]?: T };
+
+/**
+ * Turns any error into a problem response, exactly once. A `Failure` is the caller's to see; anything else
+ * is logged with its stack and answered with a bare 500 that names nothing internal.
+ */
+export function problemDetails(): Middleware {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const instance = request.context?.awsRequestId;
+      if (error instanceof Failure) {
+        logger.info('request refused', { code: error.code });
+        const headers: Record<string, string> = {};
+        if (error.extra.retryAfterSeconds !== undefined)
+          headers['Retry-After'] = String(error.extra.retryAfterSeconds);
+        request.response = problem(error.code, {
+          detail: error.detail,
+          instance,
+          errors: error.extra.errors,
+          headers,
+        });
+        return;
+      }
+      logger.error('unhandled error', error instanceof Error ? error : new Error(String(error)));
+      metrics.addMetric('UnhandledError', 'Count', 1);
+      request.response = problem('internal_error', { instance });
+    },
+  };
+}
+
+/** Adds the security headers to every response, success or problem. */
+export function securityHeaders(): Middleware {
+  const apply = async (request: { response: APIGatewayProxyResult | null }) => {
+    if (!request.response) return;
+    request.response.headers = { ...SECURITY_HEADERS, ...request.response.headers };
+  };
+  return { after: apply, onError: apply };
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a JSON body: `application/json` only (415 otherwise), at most `maxBytes` bytes (413), valid JSON
+ * (400 `malformed_json`). Requests without a body pass through untouched.
+ */
+export function jsonBody(maxBytes: number): Middleware {
+  return {
+    before: async (request) => {
+      const event = request.event as EventWithBody<unknown>;
+      if (event.body === null || event.body === undefined || event.body === '') return;
+      const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+      if (raw.byteLength > maxBytes)
+        throw new Failure('payload_too_large', `The body may not exceed ${maxBytes} bytes`);
+      const contentType = header(event, 'content-type') ?? '';
+      const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+      const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
+      if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
+        throw new Failure('unsupported_media_type');
+      }
+      try {
+        event[PARSED_BODY] = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      } catch {
+        throw new Failure('malformed_json');
+      }
+    },
+  };
+}
+
+/** Turns zod issues into JSON Pointer field errors, without echoing the submitted values. */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.slice(0, 20).map((issue) => ({
+    pointer: `/${issue.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
+    detail: issue.message,
+  }));
+}
+
+/** Validates the parsed body against a zod schema (400 `invalid_request` with the failing members). */
+export function validateBody(schema: z.ZodType): Middleware {
+  return {
+    before: async (request) => {
+      const event = request.event as EventWithBody<unknown>;
+      const result = schema.safeParse(event[PARSED_BODY]);
+      if (!result.success) {
+        throw new Failure('invalid_request', 'The body does not match the expected shape', {
+          errors: fieldErrors(result.error.issues),
+        });
+      }
+      event[PARSED_BODY] = result.data;
+    },
+  };
+}

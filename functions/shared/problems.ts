@@ -1,0 +1,49 @@
+/**
+ * Every error code the API can answer with, its HTTP status and its title. Apps branch on `code`, so a code
+ * once published never changes meaning; `docs/api.md` lists the same table and a unit test keeps the two
+ * in step. Use cases throw `Failure` with one of these codes and know nothing of HTTP; the HTTP layer maps
+ * them, exactly once, in `http/problem.ts`.
+ */
+export const PROBLEMS = {
+  invalid_request: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'The request is not allowed' },
+  not_found: { status: 404, title: 'No such resource' },
+  method_not_allowed: { status: 405, title: 'The method is not allowed on this resource' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  rate_limited: { status: 429, title: 'Too many requests; try again later' },
+  internal_error: { status: 500, title: 'Something went wrong on our side' },
+  service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** One invalid field, as reported in the `errors` member of an `invalid_request` problem. */
+export interface FieldError {
+  /** JSON Pointer (RFC 6901) to the offending member of the body. */
+  pointer: string;
+  detail: string;
+}
+
+/**
+ * A failure the caller can act on, named by a stable code. `detail` is shown to the client, so it must
+ * never carry personal data, tokens or internal names.
+ */
+export class Failure extends Error {
+  override name = 'Failure';
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail ?? PROBLEMS[code].title);
+  }
+}
+
+/** The URI that names a problem type (RFC 9457 `type`). */
+export function problemType(code: ProblemCode): string {
+  return `urn:xid:problem:${code}`;
+}

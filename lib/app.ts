@@ -1,0 +1,47 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { StageConfig } from './config/stages.ts';
+import { ROUTES } from './routes.ts';
+import { ApiStack } from './stacks/api-stack.ts';
+import { NoticesStack } from './stacks/notices-stack.ts';
+import { StatefulStack } from './stacks/stateful-stack.ts';
+
+export interface XidStacks {
+  stateful: StatefulStack;
+  api: ApiStack;
+  notices: NoticesStack;
+}
+
+/**
+ * Adds the three stacks of a stage to an app, with cdk-nag's AwsSolutions checks. `bin/app.ts` calls this
+ * for the stage named on the command line; the infrastructure tests call it for every stage.
+ */
+export function addStage(app: App, config: StageConfig): XidStacks {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  const env = { account: config.account, region: config.region };
+  const prefix = `Xid-${config.stage}`;
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    env,
+    config,
+    terminationProtection: config.retainData,
+    description: `xID ${config.stage}: table, keys, mail identity, push platform applications`,
+  });
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    env,
+    config,
+    routes: ROUTES,
+    stateful,
+    description: `xID ${config.stage}: REST API and its functions`,
+  });
+  const notices = new NoticesStack(app, `${prefix}-Notices`, {
+    env,
+    config,
+    storageKey: stateful.storageKey,
+    description: `xID ${config.stage}: municipality notices`,
+  });
+  for (const stack of [stateful, api, notices]) {
+    Tags.of(stack).add('project', 'xid');
+    Tags.of(stack).add('stage', config.stage);
+  }
+  return { stateful, api, notices };
+}

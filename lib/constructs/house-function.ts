@@ -1,0 +1,183 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { ENV } from '../../functions/shared/env.ts';
+import { acknowledge } from '../acknowledge.ts';
+import type { StageConfig } from '../config/stages.ts';
+
+/** The repository root, against which `entry` and `assets` paths are resolved. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface HouseFunctionProps {
+  /** Handler module, relative to the repository root (e.g. `functions/terms/handler.ts`). */
+  entry: string;
+  /** Named export of the module; `handler` by default. */
+  handler?: string;
+  config: StageConfig;
+  description?: string;
+  /** Folders (relative to the repository root) copied next to the bundle under their base name. */
+  assets?: string[];
+  /** Default 512 MB: RSA and ECDSA work is CPU-bound and Lambda's CPU scales with memory. */
+  memorySize?: number;
+  /** Default 10 seconds. */
+  timeout?: Duration;
+}
+
+/**
+ * The one place that holds every Lambda default: Node.js 22 on arm64, an ESM bundle made by esbuild
+ * (minified, with source maps), JSON logs into a log group with the stage's retention, active tracing, and
+ * a role that starts with nothing but writing its own logs. Permissions are added only through the
+ * `bindX` helpers, each of which grants the narrowest actions and sets the environment variable the
+ * function reads, so that a grant and its configuration never come apart.
+ */
+export class HouseFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}; grants come only from HouseFunction.bindX`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const assets = props.assets ?? [];
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: id,
+        POWERTOOLS_METRICS_NAMESPACE: `xid-${props.config.stage}`,
+        [ENV.stage]: props.config.stage,
+        ...(props.config.publicBaseUrl ? { [ENV.publicBaseUrl]: props.config.publicBaseUrl } : {}),
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundle the pinned SDK rather than trust the runtime's copy: same code locally and in Lambda.
+        externalModules: [],
+        // Some CommonJS dependencies call require(); give the ESM bundle one.
+        banner:
+          "import { createRequire as __xidCreateRequire } from 'node:module'; const require = __xidCreateRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            assets.map(
+              (folder) =>
+                `cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, path.basename(folder))}"`,
+            ),
+        },
+      },
+    });
+    acknowledge(role, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "*" is their only resource',
+    });
+    acknowledge(this, {
+      'AwsSolutions-L1':
+        'design.md §4.2 fixes nodejs22.x: the code must also run on Node 20, which development machines have',
+    });
+  }
+
+  /** Table access by kind; `write` covers the conditional writes and transactions the use cases make. */
+  bindTable(table: ITableV2, access: 'read' | 'write' | 'readWrite'): this {
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const write = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const actions = [...new Set(access === 'read' ? read : access === 'write' ? write : [...read, ...write])];
+    table.grant(this, ...actions);
+    if (table.encryptionKey) {
+      const kmsActions =
+        access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...kmsActions, 'kms:DescribeKey'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    this.addEnvironment(ENV.tableName, table.tableName);
+    return this;
+  }
+
+  /** The envelope-encryption key: `encrypt` may only make data keys, `decrypt` may only unwrap them. */
+  bindDataKey(key: IKey, usage: 'encrypt' | 'decrypt' | 'encryptDecrypt'): this {
+    const actions: string[] = [];
+    if (usage !== 'decrypt') actions.push('kms:GenerateDataKey');
+    if (usage !== 'encrypt') actions.push('kms:Decrypt');
+    key.grant(this, ...actions);
+    this.addEnvironment(ENV.dataKeyId, key.keyArn);
+    return this;
+  }
+
+  /** The token-signing key: `sign` for the token issuers, `verify` (public key only) for the authorizer. */
+  bindTokenKey(key: IKey, usage: 'sign' | 'verify'): this {
+    key.grant(this, ...(usage === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']));
+    this.addEnvironment(ENV.tokenKeyId, key.keyArn);
+    return this;
+  }
+
+  /** Sending through SES v2 from the stage's identity, only with the stage's configuration set. */
+  bindMail(identity: IEmailIdentity, configurationSet: IConfigurationSet, fromAddress: string): this {
+    const stack = Stack.of(this);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.configurationSetName,
+          }),
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
+      }),
+    );
+    this.addEnvironment(ENV.mailFrom, fromAddress);
+    this.addEnvironment(ENV.mailConfigurationSet, configurationSet.configurationSetName);
+    return this;
+  }
+}

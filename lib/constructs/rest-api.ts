@@ -1,0 +1,205 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
+import { PROBLEMS } from '../../functions/shared/problems.ts';
+import { acknowledge } from '../acknowledge.ts';
+import type { StageConfig } from '../config/stages.ts';
+import { GATEWAY_RESPONSES, staticProblemBody } from '../gateway-responses.ts';
+import type { Route } from '../routes.ts';
+import type { HouseFunction } from './house-function.ts';
+
+export interface XidRestApiProps {
+  config: StageConfig;
+  routes: readonly Route[];
+  /** The function serving each route, by route id. */
+  functions: Record<string, HouseFunction>;
+}
+
+/**
+ * The public REST API: regional endpoint, JSON access logs, stage throttling, request validation from the
+ * routes' zod schemas, problem+json for everything API Gateway answers itself, 405 for a known path with
+ * the wrong method, and a WAF web ACL with AWS managed rules and a per-IP rate-based rule.
+ */
+export class XidRestApi extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly accessLogs: logs.LogGroup;
+  public readonly webAcl: wafv2.CfnWebACL;
+
+  constructor(scope: Construct, id: string, props: XidRestApiProps) {
+    super(scope, id);
+    const { config } = props;
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `xid-${config.stage}`,
+      description: `xID ${config.stage} API`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'live',
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+        throttlingRateLimit: config.api.rateLimit,
+        throttlingBurstLimit: config.api.burstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Bodies carry personal data and tokens: never log them.
+        dataTraceEnabled: false,
+      },
+    });
+
+    for (const [type, code] of Object.entries(GATEWAY_RESPONSES)) {
+      this.api.addGatewayResponse(`Gateway${type}`, {
+        type: apigw.ResponseType.of(type),
+        statusCode: String(PROBLEMS[code].status),
+        responseHeaders: {
+          'Content-Type': "'application/problem+json'",
+          ...Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]) => [k, `'${v}'`])),
+        },
+        templates: { 'application/json': staticProblemBody(code) },
+      });
+    }
+
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const methodsByPath = new Map<string, string[]>();
+    for (const route of props.routes) {
+      const fn = props.functions[route.id];
+      if (!fn) throw new Error(`No function for route ${route.id}`);
+      const resource = this.api.root.resourceForPath(route.path);
+      const requestModels = route.body
+        ? {
+            'application/json': this.api.addModel(`${route.id}Model`, {
+              contentType: 'application/json',
+              modelName: `${route.id}Body`,
+              schema: z.toJSONSchema(route.body, { target: 'draft-4' }) as apigw.JsonSchema,
+            }),
+          }
+        : undefined;
+      const method = resource.addMethod(route.method, new apigw.LambdaIntegration(fn, { proxy: true }), {
+        operationName: route.id,
+        requestValidator: validator,
+        requestModels,
+        authorizationType: apigw.AuthorizationType.NONE,
+      });
+      if (route.auth === 'public') {
+        const reason = `${route.method} ${route.path} is public by design: ${route.description}`;
+        acknowledge(method, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });
+      }
+      methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+    }
+
+    // A known path with another method: 405 with Allow, answered by API Gateway without a function.
+    for (const [path, methods] of methodsByPath) {
+      const allow = [...methods].sort().join(', ');
+      const anyMethod = this.api.root.resourceForPath(path).addMethod(
+        'ANY',
+        new apigw.MockIntegration({
+          passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+          requestTemplates: { 'application/json': '{"statusCode": 405}' },
+          integrationResponses: [
+            {
+              statusCode: '405',
+              responseTemplates: { 'application/json': staticProblemBody('method_not_allowed') },
+              responseParameters: {
+                'method.response.header.Content-Type': "'application/problem+json'",
+                'method.response.header.Allow': `'${allow}'`,
+              },
+            },
+          ],
+        }),
+        {
+          methodResponses: [
+            {
+              statusCode: '405',
+              responseParameters: {
+                'method.response.header.Content-Type': true,
+                'method.response.header.Allow': true,
+              },
+            },
+          ],
+        },
+      );
+      const reason = 'Mock integration that only answers 405; it reaches no function and no data';
+      acknowledge(anyMethod, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });
+    }
+
+    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: `xid-${config.stage}-api`,
+        sampledRequestsEnabled: true,
+      },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: { limit: config.api.wafRequestsPer5MinutesPerIp, aggregateKeyType: 'IP' },
+          },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'RateLimitPerIp',
+            sampledRequestsEnabled: true,
+          },
+        },
+        // Its 8 KB body limit would refuse registrations (a 4 KiB certificate in base64 plus the statement);
+        // every route enforces its own, smaller or equal, limit instead.
+        managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
+        managedRule('AWSManagedRulesKnownBadInputsRuleSet', 2),
+        managedRule('AWSManagedRulesAmazonIpReputationList', 3),
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+
+    acknowledge(this.api, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
+        'The account-level API Gateway CloudWatch role needs this AWS-managed policy to write access logs',
+    });
+  }
+}
+
+function managedRule(name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ruleActionOverrides: countOnly.length
+          ? countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } }))
+          : undefined,
+      },
+    },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+  };
+}

@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+
+/**
+ * The route table: every API route, the function that serves it and what that function may touch. The Api
+ * stack builds API Gateway resources, methods, request models and least-privilege functions from it; the
+ * local runtime matches requests and invokes the same handlers from it. Nothing else lists routes.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a function may touch; each entry becomes one `bindX` call (IAM grant + environment variable). */
+export interface Bindings {
+  table?: 'read' | 'write' | 'readWrite';
+  dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
+  tokenKey?: 'sign' | 'verify';
+  mail?: boolean;
+}
+
+export interface Route {
+  /** Unique, stable id: the function's construct id and its handler export. */
+  id: string;
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/v1/terms/{document}`. */
+  path: string;
+  /** Handler module, relative to the repository root. */
+  entry: string;
+  /** Named export of the module that is the Lambda handler. */
+  handler: string;
+  /** `public` routes need no token; `resident` routes need the Lambda authorizer's approval. */
+  auth: 'public' | 'resident';
+  /** JSON body schema; API Gateway validates against it first, the handler again. */
+  body?: z.ZodType;
+  binds: Bindings;
+  /** Folders (relative to the repository root) copied next to the bundle. */
+  assets?: string[];
+  description: string;
+}
+
+const LEGAL_TEXTS = 'functions/terms/legal';
+
+export const ROUTES: readonly Route[] = [
+  {
+    id: 'getHealth',
+    method: 'GET',
+    path: '/v1/health',
+    entry: 'functions/health/handler.ts',
+    handler: 'handler',
+    auth: 'public',
+    binds: {},
+    description: 'Liveness',
+  },
+  {
+    id: 'getTerms',
+    method: 'GET',
+    path: '/v1/terms',
+    entry: 'functions/terms/handler.ts',
+    handler: 'getTerms',
+    auth: 'public',
+    binds: {},
+    assets: [LEGAL_TEXTS],
+    description: 'Current terms-of-use and privacy-policy versions and digests',
+  },
+  {
+    id: 'getTermsDocument',
+    method: 'GET',
+    path: '/v1/terms/{document}',
+    entry: 'functions/terms/handler.ts',
+    handler: 'getTermsDocument',
+    auth: 'public',
+    binds: {},
+    assets: [LEGAL_TEXTS],
+    description: 'The text of a legal document',
+  },
+];
+
+/** The path template as a matcher, e.g. `/v1/terms/{document}` → `{ document }`. */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const match = new RegExp(`^${pattern}$`).exec(path);
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  names.forEach((name, i) => {
+    params[name] = decodeURIComponent(match[i + 1] ?? '');
+  });
+  return params;
+}

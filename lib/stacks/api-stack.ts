@@ -1,0 +1,48 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages.ts';
+import { HouseFunction } from '../constructs/house-function.ts';
+import { XidRestApi } from '../constructs/rest-api.ts';
+import type { Route } from '../routes.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface ApiStackProps extends StackProps {
+  config: StageConfig;
+  routes: readonly Route[];
+  stateful: StatefulStack;
+}
+
+/**
+ * The stateless front: one function per route of the route table, each bound only to what its route
+ * declares, and the REST API in front of them. Safe to destroy and redeploy at any time.
+ */
+export class ApiStack extends Stack {
+  public readonly functions: Record<string, HouseFunction> = {};
+  public readonly restApi: XidRestApi;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    for (const route of props.routes) {
+      const fn = new HouseFunction(this, route.id, {
+        entry: route.entry,
+        handler: route.handler,
+        config,
+        description: `${route.method} ${route.path}: ${route.description}`,
+        assets: route.assets,
+      });
+      const { table, dataKey, tokenKey, mail } = route.binds;
+      if (table) fn.bindTable(stateful.table, table);
+      if (dataKey) fn.bindDataKey(stateful.dataKey, dataKey);
+      if (tokenKey) fn.bindTokenKey(stateful.tokenKey, tokenKey);
+      if (mail) fn.bindMail(stateful.mailIdentity, stateful.configurationSet, config.mail.fromAddress);
+      this.functions[route.id] = fn;
+    }
+    this.restApi = new XidRestApi(this, 'RestApi', {
+      config,
+      routes: props.routes,
+      functions: this.functions,
+    });
+    new CfnOutput(this, 'ApiUrl', { value: this.restApi.api.url, description: 'Base URL of the API' });
+  }
+}

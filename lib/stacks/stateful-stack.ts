@@ -1,0 +1,85 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages.ts';
+import { PlatformApplications } from '../constructs/platform-applications.ts';
+import { KEYS, resourceName, TABLE } from '../resources.ts';
+
+export interface StatefulStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/**
+ * Everything that holds data or identity and must outlive a redeployment of the code: the table, the KMS
+ * keys, the SES identity and configuration set, and the push platform applications. Retained in production.
+ */
+export class StatefulStack extends Stack {
+  public readonly table: dynamodb.TableV2;
+  /** Encrypts the table (and other stores at rest) under our control. */
+  public readonly storageKey: kms.Key;
+  /** Envelope encryption of personal fields. */
+  public readonly dataKey: kms.Key;
+  /** Signs access tokens. */
+  public readonly tokenKey: kms.Key;
+  public readonly mailIdentity: ses.EmailIdentity;
+  public readonly configurationSet: ses.ConfigurationSet;
+  public readonly platformApplications: PlatformApplications;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const pendingWindow = Duration.days(config.retainData ? 30 : 7);
+
+    this.storageKey = new kms.Key(this, 'StorageKey', {
+      description: `xID ${config.stage}: encryption at rest of the table and queues`,
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow,
+    });
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      description: `xID ${config.stage}: envelope encryption of residents' personal fields`,
+      keySpec: kms.KeySpec[KEYS.data.keySpec],
+      keyUsage: kms.KeyUsage[KEYS.data.keyUsage],
+      enableKeyRotation: KEYS.data.rotation,
+      alias: resourceName(config.stage, KEYS.data.alias),
+      removalPolicy,
+      pendingWindow,
+    });
+    this.tokenKey = new kms.Key(this, 'TokenKey', {
+      description: `xID ${config.stage}: ES256 signing of access tokens`,
+      keySpec: kms.KeySpec[KEYS.token.keySpec],
+      keyUsage: kms.KeyUsage[KEYS.token.keyUsage],
+      alias: resourceName(config.stage, KEYS.token.alias),
+      removalPolicy,
+      pendingWindow,
+    });
+
+    this.table = new dynamodb.TableV2(this, TABLE.logicalName, {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.storageKey),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.retainData,
+      removalPolicy,
+    });
+
+    this.mailIdentity = new ses.EmailIdentity(this, 'MailIdentity', {
+      identity: ses.Identity.domain(config.mail.domain),
+      mailFromDomain: `mail.${config.mail.domain}`,
+    });
+    this.configurationSet = new ses.ConfigurationSet(this, 'MailConfigurationSet', {
+      configurationSetName: resourceName(config.stage, 'mail'),
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+
+    this.platformApplications = new PlatformApplications(this, 'PlatformApplications', { config });
+  }
+}

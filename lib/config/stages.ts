@@ -60,7 +60,6 @@ const CONFIGS: Record<StageName, StageConfig> = {
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },
     push: { apns: { secretName: 'xid/local/apns', sandbox: true }, fcm: { secretName: 'xid/local/fcm' } },
-    publicBaseUrl: 'http://127.0.0.1:3000',
     allowTestTrustAnchors: true,
   },
   dev: {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,9 +11,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
-
-/** The repository root, against which `entry` and `assets` paths are resolved. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { REPO_ROOT } from '../paths.ts';
 
 export interface HouseFunctionProps {
   /** Handler module, relative to the repository root (e.g. `functions/terms/handler.ts`). */

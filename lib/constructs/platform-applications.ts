@@ -1,9 +1,11 @@
-import { ArnFormat, type CfnElement, CustomResource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { EVENT_FUNCTIONS } from '../functions.ts';
 import { PLATFORM_APPLICATIONS, type PlatformName, resourceName } from '../resources.ts';
 import { HouseFunction } from './house-function.ts';
 
@@ -25,12 +27,15 @@ export class PlatformApplications extends Construct {
     super(scope, id);
     const { config } = props;
     const stack = Stack.of(this);
-    this.handler = new HouseFunction(this, 'Handler', {
-      entry: 'functions/platform-applications/handler.ts',
-      config,
-      description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
+    const { entry, handler, description } = EVENT_FUNCTIONS.platformApplications;
+    this.handler = new HouseFunction(this, 'Handler', { entry, handler, config, description });
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.handler,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      }),
     });
-    const provider = new Provider(this, 'Provider', { onEventHandler: this.handler });
     acknowledge(provider, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
         'The CDK Provider framework function uses the AWS-managed basic execution role; it only writes its own logs',

@@ -10,6 +10,7 @@ import {
   jsonBody,
   PARSED_BODY,
   problemDetails,
+  requestMetrics,
   securityHeaders,
   validateBody,
 } from './middleware.ts';
@@ -46,7 +47,8 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(requestMetrics())
     .use(securityHeaders())
     .use(problemDetails())
     .use(jsonBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));

@@ -40,6 +40,23 @@ export function problemDetails(): Middleware {
   };
 }
 
+/**
+ * Counts every request and its outcome class (2xx/4xx/5xx) as metrics, so each invocation publishes at
+ * least one data point and dashboards can alarm on the 5xx rate per function.
+ */
+export function requestMetrics(): Middleware {
+  const count = async (request: { response: APIGatewayProxyResult | null }) => {
+    const status = request.response?.statusCode ?? 500;
+    metrics.addMetric('Requests', 'Count', 1);
+    metrics.addMetric(
+      status >= 500 ? 'ServerErrors' : status >= 400 ? 'ClientErrors' : 'Successes',
+      'Count',
+      1,
+    );
+  };
+  return { after: count, onError: count };
+}
+
 /** Adds the security headers to every response, success or problem. */
 export function securityHeaders(): Middleware {
   const apply = async (request: { response: APIGatewayProxyResult | null }) => {

@@ -1,0 +1,48 @@
+#!/usr/bin/env -S npx tsx
+import { startLocalRuntime } from '../lib/local/runtime.ts';
+import { localStateDir } from '../lib/paths.ts';
+
+/**
+ * `npm start`: the whole backend on this machine. Stops every child process on Ctrl-C or SIGTERM.
+ * Ports: XID_PORT (API, default 3000), XID_MAIL_PORT (mailbox, default 8005), XID_MOTO_PORT (default free).
+ */
+// The SDK versions are pinned (DEVELOPERS.md); its notice about future Node 22 releases is not news here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const log = (line: string) => console.log(`[xid] ${line}`);
+
+async function main(): Promise<void> {
+  const runtime = await startLocalRuntime({ log });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await runtime.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+
+  console.log(
+    [
+      '',
+      '  xID backend, local stage',
+      `  API        ${runtime.apiUrl}        try: curl ${runtime.apiUrl}/v1/health`,
+      `  Mailbox    ${runtime.mailboxUrl}        mails sent through SES land here`,
+      `  AWS        ${runtime.awsEndpoint}        moto: DynamoDB, KMS, SNS (in memory)`,
+      `  State      ${localStateDir()}        npm run reset wipes it`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  log(`ready ${runtime.apiUrl}`);
+}
+
+main().catch((error) => {
+  console.error(`[xid] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

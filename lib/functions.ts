@@ -1,0 +1,20 @@
+/**
+ * Functions that are not behind an API route, by id: their handler module and export. The stacks build
+ * them from here and `npm run invoke` finds them here; API functions are in the route table.
+ */
+export interface EventFunction {
+  entry: string;
+  handler: string;
+  /** The event source, which names the folder of its sample events in `events/`. */
+  source: 'cloudformation' | 'sns';
+  description: string;
+}
+
+export const EVENT_FUNCTIONS = {
+  platformApplications: {
+    entry: 'functions/platform-applications/handler.ts',
+    handler: 'handler',
+    source: 'cloudformation',
+    description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
+  },
+} as const satisfies Record<string, EventFunction>;

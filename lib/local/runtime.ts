@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ENV } from '../../functions/shared/env.ts';
+import { type StageConfig, stageConfig } from '../config/stages.ts';
+import { localStateDir } from '../paths.ts';
+import { resourceName } from '../resources.ts';
+import { ROUTES } from '../routes.ts';
+import { startGateway } from './gateway.ts';
+import { LOCAL_CREDENTIALS, type LocalResources, provision } from './provision.ts';
+import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
+
+export interface LocalRuntimeOptions {
+  /** API port; 0 picks a free one. Default `XID_PORT` or 3000. */
+  port?: number;
+  /** SES stand-in (mailbox page) port; 0 picks a free one. Default `XID_MAIL_PORT` or 8005. */
+  mailPort?: number;
+  /** moto port; default `XID_MOTO_PORT` or a free one. */
+  motoPort?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  apiUrl: string;
+  mailboxUrl: string;
+  awsEndpoint: string;
+  resources: LocalResources;
+  /** The environment the functions run with, also written to `runtime.json` for `npm run invoke`. */
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** What `runtime.json` in the state folder records about a running local runtime. */
+export interface RuntimeRecord {
+  pid: number;
+  children: { name: string; pid: number }[];
+  apiUrl: string;
+  mailboxUrl: string;
+  environment: Record<string, string>;
+}
+
+const RECORD_FILE = 'runtime.json';
+
+function portFrom(
+  option: number | undefined,
+  variable: string,
+  fallback: number | undefined,
+): number | undefined {
+  if (option !== undefined) return option;
+  const value = process.env[variable];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${variable} must be a port number`);
+  return port;
+}
+
+/** Reads the record of the runtime that last ran from this state folder, if any. */
+export function readRuntimeRecord(dir = localStateDir()): RuntimeRecord | undefined {
+  const file = path.join(dir, RECORD_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RuntimeRecord) : undefined;
+}
+
+/** Ends children that a previous runtime left behind when it was killed without a chance to clean up. */
+function reapLeftovers(dir: string, log: (line: string) => void): void {
+  const record = readRuntimeRecord(dir);
+  if (!record) return;
+  if (isAlive(record.pid))
+    throw new Error(`Another local runtime (pid ${record.pid}) uses ${dir}; stop it first`);
+  for (const child of record.children) {
+    if (isAlive(child.pid)) {
+      log(`Stopping ${child.name} (pid ${child.pid}) left over from an earlier run`);
+      process.kill(child.pid, 'SIGKILL');
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Brings the whole backend up on this machine: the AWS stand-ins, the resources the stacks define, and
+ * the API gateway in front of the same handler modules Lambda runs. The moto stand-in keeps its data in
+ * memory, so every start begins with an empty table; the state folder keeps logs and the runtime record.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const config: StageConfig = stageConfig('local');
+  const dir = localStateDir();
+  mkdirSync(dir, { recursive: true });
+  reapLeftovers(dir, log);
+  const logDir = path.join(dir, 'logs');
+
+  ensureMoto(log);
+  const services: Service[] = [];
+  const stopServices = async () => {
+    await Promise.all(services.map((s) => s.stop()));
+  };
+  try {
+    const motoPort = portFrom(options.motoPort, 'XID_MOTO_PORT', undefined) || (await freePort());
+    const mailPort = portFrom(options.mailPort, 'XID_MAIL_PORT', 8005) || (await freePort());
+    const [moto, ses] = await Promise.all([startMoto(motoPort, logDir), startSes(mailPort, logDir)]);
+    services.push(moto, ses);
+
+    const resources = await provision(config, moto.url);
+    const apiPort = portFrom(options.port, 'XID_PORT', 3000) ?? 3000;
+    const environment: Record<string, string> = {
+      AWS_REGION: config.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.XID_LOG_LEVEL ?? 'WARN',
+      [ENV.stage]: config.stage,
+      [ENV.tableName]: resources.tableName,
+      [ENV.dataKeyId]: resources.keyArns.data,
+      [ENV.tokenKeyId]: resources.keyArns.token,
+      [ENV.mailFrom]: config.mail.fromAddress,
+      [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
+      [ENV.localAwsEndpoint]: moto.url,
+      [ENV.localSesEndpoint]: ses.url,
+    };
+    // Every handler of this process reads its configuration from here, as a Lambda reads its own.
+    Object.assign(process.env, environment);
+    const gateway = await startGateway({ routes: ROUTES, host: '127.0.0.1', port: apiPort, accessLog: log });
+    environment[ENV.publicBaseUrl] = gateway.url;
+    process.env[ENV.publicBaseUrl] = gateway.url;
+
+    const record: RuntimeRecord = {
+      pid: process.pid,
+      children: services.map((s) => ({ name: s.name, pid: s.pid })),
+      apiUrl: gateway.url,
+      mailboxUrl: ses.url,
+      environment,
+    };
+    writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+
+    return {
+      apiUrl: gateway.url,
+      mailboxUrl: ses.url,
+      awsEndpoint: moto.url,
+      resources,
+      environment,
+      stop: async () => {
+        await gateway.close();
+        await stopServices();
+        rmSync(path.join(dir, RECORD_FILE), { force: true });
+      },
+    };
+  } catch (error) {
+    await stopServices();
+    throw error;
+  }
+}

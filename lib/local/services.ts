@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+/**
+ * The local stand-ins for AWS, each a child process on a loopback port: moto_server (DynamoDB, KMS, SNS)
+ * and aws-ses-v2-local (SES v2, with a web page of received mail). Their output goes to log files under the
+ * state folder; `stop()` ends them and waits until they are gone.
+ */
+export interface Service {
+  name: string;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; it is released again before use). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class MissingToolError extends Error {
+  override name = 'MissingToolError';
+}
+
+const MOTO_INSTALL = "python3 -m pip install 'moto[server]'";
+
+/** Finds moto_server; if it is missing, says how to install it and tries that once. */
+export function ensureMoto(log: (line: string) => void): void {
+  const works = () => spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  if (works()) return;
+  log(
+    `moto_server was not found. It is the local stand-in for DynamoDB, KMS and SNS. Install it with:\n  ${MOTO_INSTALL}`,
+  );
+  log('Trying that now...');
+  const pip = spawnSync('python3', ['-m', 'pip', 'install', 'moto[server]'], {
+    stdio: 'inherit',
+    timeout: 600_000,
+  });
+  if (pip.status !== 0 || !works()) {
+    throw new MissingToolError(`moto_server is still missing; install it by hand with: ${MOTO_INSTALL}`);
+  }
+}
+
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+/** Ends a child: SIGTERM, then SIGKILL if it has not gone after a grace period. */
+export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startService(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  logDir: string,
+): Promise<Service> {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  await spawned;
+  try {
+    await waitForPort(port, child, name);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Starts moto_server on a loopback port. */
+export function startMoto(port: number, logDir: string): Promise<Service> {
+  return startService('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], port, logDir);
+}
+
+/** Starts aws-ses-v2-local on a loopback port (run with this Node, not through npx: one process, one pid). */
+export function startSes(port: number, logDir: string): Promise<Service> {
+  const cli = createRequire(import.meta.url).resolve('aws-ses-v2-local/dist/cli.js');
+  return startService(
+    'ses',
+    process.execPath,
+    [cli, '--host', '127.0.0.1', '--port', String(port)],
+    port,
+    logDir,
+  );
+}

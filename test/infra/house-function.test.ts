@@ -1,0 +1,115 @@
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '#functions/shared/env';
+import { stageConfig } from '#lib/config/stages';
+import { HouseFunction } from '#lib/constructs/house-function';
+import { actionsOf, type Statement } from './synth.ts';
+import { cdkJsonContext } from './synth.ts';
+
+function fixture() {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  const storageKey = new kms.Key(stack, 'StorageKey');
+  const table = new dynamodb.TableV2(stack, 'Table', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    encryption: dynamodb.TableEncryptionV2.customerManagedKey(storageKey),
+  });
+  const dataKey = new kms.Key(stack, 'DataKey');
+  const tokenKey = new kms.Key(stack, 'TokenKey', { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY });
+  const identity = new ses.EmailIdentity(stack, 'Identity', { identity: ses.Identity.domain('example.jp') });
+  const configurationSet = new ses.ConfigurationSet(stack, 'ConfigurationSet');
+  const fn = new HouseFunction(stack, 'Fn', { entry: 'functions/health/handler.ts', config: stageConfig('dev') });
+  return { stack, fn, table, dataKey, tokenKey, identity, configurationSet };
+}
+
+function statementsOf(stack: Stack, fn: HouseFunction): Statement[] {
+  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: never }> };
+  const roleId = stack.resolve((fn.role?.node.defaultChild as CfnElement).logicalId);
+  return Object.values(template.Resources).flatMap((resource) => {
+    const props = resource.Properties as { Roles?: { Ref: string }[]; PolicyDocument?: { Statement: Statement[] } };
+    return resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)
+      ? (props.PolicyDocument?.Statement ?? [])
+      : [];
+  });
+}
+
+const actions = (statements: Statement[]) => statements.flatMap(actionsOf).sort();
+const BASE = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+describe('HouseFunction', () => {
+  it('starts with nothing but its own logs and traces', () => {
+    const { stack, fn } = fixture();
+    expect(actions(statementsOf(stack, fn))).toEqual(BASE);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: Match.objectLike({ [ENV.stage]: 'dev', NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('bindTable("read") grants reads only, the table key only through DynamoDB, and names the table', () => {
+    const { stack, fn, table } = fixture();
+    fn.bindTable(table, 'read');
+    const statements = statementsOf(stack, fn);
+    expect(actions(statements)).toEqual(
+      [
+        ...BASE,
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+      ].sort(),
+    );
+    const kmsStatement = statements.find((s) => actionsOf(s).includes('kms:Decrypt'));
+    expect(kmsStatement?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'dynamodb.ap-northeast-1.amazonaws.com' },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.tableName]: Match.anyValue() }) },
+    });
+  });
+
+  it('bindDataKey("encrypt") can make data keys but not unwrap them', () => {
+    const { stack, fn, dataKey } = fixture();
+    fn.bindDataKey(dataKey, 'encrypt');
+    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GenerateDataKey'].sort());
+  });
+
+  it('bindDataKey("decrypt") can unwrap data keys but not make them', () => {
+    const { stack, fn, dataKey } = fixture();
+    fn.bindDataKey(dataKey, 'decrypt');
+    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:Decrypt'].sort());
+  });
+
+  it('bindTokenKey("verify") reads the public key and cannot sign', () => {
+    const { stack, fn, tokenKey } = fixture();
+    fn.bindTokenKey(tokenKey, 'verify');
+    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GetPublicKey'].sort());
+  });
+
+  it('bindTokenKey("sign") can sign tokens', () => {
+    const { stack, fn, tokenKey } = fixture();
+    fn.bindTokenKey(tokenKey, 'sign');
+    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GetPublicKey', 'kms:Sign'].sort());
+  });
+
+  it('bindMail sends only from the configured address, through the identity and configuration set', () => {
+    const { stack, fn, identity, configurationSet } = fixture();
+    fn.bindMail(identity, configurationSet, 'no-reply@example.jp');
+    const statements = statementsOf(stack, fn);
+    const send = statements.find((s) => actionsOf(s).includes('ses:SendEmail'));
+    expect(send?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@example.jp' } });
+    expect(actions(statements)).toEqual([...BASE, 'ses:SendEmail'].sort());
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.mailFrom]: 'no-reply@example.jp', [ENV.mailConfigurationSet]: Match.anyValue() }),
+      },
+    });
+  });
+});

@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STAGES } from '#lib/config/stages';
+import { ROUTES } from '#lib/routes';
+import { actionsOf, allResources, allStatements, type SynthesisedStage, synthStage } from './synth.ts';
+
+const synthesised = new Map<string, SynthesisedStage>();
+const stageOf = (name: string) => {
+  const stage = synthesised.get(name);
+  if (!stage) throw new Error(`stage ${name} was not synthesised`);
+  return stage;
+};
+
+beforeAll(() => {
+  for (const stage of STAGES) synthesised.set(stage, synthStage(stage));
+});
+
+describe.each(STAGES)('stage %s', (name) => {
+  it('passes cdk-nag AwsSolutions with nothing left unacknowledged', () => {
+    // synthStage already threw if a rule failed; the report must also list no failing plugin.
+    const report = JSON.parse(
+      readFileSync(path.join(stageOf(name).outdir, 'validation-report.json'), 'utf8'),
+    );
+    const failures = report.pluginReports.filter((r: { conclusion: string }) => r.conclusion !== 'success');
+    expect(failures).toEqual([]);
+  });
+
+  it('gives every acknowledgement a written reason, on a specific construct rather than a stack', () => {
+    const acknowledgements: { path: string; id: string; reason: string; kind: string }[] = [];
+    const visit = (construct: IConstruct) => {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledgements.push({ path: construct.node.path, id, reason, kind: construct.constructor.name });
+        }
+      }
+      for (const child of construct.node.children) visit(child);
+    };
+    visit(stageOf(name).app);
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const ack of acknowledgements) {
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(30);
+      expect(['App', 'StatefulStack', 'ApiStack', 'NoticesStack']).not.toContain(ack.kind);
+    }
+  });
+
+  it('encrypts the table with the customer-managed storage key and keeps point-in-time recovery', () => {
+    const { stateful } = stageOf(name).templates;
+    stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [
+        Match.objectLike({
+          SSESpecification: {
+            KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageKey'), 'Arn'] },
+          },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('encrypts every queue and topic at rest with a customer-managed key', () => {
+    for (const [id, resource] of allResources(stageOf(name))) {
+      if (resource.Type === 'AWS::SQS::Queue') expect(resource.Properties?.KmsMasterKeyId, id).toBeDefined();
+      if (resource.Type === 'AWS::SNS::Topic') expect(resource.Properties?.KmsMasterKeyId, id).toBeDefined();
+    }
+  });
+
+  it('makes a rotating symmetric data key and an ECC P-256 signing key for tokens', () => {
+    const { stateful } = stageOf(name).templates;
+    stateful.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('envelope encryption'),
+      EnableKeyRotation: true,
+    });
+    stateful.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+  });
+
+  it('has no IAM statement whose actions contain a wildcard', () => {
+    for (const statement of allStatements(stageOf(name))) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+    }
+  });
+
+  it('runs every function on Node.js 22, arm64, with active tracing and JSON logs kept for the stage', () => {
+    const stage = stageOf(name);
+    const functions = allResources(stage).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.includes('framework'),
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(ROUTES.length + 1);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+    }
+    const logGroups = allResources(stage).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(functions.length);
+    for (const [id, group] of logGroups) expect(group.Properties?.RetentionInDays, id).toBe(expectedRetention(name));
+  });
+
+  it('gives each API function only what its route binds, plus writing its own logs and traces', () => {
+    const stage = stageOf(name);
+    const template = stage.templates.api.toJSON() as {
+      Resources: Record<string, { Type: string; Properties: never }>;
+    };
+    for (const route of ROUTES) {
+      const role = stage.stacks.api.functions[route.id]?.role;
+      if (!role) throw new Error(`route ${route.id} has no function role`);
+      const roleId = stage.stacks.api.resolve((role.node.defaultChild as CfnElement).logicalId);
+      const actions = new Set<string>();
+      for (const resource of Object.values(template.Resources)) {
+        const props = resource.Properties as {
+          Roles?: { Ref: string }[];
+          PolicyDocument?: { Statement: never[] };
+        };
+        if (resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)) {
+          for (const statement of props.PolicyDocument?.Statement ?? [])
+            for (const a of actionsOf(statement)) actions.add(a);
+        }
+      }
+      expect([...actions].sort(), route.id).toEqual(expectedActions(route.binds).sort());
+    }
+  });
+
+  it('fronts the API with access logs, throttling, tracing, request validation and a rate-limiting WAF', () => {
+    const { api } = stageOf(name).templates;
+    api.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      TracingEnabled: true,
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+          DataTraceEnabled: false,
+        }),
+      ]),
+    });
+    api.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    api.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: Match.anyValue() } },
+        }),
+      ]),
+    });
+    api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('answers unknown paths and wrong methods with problem+json from API Gateway itself', () => {
+    const { api } = stageOf(name).templates;
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"not_found"') },
+    });
+    api.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'ANY',
+      Integration: Match.objectLike({
+        Type: 'MOCK',
+        IntegrationResponses: [Match.objectLike({ StatusCode: '405' })],
+      }),
+    });
+  });
+
+  it('defines the mail identity and a TLS-only configuration set, and push apps without any credential', () => {
+    const { stateful } = stageOf(name).templates;
+    stateful.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    stateful.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+    });
+    stateful.resourceCountIs('Custom::SnsPlatformApplication', 2);
+    stateful.hasResourceProperties('Custom::SnsPlatformApplication', {
+      Platform: 'GCM',
+      SecretName: `xid/${name}/fcm`,
+    });
+    expect(JSON.stringify(stateful.toJSON())).not.toMatch(/PRIVATE KEY|signingKey|serviceAccount/);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('is really checking these stacks: an unencrypted, non-TLS queue added to a stage fails synthesis', () => {
+    expect(() =>
+      synthStage('dev', {}, (stacks) => {
+        new sqs.Queue(stacks.notices, 'Careless', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+      }),
+    ).toThrow(/AwsSolutions-SQS2/);
+  });
+});
+
+describe('retention', () => {
+  it('retains and protects stateful resources in prod', () => {
+    const { stateful } = stageOf('prod').templates;
+    stateful.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
+      }),
+    });
+    for (const [id, resource] of allResources(stageOf('prod'))) {
+      if (resource.Type === 'AWS::KMS::Key') expect(resource.DeletionPolicy, id).toBe('Retain');
+    }
+    expect(stageOf('prod').stacks.stateful.terminationProtection).toBe(true);
+  });
+
+  it('lets a dev stage be deleted whole', () => {
+    const { stateful } = stageOf('dev').templates;
+    stateful.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    for (const [id, resource] of allResources(stageOf('dev'))) {
+      if (resource.Type === 'AWS::KMS::Key') expect(resource.DeletionPolicy, id).toBe('Delete');
+    }
+  });
+});
+
+function expectedRetention(stage: string): number {
+  return { local: 7, dev: 30, staging: 30, prod: 365 }[stage] ?? -1;
+}
+
+/** What a route's bindings should allow, written out independently of the construct that grants it. */
+function expectedActions(binds: (typeof ROUTES)[number]['binds']): string[] {
+  const actions = [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+  ];
+  if (binds.table) {
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const write = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const table = binds.table === 'read' ? read : binds.table === 'write' ? write : [...read, ...write];
+    actions.push(...table, 'kms:Decrypt', 'kms:DescribeKey');
+    if (binds.table !== 'read') actions.push('kms:Encrypt', 'kms:GenerateDataKey');
+  }
+  if (binds.dataKey === 'encrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:GenerateDataKey');
+  if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');
+  if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
+  if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
+  if (binds.mail) actions.push('ses:SendEmail');
+  return [...new Set(actions)];
+}

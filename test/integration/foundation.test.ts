@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, problemCode, type RuntimeProcess, startRuntimeProcess } from './local-runtime.ts';
+
+let runtime: RuntimeProcess;
+
+beforeAll(async () => {
+  runtime = await startRuntimeProcess();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('the local runtime', () => {
+  it('answers GET /v1/health', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', stage: 'local' });
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
+  });
+
+  it('answers GET /v1/terms with digests of the texts it serves at the given URLs', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/terms`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<'terms' | 'privacyPolicy', { version: string; sha256: string; url: string }>;
+    for (const doc of [body.terms, body.privacyPolicy]) {
+      expect(doc.url.startsWith(runtime.apiUrl)).toBe(true);
+      const text = await fetch(doc.url);
+      expect(text.status).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await text.arrayBuffer())).digest('hex')).toBe(doc.sha256);
+      expect(text.headers.get('x-document-version')).toBe(doc.version);
+    }
+  });
+
+  it('answers an unknown route with 404 not_found', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/nothing-here`);
+    expect(response.status).toBe(404);
+    expect(await problemCode(response)).toBe('not_found');
+  });
+
+  it('answers a known path with the wrong method with 405 and Allow', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/health`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect(await problemCode(response)).toBe('method_not_allowed');
+  });
+
+  it("refuses a payload over API Gateway's 10 MB limit with 413, whatever the route", async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(await problemCode(response)).toBe('payload_too_large');
+  });
+
+  it('records its children, and leaves none behind when stopped', async () => {
+    const other = await startRuntimeProcess();
+    const pids = other.record.children.map((c) => c.pid);
+    expect(other.record.children.map((c) => c.name).sort()).toEqual(['moto', 'ses']);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    const code = await other.stop('SIGTERM');
+    expect(code).toBe(0);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('stops its children on Ctrl-C (SIGINT) too', async () => {
+    const other = await startRuntimeProcess();
+    const pids = other.record.children.map((c) => c.pid);
+    expect(await other.stop('SIGINT')).toBe(0);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+});

@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
 import { stageConfig } from '#lib/config/stages';
 import { HouseFunction } from '#lib/constructs/house-function';
-import { actionsOf, type Statement } from './synth.ts';
-import { cdkJsonContext } from './synth.ts';
+import { actionsOf, cdkJsonContext, type Statement } from './synth.ts';
 
 function fixture() {
   const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
@@ -19,18 +18,30 @@ function fixture() {
     encryption: dynamodb.TableEncryptionV2.customerManagedKey(storageKey),
   });
   const dataKey = new kms.Key(stack, 'DataKey');
-  const tokenKey = new kms.Key(stack, 'TokenKey', { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY });
+  const tokenKey = new kms.Key(stack, 'TokenKey', {
+    keySpec: kms.KeySpec.ECC_NIST_P256,
+    keyUsage: kms.KeyUsage.SIGN_VERIFY,
+  });
   const identity = new ses.EmailIdentity(stack, 'Identity', { identity: ses.Identity.domain('example.jp') });
   const configurationSet = new ses.ConfigurationSet(stack, 'ConfigurationSet');
-  const fn = new HouseFunction(stack, 'Fn', { entry: 'functions/health/handler.ts', config: stageConfig('dev') });
+  const fn = new HouseFunction(stack, 'Fn', {
+    entry: 'functions/health/handler.ts',
+    config: stageConfig('dev'),
+  });
   return { stack, fn, table, dataKey, tokenKey, identity, configurationSet };
 }
 
 function statementsOf(stack: Stack, fn: HouseFunction): Statement[] {
-  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: never }> };
-  const roleId = stack.resolve((fn.role?.node.defaultChild as CfnElement).logicalId);
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<string, { Type: string; Properties: never }>;
+  };
+  if (!fn.role) throw new Error('the function has no role');
+  const roleId = stack.resolve((fn.role.node.defaultChild as CfnElement).logicalId);
   return Object.values(template.Resources).flatMap((resource) => {
-    const props = resource.Properties as { Roles?: { Ref: string }[]; PolicyDocument?: { Statement: Statement[] } };
+    const props = resource.Properties as {
+      Roles?: { Ref: string }[];
+      PolicyDocument?: { Statement: Statement[] };
+    };
     return resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)
       ? (props.PolicyDocument?.Statement ?? [])
       : [];
@@ -38,7 +49,12 @@ function statementsOf(stack: Stack, fn: HouseFunction): Statement[] {
 }
 
 const actions = (statements: Statement[]) => statements.flatMap(actionsOf).sort();
-const BASE = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const BASE = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
 
 describe('HouseFunction', () => {
   it('starts with nothing but its own logs and traces', () => {
@@ -47,7 +63,9 @@ describe('HouseFunction', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      Environment: { Variables: Match.objectLike({ [ENV.stage]: 'dev', NODE_OPTIONS: '--enable-source-maps' }) },
+      Environment: {
+        Variables: Match.objectLike({ [ENV.stage]: 'dev', NODE_OPTIONS: '--enable-source-maps' }),
+      },
     });
   });
 
@@ -108,7 +126,10 @@ describe('HouseFunction', () => {
     expect(actions(statements)).toEqual([...BASE, 'ses:SendEmail'].sort());
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ [ENV.mailFrom]: 'no-reply@example.jp', [ENV.mailConfigurationSet]: Match.anyValue() }),
+        Variables: Match.objectLike({
+          [ENV.mailFrom]: 'no-reply@example.jp',
+          [ENV.mailConfigurationSet]: Match.anyValue(),
+        }),
       },
     });
   });

@@ -103,7 +103,8 @@ describe.each(STAGES)('stage %s', (name) => {
     }
     const logGroups = allResources(stage).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
     expect(logGroups.length).toBeGreaterThanOrEqual(functions.length);
-    for (const [id, group] of logGroups) expect(group.Properties?.RetentionInDays, id).toBe(expectedRetention(name));
+    for (const [id, group] of logGroups)
+      expect(group.Properties?.RetentionInDays, id).toBe(expectedRetention(name));
   });
 
   it('gives each API function only what its route binds, plus writing its own logs and traces', () => {

@@ -23,12 +23,19 @@ describe('the local runtime', () => {
   it('answers GET /v1/terms with digests of the texts it serves at the given URLs', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/terms`);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as Record<'terms' | 'privacyPolicy', { version: string; sha256: string; url: string }>;
+    const body = (await response.json()) as Record<
+      'terms' | 'privacyPolicy',
+      { version: string; sha256: string; url: string }
+    >;
     for (const doc of [body.terms, body.privacyPolicy]) {
       expect(doc.url.startsWith(runtime.apiUrl)).toBe(true);
       const text = await fetch(doc.url);
       expect(text.status).toBe(200);
-      expect(createHash('sha256').update(Buffer.from(await text.arrayBuffer())).digest('hex')).toBe(doc.sha256);
+      expect(
+        createHash('sha256')
+          .update(Buffer.from(await text.arrayBuffer()))
+          .digest('hex'),
+      ).toBe(doc.sha256);
       expect(text.headers.get('x-document-version')).toBe(doc.version);
     }
   });

@@ -32,7 +32,10 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local runtime did not start in 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`local runtime did not start in 90 s:\n${output}`)),
+      90_000,
+    );
     const check = () => {
       const ready = /\[xid\] ready (http:\/\/\S+)/.exec(output);
       if (ready?.[1]) {
@@ -77,6 +80,7 @@ export async function problemCode(response: Response): Promise<string> {
   const type = response.headers.get('content-type') ?? '';
   if (!type.startsWith('application/problem+json')) throw new Error(`not a problem document: ${type}`);
   const body = (await response.json()) as { code: string; status: number };
-  if (body.status !== response.status) throw new Error(`status ${body.status} in the body, ${response.status} on the wire`);
+  if (body.status !== response.status)
+    throw new Error(`status ${body.status} in the body, ${response.status} on the wire`);
   return body.code;
 }

@@ -1,0 +1,406 @@
+import 'reflect-metadata';
+import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn from '@peculiar/asn1-x509';
+import * as x509 from '@peculiar/x509';
+import {
+  AUTHENTICATION_POLICY_OID,
+  encodeDateOfBirth,
+  JPKI_SAN_OIDS,
+  type SanItem,
+  TEST_SIGNATURE_POLICY_OID,
+} from '#functions/jpki/profile';
+import { type HashName, type RsaKeyPair, rsaKeyPair, webCryptoPair } from './keys.ts';
+import { fifthBirthdayAfter, type Person } from './person.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+/**
+ * A test PKI shaped like J-LIS's (jpki.md §3): single-tier self-signed CAs that issue signature and
+ * authentication certificates with the real profile, and sign CRLs. Its names say JPKI-TEST so that
+ * nothing it makes can be mistaken for the real thing; production refuses it by fingerprint.
+ */
+export type CaKind = 'signature' | 'authentication';
+
+const OU_BY_KIND: Record<CaKind, string> = {
+  signature: 'JPKI for digital signature',
+  authentication: 'JPKI for user authentication',
+};
+const JLIS_OU = 'Japan Agency for Local Authority Information Systems';
+const CPS_URI = 'http://www.jpki.go.jp/cps.html';
+const UTF8 = 'utf8String' as const;
+const PRINTABLE = 'printableString' as const;
+
+type Rdn = [type: string, value: string, encoding?: typeof UTF8 | typeof PRINTABLE];
+
+/** An asn1 Name from RDNs in order, each with its string type (the profile mixes Printable and UTF8). */
+function asnName(rdns: Rdn[]): asn.Name {
+  return new asn.Name(
+    rdns.map(
+      ([type, value, encoding = UTF8]) =>
+        new asn.RelativeDistinguishedName([
+          new asn.AttributeTypeAndValue({ type, value: new asn.AttributeValue({ [encoding]: value }) }),
+        ]),
+    ),
+  );
+}
+
+const C = '2.5.4.6';
+const O = '2.5.4.10';
+const OU = '2.5.4.11';
+const L = '2.5.4.7';
+const CN = '2.5.4.3';
+
+function der(value: unknown): ArrayBuffer {
+  return AsnConvert.serialize(value);
+}
+
+function utf8StringDer(text: string): ArrayBuffer {
+  return der(new asn.DirectoryString({ utf8String: text }));
+}
+
+function extension(oid: string, critical: boolean, value: ArrayBuffer): x509.Extension {
+  return new x509.Extension(oid, critical, value);
+}
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's contents. */
+function keyIdentifier(pair: RsaKeyPair): Buffer {
+  const spki = AsnConvert.parse(
+    pair.publicKey.export({ format: 'der', type: 'spki' }),
+    asn.SubjectPublicKeyInfo,
+  );
+  return createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
+}
+
+function randomSerial(): string {
+  const bytes = randomBytes(8);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  if (bytes[0] === 0) bytes[0] = 0x01;
+  return bytes.toString('hex');
+}
+
+/** The end of `date`'s day in JST (14:59:59Z), the convention of every JPKI validity end. */
+export function endOfJstDay(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), 14, 59, 59));
+}
+
+export interface TestCaOptions {
+  kind?: CaKind;
+  /** The O of the CA's name; `JPKI-TEST` by default. Give another for an "unknown CA". */
+  organization?: string;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Reuse a key pair (otherwise a fresh RSA-2048 one). */
+  key?: RsaKeyPair;
+}
+
+export interface IssueOptions {
+  /** When the certificate was issued; default one day ago. */
+  issuedAt?: Date;
+  notBefore?: Date;
+  /** Default: the fifth birthday after issuance, capped by `cardExpiry`. */
+  notAfter?: Date;
+  cardExpiry?: Date;
+  keyBits?: number;
+  hash?: HashName;
+  /** `authentication`: digitalSignature only, the wrong key usage for a signature certificate. */
+  keyUsage?: 'signature' | 'authentication';
+  policy?: string;
+  serial?: string;
+  key?: RsaKeyPair;
+  /** Leave items out of the subjectAltName (a certificate that lacks the four basic items). */
+  omitSanItems?: SanItem[];
+}
+
+export interface IssuedCertificate {
+  der: Buffer;
+  key: RsaKeyPair;
+  /** Lower-case hex, as in CRL entries. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface RevokedEntry {
+  serial: string;
+  reason?: x509.X509CrlReason;
+  date?: Date;
+}
+
+export class TestCa {
+  private constructor(
+    readonly kind: CaKind,
+    readonly organization: string,
+    readonly name: asn.Name,
+    readonly key: RsaKeyPair,
+    readonly der: Buffer,
+  ) {}
+
+  /** A self-signed CA with the J-LIS CA profile (jpki.md §3.7) under a test name. */
+  static async create(options: TestCaOptions = {}): Promise<TestCa> {
+    const kind = options.kind ?? 'signature';
+    const organization = options.organization ?? 'JPKI-TEST';
+    const key = options.key ?? (await rsaKeyPair());
+    const name = asnName([
+      [C, 'JP', PRINTABLE],
+      [O, organization],
+      [OU, OU_BY_KIND[kind]],
+      [OU, JLIS_OU],
+    ]);
+    const notBefore = options.notBefore ?? new Date(Date.now() - 365 * 86_400_000);
+    const notAfter = options.notAfter ?? endOfJstDay(new Date(Date.now() + 10 * 365 * 86_400_000));
+    const altName = asnName([
+      [C, 'JP', PRINTABLE],
+      [O, '公的個人認証サービス（テスト）'],
+      [OU, kind === 'signature' ? '公的個人認証サービス署名用' : '公的個人認証サービス利用者証明用'],
+      [OU, '地方公共団体情報システム機構'],
+    ]);
+    const crypto = await webCryptoPair(key, 'SHA-256');
+    const certificate = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: new x509.Name(der(name)),
+      issuer: new x509.Name(der(name)),
+      notBefore,
+      notAfter,
+      publicKey: crypto.publicKey,
+      signingKey: crypto.privateKey,
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as Algorithm,
+      extensions: [
+        extension(
+          asn.id_ce_keyUsage,
+          true,
+          der(new asn.KeyUsage(asn.KeyUsageFlags.keyCertSign | asn.KeyUsageFlags.cRLSign)),
+        ),
+        extension(
+          asn.id_ce_subjectAltName,
+          false,
+          der(new asn.SubjectAlternativeName([new asn.GeneralName({ directoryName: altName })])),
+        ),
+        extension(asn.id_ce_basicConstraints, true, der(new asn.BasicConstraints({ cA: true }))),
+        extension(asn.id_ce_cRLDistributionPoints, false, der(crlDistributionPoints(name))),
+        extension(
+          asn.id_ce_subjectKeyIdentifier,
+          false,
+          der(new asn.SubjectKeyIdentifier(keyIdentifier(key))),
+        ),
+      ],
+    });
+    return new TestCa(kind, organization, name, key, Buffer.from(certificate.rawData));
+  }
+
+  get pem(): string {
+    return new X509Certificate(this.der).toString();
+  }
+
+  /** A signature certificate (署名用電子証明書) for a person, with the profile of jpki.md §3.1–3.6. */
+  async issueSignatureCertificate(
+    holder: Required<Person>,
+    options: IssueOptions = {},
+  ): Promise<IssuedCertificate> {
+    const items: [SanItem, string][] = [
+      ['name', holder.name],
+      ['dateOfBirth', encodeDateOfBirth(holder.dateOfBirth)],
+      ['gender', { male: '1', female: '2', unknown: '3' }[holder.gender]],
+      ['address', holder.address],
+      ['nameFlags', holder.nameFlags],
+      ['addressFlags', holder.addressFlags],
+    ];
+    const omitted = new Set(options.omitSanItems ?? []);
+    const san = new asn.SubjectAlternativeName(
+      items
+        .filter(([item]) => !omitted.has(item))
+        .map(
+          ([item, value]) =>
+            new asn.GeneralName({
+              otherName: new asn.OtherName({ typeId: JPKI_SAN_OIDS[item], value: utf8StringDer(value) }),
+            }),
+        ),
+    );
+    const [prefecture, municipality] = holder.locality;
+    return this.issue({
+      ...options,
+      dateOfBirth: holder.dateOfBirth,
+      subject: asnName([
+        [C, 'JP', PRINTABLE],
+        [L, prefecture],
+        [L, municipality],
+        [CN, opaqueSubjectId()],
+      ]),
+      keyUsage: options.keyUsage ?? 'signature',
+      policy: options.policy ?? TEST_SIGNATURE_POLICY_OID,
+      san,
+      crlDistributionPoint: asnName([
+        [C, 'JP', PRINTABLE],
+        [O, this.organization],
+        [OU, OU_BY_KIND.signature],
+        [OU, 'CRL Distribution Points'],
+        [OU, prefecture],
+        [CN, municipality],
+      ]),
+    });
+  }
+
+  /** An authentication certificate (利用者証明用電子証明書): opaque subject, no personal data. */
+  async issueAuthenticationCertificate(
+    holder: Required<Person>,
+    options: IssueOptions = {},
+  ): Promise<IssuedCertificate> {
+    return this.issue({
+      ...options,
+      dateOfBirth: holder.dateOfBirth,
+      subject: asnName([
+        [C, 'JP', PRINTABLE],
+        [CN, opaqueSubjectId()],
+      ]),
+      keyUsage: options.keyUsage ?? 'authentication',
+      policy: options.policy ?? AUTHENTICATION_POLICY_OID,
+      crlDistributionPoint: asnName([
+        [C, 'JP', PRINTABLE],
+        [O, this.organization],
+        [OU, OU_BY_KIND.authentication],
+        [OU, 'CRL Distribution Points'],
+      ]),
+    });
+  }
+
+  private async issue(
+    spec: IssueOptions & {
+      dateOfBirth: string;
+      subject: asn.Name;
+      keyUsage: 'signature' | 'authentication';
+      policy: string;
+      san?: asn.SubjectAlternativeName;
+      crlDistributionPoint: asn.Name;
+    },
+  ): Promise<IssuedCertificate> {
+    const key = spec.key ?? (await rsaKeyPair(spec.keyBits ?? 2048));
+    const hash = spec.hash ?? 'SHA-256';
+    const issuedAt = spec.issuedAt ?? new Date(Date.now() - 86_400_000);
+    const notBefore = spec.notBefore ?? issuedAt;
+    const notAfter = spec.notAfter ?? fifthBirthdayAfter(issuedAt, spec.dateOfBirth, spec.cardExpiry);
+    const serial = spec.serial ?? randomSerial();
+    const caKeys = await webCryptoPair(this.key, hash);
+    const subjectKeys = await webCryptoPair(key, hash);
+    const usage =
+      spec.keyUsage === 'signature'
+        ? asn.KeyUsageFlags.digitalSignature | asn.KeyUsageFlags.nonRepudiation
+        : asn.KeyUsageFlags.digitalSignature;
+    const policies = new asn.CertificatePolicies([
+      new asn.PolicyInformation({
+        policyIdentifier: spec.policy,
+        policyQualifiers: [
+          new asn.PolicyQualifierInfo({ policyQualifierId: asn.id_qt_csp, qualifier: ia5StringDer(CPS_URI) }),
+        ],
+      }),
+    ]);
+    const issuerAltName = asnName([
+      [C, 'JP', PRINTABLE],
+      [O, '公的個人認証サービス（テスト）'],
+      [OU, this.kind === 'signature' ? '公的個人認証サービス署名用' : '公的個人認証サービス利用者証明用'],
+      [OU, '地方公共団体情報システム機構'],
+    ]);
+    const extensions = [
+      extension(asn.id_ce_keyUsage, true, der(new asn.KeyUsage(usage))),
+      ...(spec.san ? [extension(asn.id_ce_subjectAltName, false, der(spec.san))] : []),
+      extension(asn.id_ce_certificatePolicies, true, der(policies)),
+      extension(
+        asn.id_ce_issuerAltName,
+        false,
+        der(new asn.IssueAlternativeName([new asn.GeneralName({ directoryName: issuerAltName })])),
+      ),
+      extension(
+        asn.id_ce_cRLDistributionPoints,
+        false,
+        der(crlDistributionPoints(spec.crlDistributionPoint)),
+      ),
+      extension(
+        asn.id_ce_authorityKeyIdentifier,
+        false,
+        der(
+          new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(keyIdentifier(this.key)) }),
+        ),
+      ),
+      extension(asn.id_ce_subjectKeyIdentifier, false, der(new asn.SubjectKeyIdentifier(keyIdentifier(key)))),
+    ];
+    const certificate = await x509.X509CertificateGenerator.create({
+      serialNumber: serial,
+      subject: new x509.Name(der(spec.subject)),
+      issuer: new x509.Name(der(this.name)),
+      notBefore,
+      notAfter,
+      publicKey: subjectKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash } as Algorithm,
+      extensions,
+    });
+    return { der: Buffer.from(certificate.rawData), key, serial, notBefore, notAfter };
+  }
+
+  /** A CRL signed by this CA (SHA-256 unless told), listing the given serials with their reasons. */
+  async crl(
+    options: {
+      revoked?: RevokedEntry[];
+      thisUpdate?: Date;
+      nextUpdate?: Date;
+      hash?: HashName;
+      signer?: RsaKeyPair;
+    } = {},
+  ): Promise<Buffer> {
+    const hash = options.hash ?? 'SHA-256';
+    const thisUpdate = options.thisUpdate ?? new Date(Date.now() - 3_600_000);
+    const nextUpdate = options.nextUpdate ?? new Date(thisUpdate.getTime() + 86_400_000);
+    const keys = await webCryptoPair(options.signer ?? this.key, hash);
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: new x509.Name(der(this.name)),
+      thisUpdate,
+      nextUpdate,
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash } as Algorithm,
+      signingKey: keys.privateKey,
+      extensions: [
+        extension(
+          asn.id_ce_authorityKeyIdentifier,
+          false,
+          der(
+            new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(keyIdentifier(this.key)) }),
+          ),
+        ),
+      ],
+      entries: (options.revoked ?? []).map((entry) => ({
+        serialNumber: entry.serial,
+        revocationDate: entry.date ?? new Date(thisUpdate.getTime() - 60_000),
+        reason: entry.reason ?? x509.X509CrlReason.affiliationChanged,
+      })),
+    });
+    return Buffer.from(crl.rawData);
+  }
+}
+
+function crlDistributionPoints(directoryName: asn.Name): asn.CRLDistributionPoints {
+  return new asn.CRLDistributionPoints([
+    new asn.DistributionPoint({
+      distributionPoint: new asn.DistributionPointName({
+        fullName: [new asn.GeneralName({ directoryName })],
+      }),
+    }),
+  ]);
+}
+
+function ia5StringDer(text: string): ArrayBuffer {
+  const bytes = Buffer.from(text, 'ascii');
+  const out = Buffer.concat([Buffer.from([0x16, bytes.length]), bytes]);
+  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
+}
+
+/** The subject CN of a real card: issuance timestamp, 5-digit sequence, 9-character desk id (§3.3). */
+function opaqueSubjectId(): string {
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const sequence = String(randomBytes(2).readUInt16BE(0) % 100_000).padStart(5, '0');
+  const desk = randomBytes(9)
+    .toString('base64')
+    .replace(/[^A-Z0-9]/gi, 'X')
+    .toUpperCase()
+    .slice(0, 9);
+  return `${stamp}${sequence}${desk}`;
+}
+
+export { x509 };

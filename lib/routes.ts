@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { registrationBody } from '../functions/registration/schemas.ts';
 
 /**
  * The route table: every API route, the function that serves it and what that function may touch. The Api
@@ -13,6 +14,8 @@ export interface Bindings {
   dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
   tokenKey?: 'sign' | 'verify';
   mail?: boolean;
+  /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
+  jpki?: boolean;
 }
 
 export interface Route {
@@ -69,6 +72,29 @@ export const ROUTES: readonly Route[] = [
     binds: {},
     assets: [LEGAL_TEXTS],
     description: 'The text of a legal document',
+  },
+  {
+    id: 'postRegistrationChallenge',
+    method: 'POST',
+    path: '/v1/registration/challenges',
+    entry: 'functions/registration/handler.ts',
+    handler: 'postChallenge',
+    auth: 'public',
+    binds: { table: 'write' },
+    assets: [LEGAL_TEXTS],
+    description: 'A single-use nonce for the registration statement',
+  },
+  {
+    id: 'postRegistration',
+    method: 'POST',
+    path: '/v1/registrations',
+    entry: 'functions/registration/handler.ts',
+    handler: 'postRegistration',
+    auth: 'public',
+    body: registrationBody,
+    binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
+    assets: [LEGAL_TEXTS],
+    description: 'Registration with the card-signed statement',
   },
 ];
 

@@ -11,6 +11,12 @@ export const ENV = {
   mailFrom: 'XID_MAIL_FROM',
   mailConfigurationSet: 'XID_MAIL_CONFIGURATION_SET',
   publicBaseUrl: 'XID_PUBLIC_BASE_URL',
+  /** Comma-separated sources (file path, https:// URL, s3://bucket/key) of trust anchor certificates. */
+  trustAnchors: 'XID_TRUST_ANCHORS',
+  /** Comma-separated sources of CRLs (same forms). */
+  crlSources: 'XID_CRL_SOURCES',
+  /** `true` where certificates from test CAs (never J-LIS) may be accepted; never in prod. */
+  allowTestAnchors: 'XID_ALLOW_TEST_ANCHORS',
   /** Local mode only: the endpoint of the AWS stand-in (moto) and of the SES v2 stand-in. */
   localAwsEndpoint: 'XID_LOCAL_AWS_ENDPOINT',
   localSesEndpoint: 'XID_LOCAL_SES_ENDPOINT',

@@ -43,12 +43,25 @@ export interface StageConfig {
   publicBaseUrl?: string;
   /** Whether certificates issued by test CAs (never J-LIS) may be accepted. Always false in prod. */
   allowTestTrustAnchors: boolean;
+  /**
+   * Where the JPKI trust material is: each entry an https:// URL or a key in the stage's trust bucket
+   * (Stateful stack output `TrustBucketName`). Anchors must be the pinned J-LIS signature CAs unless
+   * `allowTestTrustAnchors`.
+   */
+  jpki: { trustAnchors: string[]; crlSources: string[] };
 }
 
 const DEFAULT_REGION = 'ap-northeast-1';
 
+/** The J-LIS signature CAs of all three generations and one CRL, uploaded by the operator (docs/operations.md). */
+const JLIS_TRUST = {
+  trustAnchors: ['anchors/signca01.cer', 'anchors/signca02.cer', 'anchors/signca03.cer'],
+  crlSources: ['crl/signature.crl'],
+};
+
 const base = {
   region: DEFAULT_REGION,
+  jpki: JLIS_TRUST,
   api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
 } satisfies Partial<StageConfig>;
 
@@ -59,6 +72,8 @@ const CONFIGS: Record<StageName, StageConfig> = {
     retainData: false,
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },
+    // The local runtime makes its own test PKI under .xid-local/ and adds XID_TRUST_ANCHORS/XID_CRL_SOURCES.
+    jpki: { trustAnchors: [], crlSources: [] },
     push: { apns: { secretName: 'xid/local/apns', sandbox: true }, fcm: { secretName: 'xid/local/fcm' } },
     allowTestTrustAnchors: true,
   },

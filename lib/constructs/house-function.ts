@@ -6,6 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env.ts';
@@ -153,6 +154,32 @@ export class HouseFunction extends NodejsFunction {
   bindTokenKey(key: IKey, usage: 'sign' | 'verify'): this {
     key.grant(this, ...(usage === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']));
     this.addEnvironment(ENV.tokenKeyId, key.keyArn);
+    return this;
+  }
+
+  /**
+   * JPKI trust material: sources of anchors and CRLs, each an https:// URL or a key in the trust bucket
+   * (read-only access to exactly those objects), and whether test anchors are allowed.
+   */
+  bindJpki(
+    bucket: IBucket,
+    trust: { trustAnchors: string[]; crlSources: string[] },
+    allowTestAnchors: boolean,
+  ): this {
+    const resolve = (entry: string) =>
+      /^https:\/\//.test(entry) ? entry : `s3://${bucket.bucketName}/${entry}`;
+    const keys = [...trust.trustAnchors, ...trust.crlSources].filter((entry) => !/^https:\/\//.test(entry));
+    if (keys.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: keys.map((key) => bucket.arnForObjects(key)),
+        }),
+      );
+    }
+    this.addEnvironment(ENV.trustAnchors, trust.trustAnchors.map(resolve).join(','));
+    this.addEnvironment(ENV.crlSources, trust.crlSources.map(resolve).join(','));
+    this.addEnvironment(ENV.allowTestAnchors, String(allowTestAnchors));
     return this;
   }
 

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { sourceList } from '../../functions/adapters/sources.ts';
 import { ENV } from '../../functions/shared/env.ts';
 import { type StageConfig, stageConfig } from '../config/stages.ts';
 import { localStateDir } from '../paths.ts';
 import { resourceName } from '../resources.ts';
 import { ROUTES } from '../routes.ts';
 import { startGateway } from './gateway.ts';
+import { ensureLocalPki } from './pki.ts';
 import { LOCAL_CREDENTIALS, type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
 
@@ -107,7 +109,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const [moto, ses] = await Promise.all([startMoto(motoPort, logDir), startSes(mailPort, logDir)]);
     services.push(moto, ses);
 
-    const resources = await provision(config, moto.url);
+    const [resources, pki] = await Promise.all([provision(config, moto.url), ensureLocalPki(dir)]);
+    const listOf = (own: string, extra: string | undefined) => [own, ...sourceList(extra)].join(',');
     const apiPort = portFrom(options.port, 'XID_PORT', 3000) ?? 3000;
     const environment: Record<string, string> = {
       AWS_REGION: config.region,
@@ -123,6 +126,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.tokenKeyId]: resources.keyArns.token,
       [ENV.mailFrom]: config.mail.fromAddress,
       [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
+      [ENV.trustAnchors]: listOf(pki.signCaFile, process.env[ENV.trustAnchors]),
+      [ENV.crlSources]: listOf(pki.crlFile, process.env[ENV.crlSources]),
+      [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
       [ENV.localAwsEndpoint]: moto.url,
       [ENV.localSesEndpoint]: ses.url,
     };

@@ -31,11 +31,12 @@ export class ApiStack extends Stack {
         description: `${route.method} ${route.path}: ${route.description}`,
         assets: route.assets,
       });
-      const { table, dataKey, tokenKey, mail } = route.binds;
+      const { table, dataKey, tokenKey, mail, jpki } = route.binds;
       if (table) fn.bindTable(stateful.table, table);
       if (dataKey) fn.bindDataKey(stateful.dataKey, dataKey);
       if (tokenKey) fn.bindTokenKey(stateful.tokenKey, tokenKey);
       if (mail) fn.bindMail(stateful.mailIdentity, stateful.configurationSet, config.mail.fromAddress);
+      if (jpki) fn.bindJpki(stateful.trustBucket, config.jpki, config.allowTestTrustAnchors);
       this.functions[route.id] = fn;
     }
     this.restApi = new XidRestApi(this, 'RestApi', {

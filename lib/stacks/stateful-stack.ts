@@ -1,8 +1,10 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { PlatformApplications } from '../constructs/platform-applications.ts';
 import { KEYS, resourceName, TABLE } from '../resources.ts';
@@ -26,6 +28,8 @@ export class StatefulStack extends Stack {
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
+  /** JPKI trust material: the J-LIS CA certificates (public) and the CRLs, uploaded by the operator. */
+  public readonly trustBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -81,5 +85,23 @@ export class StatefulStack extends Stack {
     });
 
     this.platformApplications = new PlatformApplications(this, 'PlatformApplications', { config });
+
+    this.trustBucket = new s3.Bucket(this, 'TrustBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      autoDeleteObjects: false,
+    });
+    acknowledge(this.trustBucket, {
+      'AwsSolutions-S1':
+        'Holds only public J-LIS CA certificates and CRLs, written by deployers; CloudTrail records who changes them',
+    });
+    new CfnOutput(this, 'TrustBucketName', {
+      value: this.trustBucket.bucketName,
+      description: 'Upload the J-LIS signature CA certificates (anchors/) and the CRL (crl/) here',
+    });
   }
 }

@@ -5,7 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STAGES } from '#lib/config/stages';
+import { STAGES, stageConfig } from '#lib/config/stages';
 import { ROUTES } from '#lib/routes';
 import { actionsOf, allResources, allStatements, type SynthesisedStage, synthStage } from './synth.ts';
 
@@ -127,7 +127,7 @@ describe.each(STAGES)('stage %s', (name) => {
             for (const a of actionsOf(statement)) actions.add(a);
         }
       }
-      expect([...actions].sort(), route.id).toEqual(expectedActions(route.binds).sort());
+      expect([...actions].sort(), route.id).toEqual(expectedActions(route.binds, name).sort());
     }
   });
 
@@ -231,7 +231,7 @@ function expectedRetention(stage: string): number {
 }
 
 /** What a route's bindings should allow, written out independently of the construct that grants it. */
-function expectedActions(binds: (typeof ROUTES)[number]['binds']): string[] {
+function expectedActions(binds: (typeof ROUTES)[number]['binds'], stage: string): string[] {
   const actions = [
     'logs:CreateLogStream',
     'logs:PutLogEvents',
@@ -260,5 +260,9 @@ function expectedActions(binds: (typeof ROUTES)[number]['binds']): string[] {
   if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
   if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
   if (binds.mail) actions.push('ses:SendEmail');
+  const trust = stageConfig(stage).jpki;
+  if (binds.jpki && [...trust.trustAnchors, ...trust.crlSources].some((s) => !s.startsWith('https://'))) {
+    actions.push('s3:GetObject');
+  }
   return [...new Set(actions)];
 }

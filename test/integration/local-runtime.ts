@@ -15,8 +15,15 @@ export interface RuntimeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startRuntimeProcess(env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'xid-local-'));
+/** A fresh state folder, for tests that prepare it (e.g. the local PKI) before the runtime starts. */
+export function newStateDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'xid-local-'));
+}
+
+export async function startRuntimeProcess(
+  env: Record<string, string> = {},
+  stateDir: string = newStateDir(),
+): Promise<RuntimeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, XID_PORT: '0', XID_MAIL_PORT: '0', XID_LOCAL_DIR: stateDir, ...env },

@@ -1,5 +1,6 @@
 import { canonicalBytes } from '#functions/shared/jcs';
 import type { VirtualJpkiCard } from '../card/jpki-card.ts';
+import type { ApiClient, RegistrationResult } from './api.ts';
 import { type DeviceKeyName, DeviceKeys, type KdfCost } from './device-keys.ts';
 import { JpkiClient } from './jpki-client.ts';
 import { signJws } from './jws.ts';
@@ -9,6 +10,16 @@ import {
   registrationStatement,
 } from './statement.ts';
 import { NfcTap } from './transport.ts';
+
+/** The `POST /v1/registrations` body for a card-signed statement. */
+export function registrationRequest(signed: CardSignedStatement, consent = true) {
+  return {
+    statement: signed.statement,
+    certificate: signed.certificate,
+    signature: signed.signature,
+    consents: { identityVerification: consent },
+  };
+}
 
 /** What the card produced at registration, ready for `POST /v1/registrations`. */
 export interface CardSignedStatement {
@@ -66,6 +77,21 @@ export class VirtualPhone {
       exchanges: tap.exchanges,
     };
   }
+
+  /**
+   * Guide steps 1–5 against the API: read the terms, get a challenge, tap the card, and send the
+   * card-signed statement with the identity-verification consent.
+   */
+  async register(api: ApiClient, card: VirtualJpkiCard, signPin: string): Promise<RegistrationResult> {
+    const challenge = await api.createRegistrationChallenge();
+    const signed = await this.signRegistration(card, signPin, challenge);
+    const result = await api.register(registrationRequest(signed));
+    this.account = result;
+    return result;
+  }
+
+  /** The account this phone registered, once it has. */
+  account?: RegistrationResult;
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */
   async prove(key: DeviceKeyName, pin: string, payload: object): Promise<string> {

@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  webcrypto,
+  X509Certificate,
+} from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
@@ -186,6 +195,42 @@ export class TestCa {
       ],
     });
     return new TestCa(kind, organization, name, key, Buffer.from(certificate.rawData));
+  }
+
+  /** Writes the CA (certificate, private key, kind) to `dir` as `<name>.der`, `<name>.key.pem`, `<name>.json`. */
+  save(dir: string, name: string): void {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${name}.der`), this.der);
+    writeFileSync(path.join(dir, `${name}.pem`), this.pem);
+    writeFileSync(
+      path.join(dir, `${name}.key.pem`),
+      this.key.privateKey.export({ format: 'pem', type: 'pkcs8' }),
+      {
+        mode: 0o600,
+      },
+    );
+    writeFileSync(
+      path.join(dir, `${name}.json`),
+      JSON.stringify({ kind: this.kind, organization: this.organization }),
+    );
+  }
+
+  /** Reads a CA written by `save`, or undefined if it is not there. */
+  static load(dir: string, name: string): TestCa | undefined {
+    const file = (ext: string) => path.join(dir, `${name}${ext}`);
+    if (!existsSync(file('.der')) || !existsSync(file('.key.pem')) || !existsSync(file('.json')))
+      return undefined;
+    const der = readFileSync(file('.der'));
+    const privateKey = createPrivateKey(readFileSync(file('.key.pem')));
+    const meta = JSON.parse(readFileSync(file('.json'), 'utf8')) as { kind: CaKind; organization: string };
+    const subject = AsnConvert.parse(der, asn.Certificate).tbsCertificate.subject;
+    return new TestCa(
+      meta.kind,
+      meta.organization,
+      subject,
+      { privateKey, publicKey: createPublicKey(privateKey) },
+      der,
+    );
   }
 
   get pem(): string {

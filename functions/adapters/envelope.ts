@@ -1,0 +1,71 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import type { SealedField } from '../registration/model.ts';
+import { kms } from '../shared/clients.ts';
+
+/**
+ * Envelope encryption of personal fields (design.md §5): one KMS data key per account, made with the
+ * account id as encryption context; each field sealed with AES-256-GCM under it, with the account id and
+ * the field name as additional data, so a sealed value cannot be moved to another field or account.
+ * The plaintext data key lives only for the call and is wiped after.
+ */
+const aad = (accountId: string, field: string) => Buffer.from(`xid:${accountId}:${field}`, 'utf8');
+
+export function envelope(keyId: string) {
+  return {
+    async sealFields(accountId: string, fields: Record<string, string>) {
+      const { Plaintext, CiphertextBlob } = await kms().send(
+        new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }),
+      );
+      if (!Plaintext || !CiphertextBlob) throw new Error('KMS returned no data key');
+      const key = Buffer.from(Plaintext);
+      try {
+        const sealed: Record<string, SealedField> = {};
+        for (const [field, value] of Object.entries(fields)) {
+          const iv = randomBytes(12);
+          const cipher = createCipheriv('aes-256-gcm', key, iv);
+          cipher.setAAD(aad(accountId, field));
+          const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+          sealed[field] = {
+            iv: iv.toString('base64'),
+            ciphertext: ciphertext.toString('base64'),
+            tag: cipher.getAuthTag().toString('base64'),
+          };
+        }
+        return { sealed, wrappedDataKey: Buffer.from(CiphertextBlob).toString('base64') };
+      } finally {
+        key.fill(0);
+        Plaintext.fill(0);
+      }
+    },
+
+    /** Unwraps the account's data key (one KMS Decrypt) and opens the given fields. */
+    async openFields(accountId: string, wrappedDataKey: string, sealed: Record<string, SealedField>) {
+      const { Plaintext } = await kms().send(
+        new DecryptCommand({
+          KeyId: keyId,
+          CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
+          EncryptionContext: { accountId },
+        }),
+      );
+      if (!Plaintext) throw new Error('KMS returned no plaintext');
+      const key = Buffer.from(Plaintext);
+      try {
+        const open: Record<string, string> = {};
+        for (const [field, value] of Object.entries(sealed)) {
+          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'));
+          decipher.setAAD(aad(accountId, field));
+          decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
+          open[field] = Buffer.concat([
+            decipher.update(Buffer.from(value.ciphertext, 'base64')),
+            decipher.final(),
+          ]).toString('utf8');
+        }
+        return open;
+      } finally {
+        key.fill(0);
+        Plaintext.fill(0);
+      }
+    },
+  };
+}

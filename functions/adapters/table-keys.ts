@@ -1,0 +1,22 @@
+/**
+ * The single table's item keys (design.md §6), in one place. Long-lived items hang under the account;
+ * short-lived ones (challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
+ */
+export const KEYS = {
+  registrationChallenge: (challengeId: string) => ({ pk: `REGCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'PROFILE' }),
+  consent: (accountId: string, kind: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `CONSENT#${kind}` }),
+  deviceKey: (accountId: string, key: 'auth' | 'sign') => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `DEVICEKEY#${key}`,
+  }),
+  activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
+  /** One account per certificate: issuer (SHA-256 of its Name) and serial. */
+  certificate: (issuerSha256: string, serial: string) => ({
+    pk: `CERT#${issuerSha256}#${serial}`,
+    sk: 'CERT',
+  }),
+} as const;
+
+/** Epoch seconds, as DynamoDB TTL wants them. */
+export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);

@@ -1,0 +1,45 @@
+import type { BasicItems, VerifiedCertificate } from '../jpki/verify.ts';
+import type { Municipality } from '../municipality/municipalities.ts';
+
+/** A registration challenge (design.md §3.2 step 1): single use, 5 minutes. */
+export interface RegistrationChallenge {
+  challengeId: string;
+  nonce: string;
+  expiresAt: Date;
+}
+
+export const CHALLENGE_TTL_SECONDS = 5 * 60;
+export const ACTIVATION_TTL_SECONDS = 10 * 60;
+
+/** A device public key as it appears in the statement (design.md §3.2). */
+export interface DeviceJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
+
+/** The encrypted form of one personal field: AES-256-GCM under the account's data key. */
+export interface SealedField {
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** Everything the registration transaction writes, in one value. */
+export interface NewAccount {
+  accountId: string;
+  createdAt: Date;
+  name: string;
+  nameFlags?: string;
+  /** Gender, date of birth and address, sealed; plus the KMS-wrapped data key that opens them. */
+  sealed: { gender: SealedField; dateOfBirth: SealedField; address: SealedField; addressFlags?: SealedField };
+  wrappedDataKey: string;
+  municipality: Municipality;
+  certificate: VerifiedCertificate['certificate'];
+  consents: { kind: 'identityVerification' | 'terms' | 'privacyPolicy'; version: string }[];
+  deviceKeys: { auth: DeviceJwk; sign: DeviceJwk };
+  activation: { nonce: string; expiresAt: Date };
+}
+
+export type PersonalField = Exclude<keyof BasicItems, 'name' | 'nameFlags'>;

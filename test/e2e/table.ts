@@ -1,0 +1,36 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '#functions/shared/env';
+import { canonicalize } from '#functions/shared/jcs';
+import type { RuntimeRecord } from '#lib/local/runtime';
+
+/** Direct access to the local runtime's table, for before/after comparisons and fixtures. */
+export function tableOf(record: RuntimeRecord) {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: record.environment[ENV.localAwsEndpoint],
+      region: record.environment.AWS_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  const TableName = record.environment[ENV.tableName];
+  return {
+    /** Every item in canonical JSON, sorted: equal snapshots mean nothing was written, changed or deleted. */
+    async snapshot(): Promise<string[]> {
+      const items: string[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({ TableName, ExclusiveStartKey, ConsistentRead: true }),
+        );
+        for (const item of page.Items ?? []) items.push(canonicalize(item));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items.sort();
+    },
+    async put(item: Record<string, unknown>): Promise<void> {
+      await client.send(new PutCommand({ TableName, Item: item }));
+    },
+    close: () => client.destroy(),
+  };
+}

@@ -15,7 +15,13 @@ const env = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { ...env, XID_STAGE: 'unit' } } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          env: { ...env, XID_STAGE: 'unit', XID_TABLE_NAME: 'unit-table' },
+        },
+      },
       {
         test: {
           name: 'infra',

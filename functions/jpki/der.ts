@@ -74,16 +74,35 @@ export function expectTag(tlv: Tlv | undefined, tag: number, what: string): Tlv 
   return tlv;
 }
 
+/** A view (no copy) of the bytes from `start` to `end`. */
+function view(buf: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.isBuffer(buf)
+    ? buf.subarray(start, end)
+    : Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+}
+
 export function content(buf: Uint8Array, tlv: Tlv): Buffer {
-  return Buffer.from(buf.buffer, buf.byteOffset + tlv.contentStart, tlv.end - tlv.contentStart);
+  return view(buf, tlv.contentStart, tlv.end);
 }
 
 export function whole(buf: Uint8Array, tlv: Tlv): Buffer {
-  return Buffer.from(buf.buffer, buf.byteOffset + tlv.start, tlv.end - tlv.start);
+  return view(buf, tlv.start, tlv.end);
 }
+
+/** OIDs repeat across certificates: remember the dotted form of the ones seen (bounded). */
+const oidCache = new Map<string, string>();
 
 /** Dotted form of an OBJECT IDENTIFIER's content. */
 export function decodeOid(bytes: Uint8Array): string {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const known = oidCache.get(key);
+  if (known !== undefined) return known;
+  const dotted = decodeOidUncached(bytes);
+  if (oidCache.size < 1024) oidCache.set(key, dotted);
+  return dotted;
+}
+
+function decodeOidUncached(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new DerError('empty OID');
   const parts: number[] = [];
   let value = 0;

@@ -52,8 +52,11 @@ export function decodeDateOfBirth(value: string): string | undefined {
   if (!match) return undefined;
   const [, era, year, month, day] = match as unknown as [string, string, string, string, string];
   const iso = `${year}-${month}-${day}`;
-  const date = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso) return undefined;
+  const y = Number(year);
+  const m = Number(month);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  if (days === undefined || Number(day) < 1 || Number(day) > days) return undefined;
   if (era !== '0' && eraCode(iso) !== era) return undefined;
   return iso;
 }

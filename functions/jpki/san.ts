@@ -6,6 +6,8 @@ import { children, content, DerError, decodeOid, expectTag, readTlv, TAG } from 
  * is `[0] EXPLICIT UTF8String` (jpki.md §3.5). Entries of other GeneralName kinds, and otherNames this
  * code does not know, are skipped rather than refused: newer profiles add items (§8.3).
  */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function subjectAltNameOtherNames(extensionValue: Uint8Array): Map<string, string> {
   const names = readTlv(extensionValue, 0);
   expectTag(names, TAG.SEQUENCE, 'GeneralNames');
@@ -21,7 +23,7 @@ export function subjectAltNameOtherNames(extensionValue: Uint8Array): Map<string
     if (value.tag !== TAG.UTF8_STRING && value.tag !== TAG.OCTET_STRING) continue;
     if (found.has(oid)) throw new DerError(`otherName ${oid} appears twice`);
     try {
-      found.set(oid, new TextDecoder('utf-8', { fatal: true }).decode(content(extensionValue, value)));
+      found.set(oid, utf8.decode(content(extensionValue, value)));
     } catch {
       throw new DerError(`otherName ${oid} is not valid UTF-8`);
     }

@@ -79,8 +79,38 @@ function spkiAlgorithm(spki: Buffer): string {
   return decodeOid(content(spki, oid));
 }
 
-/** The profile of a signature certificate (jpki.md §3; design.md §3.2 `certificate_profile`). */
-function checkProfile(certificate: ParsedCertificate, key: KeyObject, anchor: TrustAnchor): void {
+/**
+ * The certificate's public key. For RSA keys the RSAPublicKey inside the SPKI is imported as PKCS#1,
+ * which OpenSSL does some 40 times faster than decoding the SPKI itself; other keys go the general way
+ * (and fail the profile later).
+ */
+function publicKeyOf(certificate: ParsedCertificate): { key: KeyObject; rsaBits: number } {
+  const { spki } = certificate;
+  if (spkiAlgorithm(spki) === RSA_ENCRYPTION) {
+    const [, bits] = children(spki, readTlv(spki, 0));
+    const pkcs1 = bits && bits.tag === 0x03 ? content(spki, bits).subarray(1) : undefined;
+    if (pkcs1) {
+      const key = createPublicKey({ key: pkcs1, format: 'der', type: 'pkcs1' });
+      return { key, rsaBits: modulusBits(pkcs1) };
+    }
+  }
+  return { key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), rsaBits: 0 };
+}
+
+/** Bit length of the modulus of a DER RSAPublicKey (reading it from the key object costs more). */
+function modulusBits(pkcs1: Buffer): number {
+  const [modulus] = children(pkcs1, readTlv(pkcs1, 0));
+  if (!modulus) return 0;
+  let bytes = content(pkcs1, modulus);
+  while (bytes.length > 0 && bytes[0] === 0) bytes = bytes.subarray(1);
+  return bytes.length === 0 ? 0 : (bytes.length - 1) * 8 + (32 - Math.clz32(bytes[0] as number));
+}
+
+/**
+ * The profile of a signature certificate (jpki.md §3; design.md §3.2 `certificate_profile`). `rsaBits` is 0
+ * for a key that is not RSA.
+ */
+function checkProfile(certificate: ParsedCertificate, rsaBits: number, anchor: TrustAnchor): void {
   const refuse = (detail: string) => new Failure('certificate_profile', detail);
   if (certificate.version !== 3) throw refuse('not an X.509 v3 certificate');
   if (
@@ -89,10 +119,7 @@ function checkProfile(certificate: ParsedCertificate, key: KeyObject, anchor: Tr
   ) {
     throw refuse('the certificate is not signed with sha256WithRSAEncryption');
   }
-  if (
-    spkiAlgorithm(certificate.spki) !== RSA_ENCRYPTION ||
-    (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048
-  ) {
+  if (rsaBits < 2048) {
     throw refuse('the key is not RSA of at least 2048 bits');
   }
   const usage = keyUsageBits(certificate);
@@ -148,9 +175,10 @@ export class JpkiVerifier {
   ): Promise<VerifiedCertificate> {
     let certificate: ParsedCertificate;
     let key: KeyObject;
+    let rsaBits: number;
     try {
       certificate = parseCertificate(certificateDer);
-      key = createPublicKey({ key: certificate.spki, format: 'der', type: 'spki' });
+      ({ key, rsaBits } = publicKeyOf(certificate));
     } catch {
       throw new Failure('certificate_malformed', 'The certificate could not be parsed');
     }
@@ -165,7 +193,7 @@ export class JpkiVerifier {
     }
 
     try {
-      checkProfile(certificate, key, anchor);
+      checkProfile(certificate, rsaBits, anchor);
     } catch (error) {
       if (error instanceof Failure) throw error;
       throw new Failure('certificate_profile', 'The certificate extensions could not be read');

@@ -2,6 +2,7 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
@@ -115,6 +116,30 @@ describe('HouseFunction', () => {
     const { stack, fn, tokenKey } = fixture();
     fn.bindTokenKey(tokenKey, 'sign');
     expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GetPublicKey', 'kms:Sign'].sort());
+  });
+
+  it('bindJpki reads exactly the trust objects it names, and passes https sources through', () => {
+    const { stack, fn } = fixture();
+    const bucket = new s3.Bucket(stack, 'Trust');
+    fn.bindJpki(
+      bucket,
+      { trustAnchors: ['anchors/signca03.cer', 'https://example.jp/ca.cer'], crlSources: ['crl/sign.crl'] },
+      false,
+    );
+    const statements = statementsOf(stack, fn);
+    expect(actions(statements)).toEqual([...BASE, 's3:GetObject'].sort());
+    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'));
+    expect(JSON.stringify(read?.Resource)).toContain('/anchors/signca03.cer');
+    expect(JSON.stringify(read?.Resource)).toContain('/crl/sign.crl');
+    expect(JSON.stringify(read?.Resource)).not.toContain('/*');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.allowTestAnchors]: 'false',
+          [ENV.trustAnchors]: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        }),
+      },
+    });
   });
 
   it('bindMail sends only from the configured address, through the identity and configuration set', () => {

@@ -1,9 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, isLocal, optional, required, resetConfigCache } from '#functions/shared/config';
 import { ENV } from '#functions/shared/env';
 
 describe('configuration', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    delete process.env[ENV.tableName];
+    resetConfigCache();
+  });
   afterEach(() => {
+    process.env = { ...saved };
     delete process.env[ENV.tableName];
     delete process.env[ENV.stage];
     resetConfigCache();

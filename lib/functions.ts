@@ -6,7 +6,7 @@ export interface EventFunction {
   entry: string;
   handler: string;
   /** The event source, which names the folder of its sample events in `events/`. */
-  source: 'cloudformation' | 'sns';
+  source: 'cloudformation' | 'sns' | 'authorizer';
   description: string;
 }
 
@@ -16,5 +16,11 @@ export const EVENT_FUNCTIONS = {
     handler: 'handler',
     source: 'cloudformation',
     description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
+  },
+  authorizer: {
+    entry: 'functions/auth/authorizer.ts',
+    handler: 'handler',
+    source: 'authorizer',
+    description: 'API Gateway TOKEN authorizer of the /v1/me routes',
   },
 } as const satisfies Record<string, EventFunction>;

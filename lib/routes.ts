@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
 import { registrationBody } from '../functions/registration/schemas.ts';
 
 /**
@@ -95,6 +96,59 @@ export const ROUTES: readonly Route[] = [
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
+  },
+  {
+    id: 'postActivation',
+    method: 'POST',
+    path: '/v1/accounts/{accountId}/activation',
+    entry: 'functions/auth/handler.ts',
+    handler: 'postActivation',
+    auth: 'public',
+    body: activationBody,
+    binds: { table: 'readWrite', tokenKey: 'sign' },
+    description: 'Activation with the auth and sign device keys (PIN1, PIN2)',
+  },
+  {
+    id: 'postSessionChallenge',
+    method: 'POST',
+    path: '/v1/sessions/challenges',
+    entry: 'functions/auth/handler.ts',
+    handler: 'postSessionChallenge',
+    auth: 'public',
+    body: sessionChallengeBody,
+    binds: { table: 'write' },
+    description: 'A nonce for a later login',
+  },
+  {
+    id: 'postSession',
+    method: 'POST',
+    path: '/v1/sessions',
+    entry: 'functions/auth/handler.ts',
+    handler: 'postSession',
+    auth: 'public',
+    body: sessionBody,
+    binds: { table: 'readWrite', tokenKey: 'sign' },
+    description: 'Login with the auth device key',
+  },
+  {
+    id: 'getMe',
+    method: 'GET',
+    path: '/v1/me',
+    entry: 'functions/auth/handler.ts',
+    handler: 'getMe',
+    auth: 'resident',
+    binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
+    description: "The resident's own record",
+  },
+  {
+    id: 'getJwks',
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    entry: 'functions/auth/handler.ts',
+    handler: 'getJwks',
+    auth: 'public',
+    binds: { tokenKey: 'verify' },
+    description: 'Public keys of the access tokens',
   },
 ];
 

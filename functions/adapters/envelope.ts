@@ -11,6 +11,35 @@ import { kms } from '../shared/clients.ts';
  */
 const aad = (accountId: string, field: string) => Buffer.from(`xid:${accountId}:${field}`, 'utf8');
 
+/**
+ * Unwrapped data keys of this warm container, for a short while, so that a resident's repeated requests
+ * cost one KMS Decrypt per few minutes. Bounded, and wiped on eviction.
+ */
+const KEY_CACHE_MS = 5 * 60_000;
+const KEY_CACHE_MAX = 500;
+const keyCache = new Map<string, { key: Buffer; until: number }>();
+
+function cached(wrapped: string, now: number): Buffer | undefined {
+  const hit = keyCache.get(wrapped);
+  if (hit && hit.until > now) return hit.key;
+  if (hit) {
+    hit.key.fill(0);
+    keyCache.delete(wrapped);
+  }
+  return undefined;
+}
+
+function remember(wrapped: string, key: Buffer, now: number): void {
+  if (keyCache.size >= KEY_CACHE_MAX) {
+    const [oldest] = keyCache.keys();
+    if (oldest !== undefined) {
+      keyCache.get(oldest)?.key.fill(0);
+      keyCache.delete(oldest);
+    }
+  }
+  keyCache.set(wrapped, { key, until: now + KEY_CACHE_MS });
+}
+
 export function envelope(keyId: string) {
   return {
     async sealFields(accountId: string, fields: Record<string, string>) {
@@ -39,33 +68,34 @@ export function envelope(keyId: string) {
       }
     },
 
-    /** Unwraps the account's data key (one KMS Decrypt) and opens the given fields. */
+    /** Unwraps the account's data key (one KMS Decrypt, then cached briefly) and opens the given fields. */
     async openFields(accountId: string, wrappedDataKey: string, sealed: Record<string, SealedField>) {
-      const { Plaintext } = await kms().send(
-        new DecryptCommand({
-          KeyId: keyId,
-          CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
-          EncryptionContext: { accountId },
-        }),
-      );
-      if (!Plaintext) throw new Error('KMS returned no plaintext');
-      const key = Buffer.from(Plaintext);
-      try {
-        const open: Record<string, string> = {};
-        for (const [field, value] of Object.entries(sealed)) {
-          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'));
-          decipher.setAAD(aad(accountId, field));
-          decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
-          open[field] = Buffer.concat([
-            decipher.update(Buffer.from(value.ciphertext, 'base64')),
-            decipher.final(),
-          ]).toString('utf8');
-        }
-        return open;
-      } finally {
-        key.fill(0);
+      const now = Date.now();
+      let key = cached(wrappedDataKey, now);
+      if (!key) {
+        const { Plaintext } = await kms().send(
+          new DecryptCommand({
+            KeyId: keyId,
+            CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
+            EncryptionContext: { accountId },
+          }),
+        );
+        if (!Plaintext) throw new Error('KMS returned no plaintext');
+        key = Buffer.from(Plaintext);
         Plaintext.fill(0);
+        remember(wrappedDataKey, key, now);
       }
+      const open: Record<string, string> = {};
+      for (const [field, value] of Object.entries(sealed)) {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'));
+        decipher.setAAD(aad(accountId, field));
+        decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
+        open[field] = Buffer.concat([
+          decipher.update(Buffer.from(value.ciphertext, 'base64')),
+          decipher.final(),
+        ]).toString('utf8');
+      }
+      return open;
     },
   };
 }

@@ -11,6 +11,9 @@ export const KEYS = {
     sk: `DEVICEKEY#${key}`,
   }),
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
+  sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  /** Failed device-key proofs of an account in the current window (brute-force limit). */
+  proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */
   certificate: (issuerSha256: string, serial: string) => ({
     pk: `CERT#${issuerSha256}#${serial}`,

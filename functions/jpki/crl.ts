@@ -120,7 +120,10 @@ export class RevocationChecker {
         const results = await Promise.allSettled(this.sources.map((source) => this.fetchBytes(source)));
         results.forEach((result, index) => {
           const source = this.sources[index] as string;
-          if (result.status === 'rejected') return this.onError(source, result.reason);
+          if (result.status === 'rejected') {
+            this.onError(source, result.reason);
+            return;
+          }
           try {
             this.accept(parseCrl(result.value), now);
           } catch (error) {

@@ -30,6 +30,8 @@ export const PROBLEMS = {
   signature_invalid: { status: 422, title: 'The card signature is not valid' },
   municipality_unknown: { status: 422, title: 'No municipality was found for the address' },
   already_registered: { status: 409, title: 'This certificate is already registered' },
+  proof_invalid: { status: 422, title: 'The device-key proof is not valid' },
+  already_active: { status: 409, title: 'The account is already active' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

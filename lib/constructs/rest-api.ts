@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -17,6 +17,8 @@ export interface XidRestApiProps {
   routes: readonly Route[];
   /** The function serving each route, by route id. */
   functions: Record<string, HouseFunction>;
+  /** The TOKEN authorizer's function, for routes with `auth: 'resident'`. */
+  authorizerFunction: HouseFunction;
 }
 
 /**
@@ -78,6 +80,14 @@ export class XidRestApi extends Construct {
       });
     }
 
+    // Results are cached per token for five minutes; tokens live fifteen, and the handler checks again.
+    const authorizer = new apigw.TokenAuthorizer(this, 'Authorizer', {
+      handler: props.authorizerFunction,
+      identitySource: apigw.IdentitySource.header('Authorization'),
+      validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      resultsCacheTtl: Duration.minutes(5),
+    });
+
     const validator = this.api.addRequestValidator('Validator', {
       validateRequestBody: true,
       validateRequestParameters: true,
@@ -101,8 +111,16 @@ export class XidRestApi extends Construct {
         operationName: route.id,
         requestValidator: validator,
         requestModels,
-        authorizationType: apigw.AuthorizationType.NONE,
+        ...(route.auth === 'resident'
+          ? { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }
+          : { authorizationType: apigw.AuthorizationType.NONE }),
       });
+      if (route.auth === 'resident') {
+        acknowledge(method, {
+          'AwsSolutions-COG4':
+            'Residents hold no Cognito identity: a Lambda TOKEN authorizer verifies KMS-signed ES256 access tokens',
+        });
+      }
       if (route.auth === 'public') {
         const reason = `${route.method} ${route.path} is public by design: ${route.description}`;
         acknowledge(method, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });

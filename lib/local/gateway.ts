@@ -1,9 +1,10 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyResult, Handler } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Handler } from 'aws-lambda';
 import { problem, SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
 import type { ProblemCode } from '../../functions/shared/problems.ts';
+import { EVENT_FUNCTIONS } from '../functions.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
@@ -35,6 +36,43 @@ export async function startGateway(
       modules.set(entry, loaded);
     }
     return loaded;
+  };
+
+  /**
+   * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
+   * answers cached per token for five minutes as the stack configures it.
+   */
+  const authorizations = new Map<string, { context: Record<string, unknown> | undefined; until: number }>();
+  const authorize = async (
+    header: string | undefined,
+    route: Route,
+  ): Promise<Record<string, unknown> | undefined> => {
+    if (!header || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(header)) return undefined;
+    const cached = authorizations.get(header);
+    if (cached && cached.until > Date.now()) return cached.context;
+    const { entry, handler } = EVENT_FUNCTIONS.authorizer;
+    const authorizerFn = (await load(entry))[handler] as Handler;
+    const methodArn = `arn:aws:execute-api:local:000000000000:local/local/${route.method}${route.path}`;
+    let context: Record<string, unknown> | undefined;
+    try {
+      const result = (await authorizerFn(
+        { type: 'TOKEN', authorizationToken: header, methodArn },
+        lambdaContext('authorizer'),
+        () => undefined,
+      )) as APIGatewayAuthorizerResult;
+      const allowed = result.policyDocument.Statement.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          [(s as { Resource?: string | string[] }).Resource]
+            .flat()
+            .some((r) => r && matchesArn(r, methodArn)),
+      );
+      context = allowed ? { principalId: result.principalId, ...result.context } : undefined;
+    } catch {
+      context = undefined;
+    }
+    authorizations.set(header, { context, until: Date.now() + 300_000 });
+    return context;
   };
 
   const server = http.createServer(async (req, res) => {
@@ -74,6 +112,11 @@ export async function startGateway(
         return refuse('method_not_allowed', { Allow: allow });
       }
       template = match.route.path;
+      let authorizer: Record<string, unknown> | undefined;
+      if (match.route.auth === 'resident') {
+        authorizer = await authorize(req.headers.authorization, match.route);
+        if (!authorizer) return refuse('unauthorized', { 'WWW-Authenticate': 'Bearer' });
+      }
       const event = toProxyEvent(
         {
           method: req.method ?? 'GET',
@@ -86,6 +129,7 @@ export async function startGateway(
         { path: match.route.path, pathParameters: match.params },
         req.headers.host ?? options.host,
       );
+      if (authorizer) event.requestContext.authorizer = authorizer;
       const handler = (await load(match.route.entry))[match.route.handler] as Handler | undefined;
       if (typeof handler !== 'function')
         throw new Error(`${match.route.entry} has no export ${match.route.handler}`);
@@ -114,6 +158,17 @@ export async function startGateway(
         server.close(() => resolve());
       }),
   };
+}
+
+/** IAM-style matching of an execute-api ARN against a policy resource with `*` wildcards. */
+function matchesArn(pattern: string, arn: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return regex.test(arn);
 }
 
 async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 import { HouseFunction } from '../constructs/house-function.ts';
 import { XidRestApi } from '../constructs/rest-api.ts';
+import { EVENT_FUNCTIONS } from '../functions.ts';
 import type { Route } from '../routes.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -19,6 +20,7 @@ export interface ApiStackProps extends StackProps {
 export class ApiStack extends Stack {
   public readonly functions: Record<string, HouseFunction> = {};
   public readonly restApi: XidRestApi;
+  public readonly authorizer: HouseFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -39,10 +41,18 @@ export class ApiStack extends Stack {
       if (jpki) fn.bindJpki(stateful.trustBucket, config.jpki, config.allowTestTrustAnchors);
       this.functions[route.id] = fn;
     }
+    const { entry, handler, description } = EVENT_FUNCTIONS.authorizer;
+    this.authorizer = new HouseFunction(this, 'Authorizer', {
+      entry,
+      handler,
+      config,
+      description,
+    }).bindTokenKey(stateful.tokenKey, 'verify');
     this.restApi = new XidRestApi(this, 'RestApi', {
       config,
       routes: props.routes,
       functions: this.functions,
+      authorizerFunction: this.authorizer,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.restApi.api.url, description: 'Base URL of the API' });
   }

@@ -11,8 +11,12 @@ describe('route table', () => {
     expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
   });
 
-  it('keeps every route under /v1', () => {
-    for (const route of ROUTES) expect(route.path).toMatch(/^\/v1\//);
+  it('keeps every route under /v1, but for the well-known JWKS', () => {
+    for (const route of ROUTES) expect(route.path).toMatch(/^\/(v1\/|\.well-known\/jwks\.json$)/);
+  });
+
+  it('puts every /v1/me route, and only those, behind the authorizer', () => {
+    for (const route of ROUTES) expect(route.auth === 'resident').toBe(/^\/v1\/me(\/|$)/.test(route.path));
   });
 
   it.each(ROUTES.map((r) => [r.id, r] as const))(

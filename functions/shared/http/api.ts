@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { logger, metrics, tracer } from '../powertools.ts';
 import {
   type EventWithBody,
+  header,
   jsonBody,
   PARSED_BODY,
   problemDetails,
@@ -20,6 +21,8 @@ export interface ApiInput<B> {
   body: B;
   event: APIGatewayProxyEvent;
   context: Context;
+  /** The resident's account id, on routes with `auth`; checked by the authorizer and again here. */
+  accountId: string;
 }
 
 export type ApiFunction<B> = (input: ApiInput<B>) => Promise<APIGatewayProxyResult>;
@@ -29,6 +32,8 @@ export interface ApiHandlerOptions<S extends z.ZodType | undefined> {
   body?: S;
   /** Largest accepted body in bytes (413 beyond). Default 16 KiB, well below API Gateway's 10 MB. */
   maxBodyBytes?: number;
+  /** For resident routes: verifies the bearer token again (the authorizer did first) and gives its subject. */
+  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<string>;
 }
 
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -53,7 +58,14 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
     .use(problemDetails())
     .use(jsonBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   if (options.body) chain.use(validateBody(options.body));
-  return chain.handler(async (event, context) =>
-    fn({ body: (event as EventWithBody<BodyOf<S>>)[PARSED_BODY] as BodyOf<S>, event, context }),
-  );
+  const auth = options.auth;
+  return chain.handler(async (event, context) => {
+    const accountId = auth ? await auth(header(event, 'authorization'), event) : '';
+    return fn({
+      body: (event as EventWithBody<BodyOf<S>>)[PARSED_BODY] as BodyOf<S>,
+      event,
+      context,
+      accountId,
+    });
+  });
 }

@@ -66,7 +66,8 @@ export function securityHeaders(): Middleware {
   return { after: apply, onError: apply };
 }
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+/** A request header, whatever its case. */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted && value !== undefined) return value;

@@ -56,6 +56,37 @@ export class ApiClient {
   register(body: unknown) {
     return this.request<RegistrationResult>('POST', '/v1/registrations', body);
   }
+
+  activate(accountId: string, body: { authProof: string; signProof: string }) {
+    return this.request<TokenResult>('POST', `/v1/accounts/${accountId}/activation`, body);
+  }
+
+  createSessionChallenge(accountId: string) {
+    return this.request<{ challengeId: string; nonce: string; expiresAt: string }>(
+      'POST',
+      '/v1/sessions/challenges',
+      {
+        accountId,
+      },
+    );
+  }
+
+  createSession(body: { challengeId: string; proof: string }) {
+    return this.request<TokenResult>('POST', '/v1/sessions', body);
+  }
+
+  me(token: string) {
+    return this.request<Record<string, unknown>>('GET', '/v1/me', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+}
+
+export interface TokenResult {
+  accountId: string;
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
 }
 
 export interface RegistrationResult {

@@ -1,6 +1,6 @@
 import { canonicalBytes } from '#functions/shared/jcs';
 import type { VirtualJpkiCard } from '../card/jpki-card.ts';
-import type { ApiClient, RegistrationResult } from './api.ts';
+import type { ApiClient, RegistrationResult, TokenResult } from './api.ts';
 import { type DeviceKeyName, DeviceKeys, type KdfCost } from './device-keys.ts';
 import { JpkiClient } from './jpki-client.ts';
 import { signJws } from './jws.ts';
@@ -92,6 +92,44 @@ export class VirtualPhone {
 
   /** The account this phone registered, once it has. */
   account?: RegistrationResult;
+  /** The last access token the API gave this phone. */
+  accessToken?: string;
+
+  private registered(): RegistrationResult {
+    if (!this.account) throw new Error('register first');
+    return this.account;
+  }
+
+  /** The two activation proofs (guide step 6): PIN1 unlocks the auth key, then PIN2 the sign key. */
+  async activationProofs(pin1: string, pin2: string, nonce = this.registered().activation.nonce) {
+    const { accountId } = this.registered();
+    const statement = (key: 'auth' | 'sign') => ({ type: 'xid/activation/v1', accountId, nonce, key });
+    return {
+      authProof: await this.prove('auth', pin1, statement('auth')),
+      signProof: await this.prove('sign', pin2, statement('sign')),
+    };
+  }
+
+  /** IDの有効化: both proofs, and the access token the API answers with. */
+  async activate(api: ApiClient, pin1: string, pin2: string): Promise<TokenResult> {
+    const result = await api.activate(this.registered().accountId, await this.activationProofs(pin1, pin2));
+    this.accessToken = result.accessToken;
+    return result;
+  }
+
+  /** A later login: a session challenge, signed by the auth key (PIN1). */
+  async login(api: ApiClient, pin1: string): Promise<TokenResult> {
+    const { accountId } = this.registered();
+    const challenge = await api.createSessionChallenge(accountId);
+    const proof = await this.prove('auth', pin1, {
+      type: 'xid/session/v1',
+      accountId,
+      nonce: challenge.nonce,
+    });
+    const result = await api.createSession({ challengeId: challenge.challengeId, proof });
+    this.accessToken = result.accessToken;
+    return result;
+  }
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */
   async prove(key: DeviceKeyName, pin: string, payload: object): Promise<string> {

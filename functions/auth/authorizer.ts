@@ -1,0 +1,39 @@
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { checkToken } from '../adapters/token-keys.ts';
+import { logger } from '../shared/powertools.ts';
+
+/**
+ * The API Gateway TOKEN authorizer in front of every `/v1/me…` route. It verifies the bearer token (ES256,
+ * a published kid, issuer, audience, expiry) and allows the resident's routes for the token's subject.
+ * API Gateway caches the answer per token, so the policy covers all of `/v1/me` rather than one method.
+ * Anything wrong answers "Unauthorized", which API Gateway turns into a 401 problem document.
+ */
+export const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const match = BEARER.exec(event.authorizationToken ?? '');
+  if (!match?.[1]) throw new Error('Unauthorized');
+  let sub: string;
+  try {
+    sub = (await checkToken(match[1])).sub;
+  } catch (error) {
+    logger.info('token refused', { reason: error instanceof Error ? error.message : 'unknown' });
+    throw new Error('Unauthorized');
+  }
+  // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → allow the resident routes of this stage.
+  const [arnPrefix, stage] = event.methodArn.split('/') as [string, string];
+  return {
+    principalId: sub,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: [`${arnPrefix}/${stage}/*/v1/me`, `${arnPrefix}/${stage}/*/v1/me/*`],
+        },
+      ],
+    },
+    context: { accountId: sub },
+  };
+};

@@ -1,0 +1,145 @@
+import { createHash, createPublicKey, type KeyObject, randomUUID, verify } from 'node:crypto';
+import { canonicalBytes } from '../shared/jcs.ts';
+
+/**
+ * Access tokens (design.md §3.1): JWT with ES256, signed by a KMS key, `kid` in the header, 15 minutes.
+ * The signing and the public keys come in through ports, so this module knows nothing of KMS.
+ */
+export const TOKEN_TTL_SECONDS = 15 * 60;
+/** Tolerated clock difference when checking `iat`/`nbf`. */
+const SKEW_SECONDS = 60;
+
+export interface TokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+}
+
+/** A verification key as published in the JWKS. */
+export interface VerificationKey {
+  kid: string;
+  key: KeyObject;
+  jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string; kid: string; use: 'sig'; alg: 'ES256' };
+}
+
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+/** RFC 7638 thumbprint of a P-256 public key: the key id tokens name. */
+export function thumbprint(jwk: { crv: string; kty: string; x: string; y: string }): string {
+  return createHash('sha256')
+    .update(canonicalBytes({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }))
+    .digest('base64url');
+}
+
+/** A verification key from a DER SubjectPublicKeyInfo (what KMS GetPublicKey returns). */
+export function verificationKey(spki: Uint8Array): VerificationKey {
+  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  const { kty, crv, x, y } = key.export({ format: 'jwk' });
+  if (kty !== 'EC' || crv !== 'P-256' || !x || !y) throw new TokenError('token keys must be P-256');
+  const kid = thumbprint({ kty, crv, x, y });
+  return { kid, key, jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' } };
+}
+
+/** DER ECDSA-Sig-Value (what KMS returns) to the 64-byte r‖s of JWS (RFC 7518 §3.4). */
+export function derToJose(der: Uint8Array): Buffer {
+  const b = Buffer.from(der);
+  if (b[0] !== 0x30) throw new TokenError('not a DER ECDSA signature');
+  let offset = b[1] === 0x81 ? 3 : 2;
+  const out = Buffer.alloc(64);
+  for (let i = 0; i < 2; i++) {
+    if (b[offset] !== 0x02) throw new TokenError('not a DER ECDSA signature');
+    const length = b[offset + 1] as number;
+    let value = b.subarray(offset + 2, offset + 2 + length);
+    while (value.length > 32 && value[0] === 0) value = value.subarray(1);
+    if (value.length > 32) throw new TokenError('ECDSA integer too long');
+    value.copy(out, i * 32 + (32 - value.length));
+    offset += 2 + length;
+  }
+  return out;
+}
+
+/** Signs a token with the active key: `signRaw` signs the bytes (KMS `MessageType: RAW`) and returns DER. */
+export async function issueToken(
+  subject: string,
+  context: {
+    issuer: string;
+    audience: string;
+    kid: string;
+    now: Date;
+    signRaw: (message: Buffer) => Promise<Uint8Array>;
+  },
+): Promise<{ token: string; claims: TokenClaims }> {
+  const iat = Math.floor(context.now.getTime() / 1000);
+  const claims: TokenClaims = {
+    iss: context.issuer,
+    aud: context.audience,
+    sub: subject,
+    iat,
+    nbf: iat,
+    exp: iat + TOKEN_TTL_SECONDS,
+    jti: randomUUID(),
+  };
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: context.kid })).toString(
+    'base64url',
+  );
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const input = `${header}.${payload}`;
+  const signature = derToJose(await context.signRaw(Buffer.from(input, 'ascii')));
+  return { token: `${input}.${signature.toString('base64url')}`, claims };
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Verifies a token: exactly ES256 (no `none`, no HMAC), a `kid` among the published keys, a valid
+ * signature, the expected issuer and audience, and a time window that contains now. Throws TokenError.
+ */
+export function verifyToken(
+  token: string,
+  context: { issuer: string; audience: string; keys: ReadonlyMap<string, VerificationKey>; now: Date },
+): TokenClaims {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) throw new TokenError('not a compact JWS');
+  const [h, p, s] = parts as [string, string, string];
+  let header: { alg?: unknown; kid?: unknown; crit?: unknown };
+  let claims: Partial<TokenClaims>;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  } catch {
+    throw new TokenError('not JSON');
+  }
+  if (header.alg !== 'ES256') throw new TokenError('alg must be ES256');
+  if (header.crit !== undefined) throw new TokenError('no critical header parameters are understood');
+  const key = typeof header.kid === 'string' ? context.keys.get(header.kid) : undefined;
+  if (!key) throw new TokenError('unknown kid');
+  const signature = Buffer.from(s, 'base64url');
+  if (signature.length !== 64) throw new TokenError('bad signature length');
+  if (
+    !verify(
+      'sha256',
+      Buffer.from(`${h}.${p}`, 'ascii'),
+      { key: key.key, dsaEncoding: 'ieee-p1363' },
+      signature,
+    )
+  ) {
+    throw new TokenError('bad signature');
+  }
+  const now = Math.floor(context.now.getTime() / 1000);
+  if (claims.iss !== context.issuer || claims.aud !== context.audience)
+    throw new TokenError('wrong issuer or audience');
+  if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw new TokenError('no subject');
+  if (typeof claims.exp !== 'number' || claims.exp <= now) throw new TokenError('expired');
+  if (typeof claims.nbf === 'number' && claims.nbf > now + SKEW_SECONDS)
+    throw new TokenError('not yet valid');
+  if (typeof claims.iat !== 'number' || claims.iat > now + SKEW_SECONDS)
+    throw new TokenError('issued in the future');
+  if (claims.exp - claims.iat > TOKEN_TTL_SECONDS) throw new TokenError('lifetime too long');
+  return claims as TokenClaims;
+}

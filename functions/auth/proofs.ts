@@ -1,0 +1,31 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { canonicalize } from '../shared/jcs.ts';
+
+/**
+ * Device-key proofs (design.md §3.1, §3.3): a JWS compact serialisation, `alg: ES256`, whose payload is the
+ * JCS of an expected object, signed by one of the account's device keys. The server rebuilds the object
+ * from its own state and compares bytes, so a proof cannot be bent to another purpose.
+ */
+export function verifyProof(
+  jws: string,
+  expected: object,
+  publicJwk: { kty: string; crv: string; x: string; y: string },
+): boolean {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || !parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part))) return false;
+  const [h, p, s] = parts as [string, string, string];
+  try {
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as {
+      alg?: unknown;
+      crit?: unknown;
+    };
+    if (header.alg !== 'ES256' || header.crit !== undefined) return false;
+    if (Buffer.from(p, 'base64url').toString('utf8') !== canonicalize(expected)) return false;
+    const signature = Buffer.from(s, 'base64url');
+    if (signature.length !== 64) return false;
+    const key = createPublicKey({ key: publicJwk, format: 'jwk' });
+    return verify('sha256', Buffer.from(`${h}.${p}`, 'ascii'), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}

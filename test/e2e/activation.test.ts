@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
+import { issueCard } from '#test/harness/cards';
+import { ApiClient, ApiError } from '#test/harness/phone/api';
+import { VirtualPhone } from '#test/harness/phone/phone';
+import { newStateDir, type RuntimeProcess, startRuntimeProcess } from '../integration/local-runtime.ts';
+import { tableOf } from './table.ts';
+import { tokenFactory } from './tokens.ts';
+
+/**
+ * Activation, sessions, the authorizer and `GET /v1/me` end to end (design.md §3.3): the virtual phone
+ * unlocks its device keys with PIN1 and PIN2; every refusal has its code and changes nothing but the
+ * failed-proof counter that the brute-force limit needs.
+ */
+const kdf = { N: 2 ** 10, r: 8, p: 1 };
+let runtime: RuntimeProcess;
+let api: ApiClient;
+let table: ReturnType<typeof tableOf>;
+let tokens: ReturnType<typeof tokenFactory>;
+let pki: LocalPki;
+
+async function registeredPhone(who: Parameters<typeof issueCard>[1] = {}): Promise<VirtualPhone> {
+  const card = await issueCard(pki, who);
+  const phone = new VirtualPhone();
+  await phone.setPins('1234', '567890', { kdf });
+  await phone.register(api, card.reissue(), card.holder.signPin);
+  return phone;
+}
+
+/** The table without the failed-proof counters. */
+const state = async () => (await table.snapshot()).filter((item) => !item.includes('"ATTEMPTS#'));
+
+async function refused(status: number, code: string, send: () => Promise<unknown>): Promise<ApiError> {
+  const before = await state();
+  const error = await send().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  expect([(error as ApiError).status, (error as ApiError).code]).toEqual([status, code]);
+  expect(await state()).toEqual(before);
+  return error as ApiError;
+}
+
+beforeAll(async () => {
+  const stateDir = newStateDir();
+  pki = await ensureLocalPki(stateDir);
+  runtime = await startRuntimeProcess({}, stateDir);
+  api = new ApiClient(runtime.apiUrl);
+  table = tableOf(runtime.record);
+  tokens = tokenFactory(runtime.record);
+}, 180_000);
+
+afterAll(async () => {
+  tokens?.close();
+  table?.close();
+  await runtime?.stop();
+});
+
+describe('activation and the resident record', () => {
+  it('register → activate with PIN1 and PIN2 → GET /v1/me shows the four items of the card', async () => {
+    const phone = await registeredPhone({
+      name: '公的\u3000花子',
+      gender: 'female',
+      dateOfBirth: '1966-11-10',
+      address: '東京都品川区広町2-1-10',
+    });
+    const activated = await phone.activate(api, '1234', '567890');
+    expect(activated).toMatchObject({
+      accountId: phone.account?.accountId,
+      tokenType: 'Bearer',
+      expiresIn: 900,
+    });
+    const me = await api.me(activated.accessToken);
+    expect(me).toEqual({
+      accountId: phone.account?.accountId,
+      status: 'active',
+      name: '公的\u3000花子',
+      gender: 'female',
+      dateOfBirth: '1966-11-10',
+      address: '東京都品川区広町2-1-10',
+      municipality: { code: '131091', name: '品川区' },
+      email: null,
+      emailVerified: false,
+    });
+  });
+
+  it('issues ES256 tokens whose kid the JWKS publishes, with the expected claims', async () => {
+    const phone = await registeredPhone();
+    const { accessToken } = await phone.activate(api, '1234', '567890');
+    const [header, payload] = accessToken
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const jwks = await api.request<{ keys: { kid: string; kty: string; crv: string; alg: string }[] }>(
+      'GET',
+      '/.well-known/jwks.json',
+    );
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'JWT' });
+    expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(payload).toMatchObject({
+      sub: phone.account?.accountId,
+      iss: 'urn:xid:local',
+      aud: 'urn:xid:local:api',
+    });
+    expect(payload.exp - payload.iat).toBe(900);
+    expect(typeof payload.jti).toBe('string');
+  });
+
+  it('logs in later with the auth key (PIN1) through a session challenge', async () => {
+    const phone = await registeredPhone();
+    await phone.activate(api, '1234', '567890');
+    const session = await phone.login(api, '1234');
+    expect((await api.me(session.accessToken)).accountId).toBe(phone.account?.accountId);
+  });
+
+  it('refuses a wrong PIN on the phone, before anything reaches the API', async () => {
+    const phone = await registeredPhone();
+    await expect(phone.activate(api, '9999', '567890')).rejects.toMatchObject({ code: 'pin_incorrect' });
+    expect(phone.deviceKeys.attemptsLeft).toBe(4);
+  });
+});
+
+describe('activation refusals', () => {
+  it('a proof by the wrong key → 422 proof_invalid', async () => {
+    const phone = await registeredPhone();
+    const stranger = await registeredPhone();
+    const accountId = phone.account?.accountId as string;
+    const nonce = phone.account?.activation.nonce as string;
+    const forged = {
+      authProof: await stranger.prove('auth', '1234', {
+        type: 'xid/activation/v1',
+        accountId,
+        nonce,
+        key: 'auth',
+      }),
+      signProof: await stranger.prove('sign', '567890', {
+        type: 'xid/activation/v1',
+        accountId,
+        nonce,
+        key: 'sign',
+      }),
+    };
+    await refused(422, 'proof_invalid', () => api.activate(accountId, forged));
+  });
+
+  it('the two proofs swapped → 422 proof_invalid', async () => {
+    const phone = await registeredPhone();
+    const proofs = await phone.activationProofs('1234', '567890');
+    const accountId = phone.account?.accountId as string;
+    await refused(422, 'proof_invalid', () =>
+      api.activate(accountId, { authProof: proofs.signProof, signProof: proofs.authProof }),
+    );
+  });
+
+  it('a replayed nonce on an active account → 409 already_active; an expired nonce → 409 challenge_invalid', async () => {
+    const phone = await registeredPhone();
+    const proofs = await phone.activationProofs('1234', '567890');
+    const accountId = phone.account?.accountId as string;
+    await api.activate(accountId, proofs);
+    await refused(409, 'already_active', () => api.activate(accountId, proofs));
+
+    const late = await registeredPhone();
+    const lateId = late.account?.accountId as string;
+    await table.put({
+      pk: `ACTIVATION#${lateId}`,
+      sk: 'NONCE',
+      nonce: late.account?.activation.nonce,
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+    });
+    await refused(409, 'challenge_invalid', async () =>
+      api.activate(lateId, await late.activationProofs('1234', '567890')),
+    );
+  });
+
+  it('a proof for another nonce → 422 proof_invalid; an unknown account → 404 not_found', async () => {
+    const phone = await registeredPhone();
+    const accountId = phone.account?.accountId as string;
+    const other = await phone.activationProofs(
+      '1234',
+      '567890',
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    );
+    await refused(422, 'proof_invalid', () => api.activate(accountId, other));
+    const proofs = await phone.activationProofs('1234', '567890');
+    await refused(404, 'not_found', () => api.activate('00000000-0000-4000-8000-000000000000', proofs));
+  });
+
+  it('a replayed session proof → 409 challenge_invalid', async () => {
+    const phone = await registeredPhone();
+    await phone.activate(api, '1234', '567890');
+    const accountId = phone.account?.accountId as string;
+    const challenge = await api.createSessionChallenge(accountId);
+    const proof = await phone.prove('auth', '1234', {
+      type: 'xid/session/v1',
+      accountId,
+      nonce: challenge.nonce,
+    });
+    await api.createSession({ challengeId: challenge.challengeId, proof });
+    await refused(409, 'challenge_invalid', () =>
+      api.createSession({ challengeId: challenge.challengeId, proof }),
+    );
+  });
+
+  it('after 10 failed proofs in 15 minutes the account answers 429 rate_limited, even to good proofs', async () => {
+    const phone = await registeredPhone();
+    const accountId = phone.account?.accountId as string;
+    const bad = await phone.activationProofs('1234', '567890', 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
+    for (let i = 0; i < 10; i++) {
+      await expect(api.activate(accountId, bad)).rejects.toMatchObject({ code: 'proof_invalid' });
+    }
+    const error = await refused(429, 'rate_limited', async () =>
+      api.activate(accountId, await phone.activationProofs('1234', '567890')),
+    );
+    expect(error.status).toBe(429);
+    const response = await fetch(`${runtime.apiUrl}/v1/accounts/${accountId}/activation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(bad),
+    });
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(800);
+  });
+});
+
+describe('the authorizer and the handler check of tokens', () => {
+  let accountId: string;
+  let good: string;
+  beforeAll(async () => {
+    const phone = await registeredPhone();
+    good = (await phone.activate(api, '1234', '567890')).accessToken;
+    accountId = phone.account?.accountId as string;
+  });
+
+  const rejected = async (authorization: string | undefined) => {
+    const response = await fetch(`${runtime.apiUrl}/v1/me`, {
+      headers: authorization ? { authorization } : {},
+    });
+    const body = (await response.json()) as { code: string };
+    return [response.status, body.code];
+  };
+
+  it('accepts the good token', async () => {
+    expect((await api.me(good)).accountId).toBe(accountId);
+  });
+
+  it.each([
+    ['no Authorization header', async () => undefined],
+    ['a malformed header', async () => 'Bearer not-a-token'],
+    ['another scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    [
+      'an expired token',
+      async () =>
+        `Bearer ${await tokens.real(accountId, { iat: Math.floor(Date.now() / 1000) - 1000, nbf: Math.floor(Date.now() / 1000) - 1000, exp: Math.floor(Date.now() / 1000) - 100 })}`,
+    ],
+    [
+      'a tampered token',
+      async () => {
+        const [h, p, s] = good.split('.') as [string, string, string];
+        const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+        return `Bearer ${h}.${Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}.${s}`;
+      },
+    ],
+    ['alg none', async () => `Bearer ${tokens.none(accountId)}`],
+    ['HS256 keyed with the public key', async () => `Bearer ${await tokens.hs256WithPublicKey(accountId)}`],
+    [
+      'a token for another audience',
+      async () => `Bearer ${await tokens.real(accountId, { aud: 'urn:xid:prod:api' })}`,
+    ],
+    [
+      'a token for an account that does not exist',
+      async () => `Bearer ${await tokens.real('00000000-0000-4000-8000-000000000000')}`,
+    ],
+    [
+      'a token signed by a key not in the JWKS',
+      async () => `Bearer ${await tokens.foreign(accountId, false)}`,
+    ],
+    ['a foreign key claiming the real kid', async () => `Bearer ${await tokens.foreign(accountId, true)}`],
+  ])('refuses %s with 401 unauthorized', async (_, make) => {
+    const before = await state();
+    expect(await rejected(await make())).toEqual([401, 'unauthorized']);
+    expect(await state()).toEqual(before);
+  });
+});

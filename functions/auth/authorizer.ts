@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { checkToken } from '../adapters/token-keys.ts';
 import { logger } from '../shared/powertools.ts';
+import type { TokenClaims } from './jwt.ts';
 
 /**
  * The API Gateway TOKEN authorizer in front of every `/v1/me…` route. It verifies the bearer token (ES256,
@@ -10,30 +11,35 @@ import { logger } from '../shared/powertools.ts';
  */
 export const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const match = BEARER.exec(event.authorizationToken ?? '');
-  if (!match?.[1]) throw new Error('Unauthorized');
-  let sub: string;
-  try {
-    sub = (await checkToken(match[1])).sub;
-  } catch (error) {
-    logger.info('token refused', { reason: error instanceof Error ? error.message : 'unknown' });
-    throw new Error('Unauthorized');
-  }
-  // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → allow the resident routes of this stage.
-  const [arnPrefix, stage] = event.methodArn.split('/') as [string, string];
-  return {
-    principalId: sub,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Action: 'execute-api:Invoke',
-          Effect: 'Allow',
-          Resource: [`${arnPrefix}/${stage}/*/v1/me`, `${arnPrefix}/${stage}/*/v1/me/*`],
-        },
-      ],
-    },
-    context: { accountId: sub },
+/** The authorizer around a token check (the KMS-backed one in Lambda; an in-memory one in the benchmark). */
+export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
+  return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    const match = BEARER.exec(event.authorizationToken ?? '');
+    if (!match?.[1]) throw new Error('Unauthorized');
+    let sub: string;
+    try {
+      sub = (await check(match[1])).sub;
+    } catch (error) {
+      logger.info('token refused', { reason: error instanceof Error ? error.message : 'unknown' });
+      throw new Error('Unauthorized');
+    }
+    // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → allow the resident routes of this stage.
+    const [arnPrefix, stage] = event.methodArn.split('/') as [string, string];
+    return {
+      principalId: sub,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: [`${arnPrefix}/${stage}/*/v1/me`, `${arnPrefix}/${stage}/*/v1/me/*`],
+          },
+        ],
+      },
+      context: { accountId: sub },
+    };
   };
-};
+}
+
+export const handler = authorizerFor((token) => checkToken(token));

@@ -160,6 +160,22 @@ describe.each(STAGES)('stage %s', (name) => {
     api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
+  it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
+    const { api } = stageOf(name).templates;
+    api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const methods = api.findResources('AWS::ApiGateway::Method');
+    const custom = Object.values(methods).filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
+    expect(custom.map((m) => m.Properties.OperationName).sort()).toEqual(
+      ROUTES.filter((r) => r.auth === 'resident')
+        .map((r) => r.id)
+        .sort(),
+    );
+  });
+
   it('answers unknown paths and wrong methods with problem+json from API Gateway itself', () => {
     const { api } = stageOf(name).templates;
     api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {

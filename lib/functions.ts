@@ -17,6 +17,12 @@ export const EVENT_FUNCTIONS = {
     source: 'cloudformation',
     description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
   },
+  mailFeedback: {
+    entry: 'functions/mail/feedback.ts',
+    handler: 'handler',
+    source: 'sns',
+    description: 'SES bounces and complaints: marks addresses undeliverable',
+  },
   authorizer: {
     entry: 'functions/auth/authorizer.ts',
     handler: 'handler',

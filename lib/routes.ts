@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
+import { emailBody } from '../functions/mail/schemas.ts';
 import { registrationBody } from '../functions/registration/schemas.ts';
 
 /**
@@ -139,6 +140,37 @@ export const ROUTES: readonly Route[] = [
     auth: 'resident',
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
+  },
+  {
+    id: 'putEmail',
+    method: 'PUT',
+    path: '/v1/me/email',
+    entry: 'functions/mail/handler.ts',
+    handler: 'putEmail',
+    auth: 'resident',
+    body: emailBody,
+    binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
+    description: 'Set the e-mail address and send the confirmation mail',
+  },
+  {
+    id: 'postEmailResend',
+    method: 'POST',
+    path: '/v1/me/email/resend',
+    entry: 'functions/mail/handler.ts',
+    handler: 'postEmailResend',
+    auth: 'resident',
+    binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
+    description: 'Send the confirmation mail again',
+  },
+  {
+    id: 'getEmailVerification',
+    method: 'GET',
+    path: '/v1/email-verifications/{token}',
+    entry: 'functions/mail/handler.ts',
+    handler: 'getEmailVerification',
+    auth: 'public',
+    binds: { table: 'readWrite' },
+    description: 'The confirmation link of the mail',
   },
   {
     id: 'getJwks',

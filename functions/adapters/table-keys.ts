@@ -12,6 +12,8 @@ export const KEYS = {
   }),
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
   sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
+  emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
   /** Failed device-key proofs of an account in the current window (brute-force limit). */
   proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */

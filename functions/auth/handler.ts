@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accountStore } from '../adapters/account-store.ts';
 import { envelope } from '../adapters/envelope.ts';
-import { checkToken, mintToken, verificationKeys } from '../adapters/token-keys.ts';
+import { mintToken, verificationKeys } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
 import { json } from '../shared/http/response.ts';
 import { Failure } from '../shared/problems.ts';
-import { BEARER } from './authorizer.ts';
+import { resident } from './resident.ts';
 import { accountIdParameter, activationBody, sessionBody, sessionChallengeBody } from './schemas.ts';
 import { type AuthPorts, activate, createSessionChallenge, login, me } from './use-cases.ts';
 
@@ -23,24 +23,6 @@ const ports: AuthPorts = {
   newNonce: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),
 };
-
-/** The second, cheap check of a resident route: the token again, and the authorizer's subject must agree. */
-async function resident(
-  authorization: string | undefined,
-  event: { requestContext: { authorizer?: unknown } },
-) {
-  const token = BEARER.exec(authorization ?? '')?.[1];
-  if (!token) throw new Failure('unauthorized');
-  let sub: string;
-  try {
-    sub = (await checkToken(token)).sub;
-  } catch {
-    throw new Failure('unauthorized');
-  }
-  const fromAuthorizer = (event.requestContext.authorizer as { accountId?: string } | undefined)?.accountId;
-  if (fromAuthorizer !== undefined && fromAuthorizer !== sub) throw new Failure('unauthorized');
-  return sub;
-}
 
 function accountIdOf(event: { pathParameters: Record<string, string | undefined> | null }): string {
   const parsed = accountIdParameter.safeParse(event.pathParameters?.accountId);

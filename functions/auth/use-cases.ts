@@ -120,7 +120,13 @@ export async function me(accountId: string, ports: AuthPorts) {
   if (!account) throw new Failure('unauthorized', 'The token names no account');
   const { addressFlags: _flags, ...sealed } = account.sealed;
   const open = await ports.openFields(accountId, account.wrappedDataKey, sealed);
-  const email = account.email ?? null;
+  const email = account.email
+    ? {
+        address: account.email.address,
+        verified: account.email.verified,
+        deliverable: account.email.deliverable,
+      }
+    : null;
   return {
     accountId,
     status: account.status,

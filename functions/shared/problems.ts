@@ -32,6 +32,8 @@ export const PROBLEMS = {
   already_registered: { status: 409, title: 'This certificate is already registered' },
   proof_invalid: { status: 422, title: 'The device-key proof is not valid' },
   already_active: { status: 409, title: 'The account is already active' },
+  mail_unavailable: { status: 503, title: 'The mail could not be sent now; nothing was changed, try again' },
+  email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

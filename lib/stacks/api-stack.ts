@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 import { HouseFunction } from '../constructs/house-function.ts';
+import { MailFeedback } from '../constructs/mail-feedback.ts';
 import { XidRestApi } from '../constructs/rest-api.ts';
 import { EVENT_FUNCTIONS } from '../functions.ts';
 import type { Route } from '../routes.ts';
@@ -21,6 +22,7 @@ export class ApiStack extends Stack {
   public readonly functions: Record<string, HouseFunction> = {};
   public readonly restApi: XidRestApi;
   public readonly authorizer: HouseFunction;
+  public readonly mailFeedback: MailFeedback;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -53,6 +55,12 @@ export class ApiStack extends Stack {
       routes: props.routes,
       functions: this.functions,
       authorizerFunction: this.authorizer,
+    });
+    this.mailFeedback = new MailFeedback(this, 'MailFeedback', {
+      config,
+      configurationSet: stateful.configurationSet,
+      table: stateful.table,
+      key: stateful.storageKey,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.restApi.api.url, description: 'Base URL of the API' });
   }

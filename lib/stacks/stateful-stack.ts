@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -43,6 +44,15 @@ export class StatefulStack extends Stack {
       removalPolicy,
       pendingWindow,
     });
+    // SES publishes bounces and complaints to a topic encrypted with this key (Api stack, MailFeedback).
+    this.storageKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
     this.dataKey = new kms.Key(this, 'DataKey', {
       description: `xID ${config.stage}: envelope encryption of residents' personal fields`,
       keySpec: kms.KeySpec[KEYS.data.keySpec],

@@ -75,6 +75,23 @@ export class ApiClient {
     return this.request<TokenResult>('POST', '/v1/sessions', body);
   }
 
+  setEmail(token: string, email: string) {
+    return this.request<{ email: string; verified: boolean; warnings: string[] }>(
+      'PUT',
+      '/v1/me/email',
+      { email },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+  }
+
+  resendEmail(token: string) {
+    return this.request<{ email: string; verified: boolean }>('POST', '/v1/me/email/resend', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
   me(token: string) {
     return this.request<Record<string, unknown>>('GET', '/v1/me', undefined, {
       authorization: `Bearer ${token}`,

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { emailStore } from '../adapters/email-store.ts';
+import { sendMail } from '../adapters/mailer.ts';
+import { resident } from '../auth/resident.ts';
+import { required } from '../shared/config.ts';
+import { ENV } from '../shared/env.ts';
+import { apiHandler } from '../shared/http/api.ts';
+import { publicBaseUrl } from '../shared/http/base-url.ts';
+import { json } from '../shared/http/response.ts';
+import { PAGE_CSP, verificationPage } from './page.ts';
+import { emailBody } from './schemas.ts';
+import { type MailPorts, resendEmail, setEmail, verifyEmail } from './use-cases.ts';
+
+const ports: MailPorts = {
+  store: emailStore(required(ENV.tableName)),
+  send: sendMail,
+  newToken: () => randomBytes(32).toString('base64url'),
+  now: () => new Date(),
+};
+
+/** `PUT /v1/me/email` (guide step 7, メールアドレスの登録). */
+export const putEmail = apiHandler({ body: emailBody, auth: resident }, async ({ body, accountId, event }) =>
+  json(202, await setEmail(accountId, body.email, publicBaseUrl(event), ports)),
+);
+
+/** `POST /v1/me/email/resend`. */
+export const postEmailResend = apiHandler({ auth: resident }, async ({ accountId, event }) =>
+  json(202, await resendEmail(accountId, publicBaseUrl(event), ports)),
+);
+
+/** `GET /v1/email-verifications/{token}`: the link in the mail; answers a small HTML page. */
+export const getEmailVerification = apiHandler({}, async ({ event }) => {
+  const { status, html } = verificationPage(await verifyEmail(event.pathParameters?.token ?? '', ports));
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP },
+    body: html,
+  };
+});

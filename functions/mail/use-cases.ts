@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { EmailState, EmailStore } from '../adapters/email-store.ts';
+import { Failure } from '../shared/problems.ts';
+import { normaliseAddress } from './address.ts';
+import type { VerificationOutcome } from './page.ts';
+import { confirmationMail } from './template.ts';
+
+/**
+ * E-mail registration and confirmation (guide step 7, design.md §3.4). A mail is sent first and recorded
+ * after: if SES refuses, nothing is stored and the resident can simply try again; if it was sent, the new
+ * link's hash becomes the only one that works, so older links die with a new address or a resend.
+ */
+export const TOKEN_TTL_SECONDS = 24 * 60 * 60;
+export const MAILS_PER_HOUR = 5;
+const HOUR_MS = 3_600_000;
+
+export interface MailPorts {
+  store: EmailStore;
+  send(
+    to: string,
+    content: { subject: string; text: string; html: string },
+    accountId: string,
+  ): Promise<void>;
+  /** 32 random bytes, base64url: the link's secret. */
+  newToken(): string;
+  now(): Date;
+}
+
+export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+async function mailLink(
+  accountId: string,
+  address: string,
+  current: EmailState | undefined,
+  linkBase: string,
+  ports: MailPorts,
+): Promise<EmailState> {
+  const now = ports.now();
+  const recent = (current?.sentAt ?? []).filter((at) => at > now.getTime() - HOUR_MS);
+  if (recent.length >= MAILS_PER_HOUR) {
+    const retryAfterSeconds = Math.ceil(((recent[0] as number) + HOUR_MS - now.getTime()) / 1000);
+    throw new Failure('rate_limited', `At most ${MAILS_PER_HOUR} mails an hour`, { retryAfterSeconds });
+  }
+  const token = ports.newToken();
+  try {
+    await ports.send(address, confirmationMail(`${linkBase}/v1/email-verifications/${token}`), accountId);
+  } catch {
+    throw new Failure('mail_unavailable');
+  }
+  const next: EmailState = {
+    address,
+    verified: false,
+    deliverable: true,
+    tokenHash: tokenHash(token),
+    requestedAt: now.toISOString(),
+    sentAt: [...recent, now.getTime()],
+    revision: (current?.revision ?? 0) + 1,
+  };
+  await ports.store.recordMail(
+    accountId,
+    next,
+    { hash: next.tokenHash as string, expiresAt: new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000) },
+    current?.revision ?? 0,
+  );
+  return next;
+}
+
+/** `PUT /v1/me/email`: a new address, unconfirmed, and a confirmation mail to it. */
+export async function setEmail(accountId: string, input: string, linkBase: string, ports: MailPorts) {
+  const normalised = normaliseAddress(input);
+  if (typeof normalised === 'string') {
+    throw new Failure('invalid_request', 'The e-mail address is not valid', {
+      errors: [{ pointer: '/email', detail: `invalid address (${normalised})` }],
+    });
+  }
+  const { exists, email } = await ports.store.state(accountId);
+  if (!exists) throw new Failure('unauthorized');
+  await mailLink(accountId, normalised.address, email, linkBase, ports);
+  return {
+    email: normalised.address,
+    verified: false,
+    warnings: normalised.carrierDomain ? ['carrier_domain'] : [],
+  };
+}
+
+/** `POST /v1/me/email/resend`: the same address, a new link; the older links stop working. */
+export async function resendEmail(accountId: string, linkBase: string, ports: MailPorts) {
+  const { exists, email } = await ports.store.state(accountId);
+  if (!exists) throw new Failure('unauthorized');
+  if (!email || email.verified) throw new Failure('email_not_pending');
+  await mailLink(accountId, email.address, email, linkBase, ports);
+  return { email: email.address, verified: false };
+}
+
+/** `GET /v1/email-verifications/{token}`: confirms the address if this is its current, unused, fresh link. */
+export async function verifyEmail(token: string, ports: MailPorts): Promise<VerificationOutcome> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return 'unknown';
+  const hash = tokenHash(token);
+  const now = ports.now();
+  const stored = await ports.store.token(hash);
+  if (!stored) return 'unknown';
+  if (stored.usedAt) return 'used';
+  if (stored.expiresAt <= now) return 'expired';
+  if (await ports.store.confirm(stored.accountId, hash, now)) return 'confirmed';
+  // A newer link replaced this one, or a concurrent click used it.
+  const again = await ports.store.token(hash);
+  return again?.usedAt ? 'used' : 'expired';
+}

@@ -1,34 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
-import { issueCard } from '#test/harness/cards';
-import { ApiClient, ApiError } from '#test/harness/phone/api';
-import { VirtualPhone } from '#test/harness/phone/phone';
-import { newStateDir, type RuntimeProcess, startRuntimeProcess } from '../integration/local-runtime.ts';
-import { tableOf } from './table.ts';
+import { ApiError } from '#test/harness/phone/api';
+import type { VirtualPhone } from '#test/harness/phone/phone';
 import { tokenFactory } from './tokens.ts';
+import { startWorld, type World } from './world.ts';
 
 /**
  * Activation, sessions, the authorizer and `GET /v1/me` end to end (design.md §3.3): the virtual phone
  * unlocks its device keys with PIN1 and PIN2; every refusal has its code and changes nothing but the
  * failed-proof counter that the brute-force limit needs.
  */
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
-let runtime: RuntimeProcess;
-let api: ApiClient;
-let table: ReturnType<typeof tableOf>;
+let world: World;
 let tokens: ReturnType<typeof tokenFactory>;
-let pki: LocalPki;
-
-async function registeredPhone(who: Parameters<typeof issueCard>[1] = {}): Promise<VirtualPhone> {
-  const card = await issueCard(pki, who);
-  const phone = new VirtualPhone();
-  await phone.setPins('1234', '567890', { kdf });
-  await phone.register(api, card.reissue(), card.holder.signPin);
-  return phone;
-}
+const registeredPhone = (who = {}): Promise<VirtualPhone> => world.registeredPhone(who);
 
 /** The table without the failed-proof counters. */
-const state = async () => (await table.snapshot()).filter((item) => !item.includes('"ATTEMPTS#'));
+const state = async () => (await world.table.snapshot()).filter((item) => !item.includes('"ATTEMPTS#'));
 
 async function refused(status: number, code: string, send: () => Promise<unknown>): Promise<ApiError> {
   const before = await state();
@@ -43,18 +29,13 @@ async function refused(status: number, code: string, send: () => Promise<unknown
 }
 
 beforeAll(async () => {
-  const stateDir = newStateDir();
-  pki = await ensureLocalPki(stateDir);
-  runtime = await startRuntimeProcess({}, stateDir);
-  api = new ApiClient(runtime.apiUrl);
-  table = tableOf(runtime.record);
-  tokens = tokenFactory(runtime.record);
+  world = await startWorld();
+  tokens = tokenFactory(world.runtime.record);
 }, 180_000);
 
 afterAll(async () => {
   tokens?.close();
-  table?.close();
-  await runtime?.stop();
+  await world?.stop();
 });
 
 describe('activation and the resident record', () => {
@@ -65,13 +46,13 @@ describe('activation and the resident record', () => {
       dateOfBirth: '1966-11-10',
       address: '東京都品川区広町2-1-10',
     });
-    const activated = await phone.activate(api, '1234', '567890');
+    const activated = await phone.activate(world.api, '1234', '567890');
     expect(activated).toMatchObject({
       accountId: phone.account?.accountId,
       tokenType: 'Bearer',
       expiresIn: 900,
     });
-    const me = await api.me(activated.accessToken);
+    const me = await world.api.me(activated.accessToken);
     expect(me).toEqual({
       accountId: phone.account?.accountId,
       status: 'active',
@@ -87,12 +68,12 @@ describe('activation and the resident record', () => {
 
   it('issues ES256 tokens whose kid the JWKS publishes, with the expected claims', async () => {
     const phone = await registeredPhone();
-    const { accessToken } = await phone.activate(api, '1234', '567890');
+    const { accessToken } = await phone.activate(world.api, '1234', '567890');
     const [header, payload] = accessToken
       .split('.')
       .slice(0, 2)
       .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
-    const jwks = await api.request<{ keys: { kid: string; kty: string; crv: string; alg: string }[] }>(
+    const jwks = await world.api.request<{ keys: { kid: string; kty: string; crv: string; alg: string }[] }>(
       'GET',
       '/.well-known/jwks.json',
     );
@@ -110,14 +91,16 @@ describe('activation and the resident record', () => {
 
   it('logs in later with the auth key (PIN1) through a session challenge', async () => {
     const phone = await registeredPhone();
-    await phone.activate(api, '1234', '567890');
-    const session = await phone.login(api, '1234');
-    expect((await api.me(session.accessToken)).accountId).toBe(phone.account?.accountId);
+    await phone.activate(world.api, '1234', '567890');
+    const session = await phone.login(world.api, '1234');
+    expect((await world.api.me(session.accessToken)).accountId).toBe(phone.account?.accountId);
   });
 
   it('refuses a wrong PIN on the phone, before anything reaches the API', async () => {
     const phone = await registeredPhone();
-    await expect(phone.activate(api, '9999', '567890')).rejects.toMatchObject({ code: 'pin_incorrect' });
+    await expect(phone.activate(world.api, '9999', '567890')).rejects.toMatchObject({
+      code: 'pin_incorrect',
+    });
     expect(phone.deviceKeys.attemptsLeft).toBe(4);
   });
 });
@@ -142,7 +125,7 @@ describe('activation refusals', () => {
         key: 'sign',
       }),
     };
-    await refused(422, 'proof_invalid', () => api.activate(accountId, forged));
+    await refused(422, 'proof_invalid', () => world.api.activate(accountId, forged));
   });
 
   it('the two proofs swapped → 422 proof_invalid', async () => {
@@ -150,7 +133,7 @@ describe('activation refusals', () => {
     const proofs = await phone.activationProofs('1234', '567890');
     const accountId = phone.account?.accountId as string;
     await refused(422, 'proof_invalid', () =>
-      api.activate(accountId, { authProof: proofs.signProof, signProof: proofs.authProof }),
+      world.api.activate(accountId, { authProof: proofs.signProof, signProof: proofs.authProof }),
     );
   });
 
@@ -158,19 +141,19 @@ describe('activation refusals', () => {
     const phone = await registeredPhone();
     const proofs = await phone.activationProofs('1234', '567890');
     const accountId = phone.account?.accountId as string;
-    await api.activate(accountId, proofs);
-    await refused(409, 'already_active', () => api.activate(accountId, proofs));
+    await world.api.activate(accountId, proofs);
+    await refused(409, 'already_active', () => world.api.activate(accountId, proofs));
 
     const late = await registeredPhone();
     const lateId = late.account?.accountId as string;
-    await table.put({
+    await world.table.put({
       pk: `ACTIVATION#${lateId}`,
       sk: 'NONCE',
       nonce: late.account?.activation.nonce,
       expiresAt: Math.floor(Date.now() / 1000) - 1,
     });
     await refused(409, 'challenge_invalid', async () =>
-      api.activate(lateId, await late.activationProofs('1234', '567890')),
+      world.api.activate(lateId, await late.activationProofs('1234', '567890')),
     );
   });
 
@@ -182,24 +165,24 @@ describe('activation refusals', () => {
       '567890',
       'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     );
-    await refused(422, 'proof_invalid', () => api.activate(accountId, other));
+    await refused(422, 'proof_invalid', () => world.api.activate(accountId, other));
     const proofs = await phone.activationProofs('1234', '567890');
-    await refused(404, 'not_found', () => api.activate('00000000-0000-4000-8000-000000000000', proofs));
+    await refused(404, 'not_found', () => world.api.activate('00000000-0000-4000-8000-000000000000', proofs));
   });
 
   it('a replayed session proof → 409 challenge_invalid', async () => {
     const phone = await registeredPhone();
-    await phone.activate(api, '1234', '567890');
+    await phone.activate(world.api, '1234', '567890');
     const accountId = phone.account?.accountId as string;
-    const challenge = await api.createSessionChallenge(accountId);
+    const challenge = await world.api.createSessionChallenge(accountId);
     const proof = await phone.prove('auth', '1234', {
       type: 'xid/session/v1',
       accountId,
       nonce: challenge.nonce,
     });
-    await api.createSession({ challengeId: challenge.challengeId, proof });
+    await world.api.createSession({ challengeId: challenge.challengeId, proof });
     await refused(409, 'challenge_invalid', () =>
-      api.createSession({ challengeId: challenge.challengeId, proof }),
+      world.api.createSession({ challengeId: challenge.challengeId, proof }),
     );
   });
 
@@ -208,13 +191,13 @@ describe('activation refusals', () => {
     const accountId = phone.account?.accountId as string;
     const bad = await phone.activationProofs('1234', '567890', 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
     for (let i = 0; i < 10; i++) {
-      await expect(api.activate(accountId, bad)).rejects.toMatchObject({ code: 'proof_invalid' });
+      await expect(world.api.activate(accountId, bad)).rejects.toMatchObject({ code: 'proof_invalid' });
     }
     const error = await refused(429, 'rate_limited', async () =>
-      api.activate(accountId, await phone.activationProofs('1234', '567890')),
+      world.api.activate(accountId, await phone.activationProofs('1234', '567890')),
     );
     expect(error.status).toBe(429);
-    const response = await fetch(`${runtime.apiUrl}/v1/accounts/${accountId}/activation`, {
+    const response = await fetch(`${world.runtime.apiUrl}/v1/accounts/${accountId}/activation`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(bad),
@@ -228,12 +211,12 @@ describe('the authorizer and the handler check of tokens', () => {
   let good: string;
   beforeAll(async () => {
     const phone = await registeredPhone();
-    good = (await phone.activate(api, '1234', '567890')).accessToken;
+    good = (await phone.activate(world.api, '1234', '567890')).accessToken;
     accountId = phone.account?.accountId as string;
   });
 
   const rejected = async (authorization: string | undefined) => {
-    const response = await fetch(`${runtime.apiUrl}/v1/me`, {
+    const response = await fetch(`${world.runtime.apiUrl}/v1/me`, {
       headers: authorization ? { authorization } : {},
     });
     const body = (await response.json()) as { code: string };
@@ -241,7 +224,7 @@ describe('the authorizer and the handler check of tokens', () => {
   };
 
   it('accepts the good token', async () => {
-    expect((await api.me(good)).accountId).toBe(accountId);
+    expect((await world.api.me(good)).accountId).toBe(accountId);
   });
 
   it.each([

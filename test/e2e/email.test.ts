@@ -1,27 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
-import { issueCard } from '#test/harness/cards';
-import { ApiClient, type ApiError } from '#test/harness/phone/api';
+import type { ApiError } from '#test/harness/phone/api';
 import { latestLink, mailsTo } from '#test/harness/phone/mailbox';
-import { VirtualPhone } from '#test/harness/phone/phone';
-import { newStateDir, type RuntimeProcess, startRuntimeProcess } from '../integration/local-runtime.ts';
-import { tableOf } from './table.ts';
+import type { VirtualPhone } from '#test/harness/phone/phone';
+import { startWorld, type World } from './world.ts';
 
 /** E-mail registration and confirmation end to end (design.md §3.4), with the SES stand-in's mailbox. */
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
-let runtime: RuntimeProcess;
-let api: ApiClient;
-let table: ReturnType<typeof tableOf>;
-let pki: LocalPki;
+let world: World;
 let counter = 0;
 
 async function activePhone(): Promise<{ phone: VirtualPhone; token: string }> {
-  const card = await issueCard(pki);
-  const phone = new VirtualPhone();
-  await phone.setPins('1234', '567890', { kdf });
-  await phone.register(api, card.reissue(), card.holder.signPin);
-  const { accessToken } = await phone.activate(api, '1234', '567890');
-  return { phone, token: accessToken };
+  const phone = await world.activePhone();
+  return { phone, token: phone.accessToken as string };
 }
 
 const address = () => `hanako.${Date.now()}.${counter++}@example.jp`;
@@ -35,52 +24,47 @@ const open = async (link: string) => {
 };
 
 beforeAll(async () => {
-  const stateDir = newStateDir();
-  pki = await ensureLocalPki(stateDir);
-  runtime = await startRuntimeProcess({}, stateDir);
-  api = new ApiClient(runtime.apiUrl);
-  table = tableOf(runtime.record);
+  world = await startWorld();
 }, 180_000);
 
 afterAll(async () => {
-  table?.close();
-  await runtime?.stop();
+  await world?.stop();
 });
 
 describe('e-mail confirmation', () => {
   it('register → activate → set e-mail → mail in Japanese and English → link → confirmed', async () => {
     const { token } = await activePhone();
     const email = address();
-    expect(await api.setEmail(token, email)).toEqual({ email, verified: false, warnings: [] });
-    expect((await api.me(token)).email).toEqual({ address: email, verified: false, deliverable: true });
-    const [mail] = await mailsTo(runtime.record.mailboxUrl, email);
+    expect(await world.api.setEmail(token, email)).toEqual({ email, verified: false, warnings: [] });
+    expect((await world.api.me(token)).email).toEqual({ address: email, verified: false, deliverable: true });
+    const [mail] = await mailsTo(world.runtime.record.mailboxUrl, email);
     expect(mail?.subject).toBe('【xID】メールアドレスの確認 / Confirm your email address');
     expect(mail?.text).toContain('メールアドレスの確認を完了してください');
     expect(mail?.text).toContain('Open the link below to confirm your email address');
     expect(mail?.text.indexOf('メールアドレス')).toBeLessThan(mail?.text.indexOf('Open the link') ?? 0);
     expect(mail?.html).toContain('lang="en"');
-    const link = await latestLink(runtime.record.mailboxUrl, email);
-    expect(link.startsWith(`${runtime.apiUrl}/v1/email-verifications/`)).toBe(true);
+    const link = await latestLink(world.runtime.record.mailboxUrl, email);
+    expect(link.startsWith(`${world.runtime.apiUrl}/v1/email-verifications/`)).toBe(true);
     const page = await open(link);
     expect(page.status).toBe(200);
     expect(page.html).toContain('メールアドレスを確認しました');
     expect(page.html).toContain('Your email address is confirmed');
     expect(page.html).not.toMatch(/<script|https?:\/\/(?!.*\/v1)/);
     expect(page.csp).toMatch(/default-src 'none'/);
-    const me = await api.me(token);
+    const me = await world.api.me(token);
     expect(me.emailVerified).toBe(true);
     expect(me.email).toEqual({ address: email, verified: true, deliverable: true });
   });
 
   it('warns about carrier domains that refuse outside mail, and accepts them', async () => {
     const { token } = await activePhone();
-    const result = await api.setEmail(token, `hanako${counter++}@docomo.ne.jp`);
+    const result = await world.api.setEmail(token, `hanako${counter++}@docomo.ne.jp`);
     expect(result.warnings).toEqual(['carrier_domain']);
   });
 
   it('normalises internationalised domains to A-labels', async () => {
     const { token } = await activePhone();
-    const result = await api.setEmail(token, `taro${counter++}@例え.テスト`);
+    const result = await world.api.setEmail(token, `taro${counter++}@例え.テスト`);
     expect(result.email).toMatch(/@xn--r8jz45g\.xn--zckzah$/);
   });
 });
@@ -89,33 +73,33 @@ describe('e-mail refusals', () => {
   it('a used link shows "already used" (409); an unknown or tampered one "not valid" (404)', async () => {
     const { token } = await activePhone();
     const email = address();
-    await api.setEmail(token, email);
-    const link = await latestLink(runtime.record.mailboxUrl, email);
+    await world.api.setEmail(token, email);
+    const link = await latestLink(world.runtime.record.mailboxUrl, email);
     expect((await open(link)).status).toBe(200);
     const again = await open(link);
     expect([again.status, again.html.includes('すでに使用されています')]).toEqual([409, true]);
     const tampered = link.slice(0, -1) + (link.endsWith('A') ? 'B' : 'A');
     expect((await open(tampered)).status).toBe(404);
-    expect((await open(`${runtime.apiUrl}/v1/email-verifications/${'x'.repeat(43)}`)).status).toBe(404);
-    expect((await open(`${runtime.apiUrl}/v1/email-verifications/short`)).status).toBe(404);
+    expect((await open(`${world.runtime.apiUrl}/v1/email-verifications/${'x'.repeat(43)}`)).status).toBe(404);
+    expect((await open(`${world.runtime.apiUrl}/v1/email-verifications/short`)).status).toBe(404);
   });
 
   it('an expired link shows "expired" (410), and a resend makes the older link stop working', async () => {
     const { token } = await activePhone();
     const email = address();
-    await api.setEmail(token, email);
-    const first = await latestLink(runtime.record.mailboxUrl, email);
-    await api.resendEmail(token);
-    const second = await latestLink(runtime.record.mailboxUrl, email);
+    await world.api.setEmail(token, email);
+    const first = await latestLink(world.runtime.record.mailboxUrl, email);
+    await world.api.resendEmail(token);
+    const second = await latestLink(world.runtime.record.mailboxUrl, email);
     expect(second).not.toBe(first);
     expect((await open(first)).status).toBe(410);
     const hash = (await import('node:crypto'))
       .createHash('sha256')
       .update(second.split('/').at(-1) as string)
       .digest('hex');
-    const before = (await table.snapshot()).find((item) => item.includes(`EMAILTOKEN#${hash}`));
+    const before = (await world.table.snapshot()).find((item) => item.includes(`EMAILTOKEN#${hash}`));
     const stored = JSON.parse(before as string);
-    await table.put({ ...stored, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    await world.table.put({ ...stored, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     const expired = await open(second);
     expect([expired.status, expired.html.includes('有効期限が切れています')]).toEqual([410, true]);
   });
@@ -129,49 +113,49 @@ describe('e-mail refusals', () => {
       'a@b',
       `${'x'.repeat(65)}@example.jp`,
     ]) {
-      const before = await table.snapshot();
-      const error = await api.setEmail(token, bad).catch((e: unknown) => e);
+      const before = await world.table.snapshot();
+      const error = await world.api.setEmail(token, bad).catch((e: unknown) => e);
       expect([(error as ApiError).status, (error as ApiError).code]).toEqual([400, 'invalid_request']);
-      expect(await table.snapshot()).toEqual(before);
+      expect(await world.table.snapshot()).toEqual(before);
     }
   });
 
   it('answers the sixth mail in an hour with 429 rate_limited', async () => {
     const { token } = await activePhone();
-    await api.setEmail(token, address());
-    for (let i = 0; i < 4; i++) await api.resendEmail(token);
-    const before = await table.snapshot();
-    const error = await api.resendEmail(token).catch((e: unknown) => e);
+    await world.api.setEmail(token, address());
+    for (let i = 0; i < 4; i++) await world.api.resendEmail(token);
+    const before = await world.table.snapshot();
+    const error = await world.api.resendEmail(token).catch((e: unknown) => e);
     expect([(error as ApiError).status, (error as ApiError).code]).toEqual([429, 'rate_limited']);
-    const another = await api.setEmail(token, address()).catch((e: unknown) => e);
+    const another = await world.api.setEmail(token, address()).catch((e: unknown) => e);
     expect((another as ApiError).code).toBe('rate_limited');
-    expect(await table.snapshot()).toEqual(before);
+    expect(await world.table.snapshot()).toEqual(before);
   });
 
   it('answers 503 mail_unavailable when SES fails, stores nothing, and a retry works', async () => {
     const { token } = await activePhone();
     const email = address();
-    const ses = runtime.record.children.find((c) => c.name === 'ses')?.pid as number;
-    const before = await table.snapshot();
+    const ses = world.runtime.record.children.find((c) => c.name === 'ses')?.pid as number;
+    const before = await world.table.snapshot();
     process.kill(ses, 'SIGSTOP');
     let error: unknown;
     try {
-      error = await api.setEmail(token, email).catch((e: unknown) => e);
+      error = await world.api.setEmail(token, email).catch((e: unknown) => e);
     } finally {
       process.kill(ses, 'SIGCONT');
     }
     expect([(error as ApiError).status, (error as ApiError).code]).toEqual([503, 'mail_unavailable']);
-    expect(await table.snapshot()).toEqual(before);
-    expect((await api.me(token)).email).toBeNull();
-    await api.setEmail(token, email);
-    expect((await open(await latestLink(runtime.record.mailboxUrl, email))).status).toBe(200);
+    expect(await world.table.snapshot()).toEqual(before);
+    expect((await world.api.me(token)).email).toBeNull();
+    await world.api.setEmail(token, email);
+    expect((await open(await latestLink(world.runtime.record.mailboxUrl, email))).status).toBe(200);
   });
 
   it('marks the address undeliverable on a permanent bounce reported through SNS', async () => {
     const { phone, token } = await activePhone();
     const email = address();
-    await api.setEmail(token, email);
-    Object.assign(process.env, runtime.record.environment);
+    await world.api.setEmail(token, email);
+    Object.assign(process.env, world.runtime.record.environment);
     const { handler } = await import('#functions/mail/feedback');
     const { loadEvent } = await import('#events/load');
     const event = loadEvent('sns', 'ses-bounce');
@@ -180,6 +164,10 @@ describe('e-mail refusals', () => {
     message.bounce.bouncedRecipients = [{ emailAddress: email }];
     (event.Records[0] as { Sns: { Message: string } }).Sns.Message = JSON.stringify(message);
     await handler(event);
-    expect((await api.me(token)).email).toEqual({ address: email, verified: false, deliverable: false });
+    expect((await world.api.me(token)).email).toEqual({
+      address: email,
+      verified: false,
+      deliverable: false,
+    });
   });
 });

@@ -2,21 +2,22 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from '#functions/shared/jcs';
-import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
+import type { LocalPki } from '#lib/local/pki';
 import { type IssuedCard, issueCard } from '#test/harness/cards';
-import { ApiClient, ApiError } from '#test/harness/phone/api';
+import { type ApiClient, ApiError } from '#test/harness/phone/api';
 import { type CardSignedStatement, registrationRequest, VirtualPhone } from '#test/harness/phone/phone';
 import { TestCa } from '#test/harness/pki/test-pki';
-import { newStateDir, type RuntimeProcess, startRuntimeProcess } from '../integration/local-runtime.ts';
-import { tableOf } from './table.ts';
+import type { RuntimeProcess } from '../integration/local-runtime.ts';
+import type { tableOf } from './table.ts';
+import { PIN1, PIN2, startWorld, TEST_KDF, type World } from './world.ts';
 
 /**
  * Registration end to end (design.md §3.2): the virtual phone reads a virtual card over APDUs and talks to
  * the local runtime. Every refusal is checked for its code *and* for leaving the table exactly as it was.
  */
-const kdf = { N: 2 ** 10, r: 8, p: 1 };
 const DAY = 86_400_000;
 
+let world: World;
 let runtime: RuntimeProcess;
 let api: ApiClient;
 let table: ReturnType<typeof tableOf>;
@@ -26,7 +27,7 @@ let revoked: IssuedCard;
 
 async function phone(): Promise<VirtualPhone> {
   const p = new VirtualPhone();
-  await p.setPins('1234', '567890', { kdf });
+  await p.setPins(PIN1, PIN2, { kdf: TEST_KDF });
   return p;
 }
 
@@ -50,29 +51,28 @@ async function refused(code: string, send: () => Promise<unknown>): Promise<ApiE
 }
 
 beforeAll(async () => {
-  const stateDir = newStateDir();
-  pki = await ensureLocalPki(stateDir);
-  // A revoked card: its serial goes into the local CRL before the runtime first reads it.
-  revoked = await issueCard(pki, { name: '失効\u3000太郎' });
-  writeFileSync(
-    pki.crlFile,
-    await pki.signCa.crl({
-      revoked: [{ serial: revoked.signature?.serial ?? '' }],
-      nextUpdate: new Date(Date.now() + DAY),
-    }),
-  );
-  // A second trusted test CA for which no CRL is configured: its cards' status cannot be known.
-  otherCa = await TestCa.create({ organization: 'JPKI-TEST-NOCRL' });
-  const otherCaFile = path.join(stateDir, 'other-ca.pem');
-  writeFileSync(otherCaFile, otherCa.pem);
-  runtime = await startRuntimeProcess({ XID_TRUST_ANCHORS: otherCaFile }, stateDir);
-  api = new ApiClient(runtime.apiUrl);
-  table = tableOf(runtime.record);
+  world = await startWorld(async (localPki, stateDir) => {
+    pki = localPki;
+    // A revoked card: its serial goes into the local CRL before the runtime first reads it.
+    revoked = await issueCard(pki, { name: '失効\u3000太郎' });
+    writeFileSync(
+      pki.crlFile,
+      await pki.signCa.crl({
+        revoked: [{ serial: revoked.signature?.serial ?? '' }],
+        nextUpdate: new Date(Date.now() + DAY),
+      }),
+    );
+    // A second trusted test CA for which no CRL is configured: its cards' status cannot be known.
+    otherCa = await TestCa.create({ organization: 'JPKI-TEST-NOCRL' });
+    const otherCaFile = path.join(stateDir, 'other-ca.pem');
+    writeFileSync(otherCaFile, otherCa.pem);
+    return { XID_TRUST_ANCHORS: otherCaFile };
+  });
+  ({ runtime, api, table } = world);
 }, 180_000);
 
 afterAll(async () => {
-  table?.close();
-  await runtime?.stop();
+  await world?.stop();
 });
 
 describe('registration with the card', () => {

@@ -19,7 +19,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          env: { ...env, XID_STAGE: 'unit', XID_TABLE_NAME: 'unit-table' },
+          env: {
+            ...env,
+            XID_STAGE: 'unit',
+            XID_TABLE_NAME: 'unit-table',
+            XID_TOPIC_PREFIX: 'arn:aws:sns:ap-northeast-1:123456789012:xid-unit',
+          },
         },
       },
       {

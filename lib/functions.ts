@@ -23,6 +23,13 @@ export const EVENT_FUNCTIONS = {
     source: 'sns',
     description: 'SES bounces and complaints: marks addresses undeliverable',
   },
+  notices: {
+    entry: 'functions/notices/handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    description:
+      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic",
+  },
   authorizer: {
     entry: 'functions/auth/authorizer.ts',
     handler: 'handler',

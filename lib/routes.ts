@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
 import { emailBody } from '../functions/mail/schemas.ts';
+import { pushBody, subscriptionBody } from '../functions/notices/schemas.ts';
 import { registrationBody } from '../functions/registration/schemas.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface Bindings {
   mail?: boolean;
   /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
   jpki?: boolean;
+  /** Push: device endpoints in the platform applications, and subscriptions to municipality push topics. */
+  push?: boolean;
 }
 
 export interface Route {
@@ -171,6 +174,63 @@ export const ROUTES: readonly Route[] = [
     auth: 'public',
     binds: { table: 'readWrite' },
     description: 'The confirmation link of the mail',
+  },
+  {
+    id: 'putPush',
+    method: 'PUT',
+    path: '/v1/me/push',
+    entry: 'functions/notices/resident-handler.ts',
+    handler: 'putPush',
+    auth: 'resident',
+    body: pushBody,
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    assets: [LEGAL_TEXTS],
+    description: "The device's push endpoint",
+  },
+  {
+    id: 'getMunicipality',
+    method: 'GET',
+    path: '/v1/me/municipality',
+    entry: 'functions/notices/resident-handler.ts',
+    handler: 'getMunicipality',
+    auth: 'resident',
+    binds: { table: 'read', tokenKey: 'verify' },
+    assets: [LEGAL_TEXTS],
+    description: 'The municipality of the address on the card',
+  },
+  {
+    id: 'putNoticeSubscription',
+    method: 'PUT',
+    path: '/v1/me/notice-subscription',
+    entry: 'functions/notices/resident-handler.ts',
+    handler: 'putSubscription',
+    auth: 'resident',
+    body: subscriptionBody,
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    assets: [LEGAL_TEXTS],
+    description: "Subscribe the device to the municipality's notices",
+  },
+  {
+    id: 'deleteNoticeSubscription',
+    method: 'DELETE',
+    path: '/v1/me/notice-subscription',
+    entry: 'functions/notices/resident-handler.ts',
+    handler: 'deleteSubscription',
+    auth: 'resident',
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    assets: [LEGAL_TEXTS],
+    description: 'Stop the pushes',
+  },
+  {
+    id: 'getNotices',
+    method: 'GET',
+    path: '/v1/me/notices',
+    entry: 'functions/notices/resident-handler.ts',
+    handler: 'getNotices',
+    auth: 'resident',
+    binds: { table: 'read', tokenKey: 'verify' },
+    assets: [LEGAL_TEXTS],
+    description: "The municipality's notices, newest first",
   },
   {
     id: 'getJwks',

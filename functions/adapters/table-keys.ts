@@ -14,6 +14,19 @@ export const KEYS = {
   sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
   emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
+  /** An onboarded municipality: its ingest topic and publisher. */
+  municipality: (code: string) => ({ pk: `MUNICIPALITY#${code}`, sk: 'PROFILE' }),
+  /** Idempotency of notices: one item per (municipality, noticeId), with `pushedAt` once pushed. */
+  noticeId: (code: string, noticeId: string) => ({ pk: `NOTICEID#${code}#${noticeId}`, sk: 'ID' }),
+  /** Notices of a municipality, newest last in key order (queried backwards). */
+  notice: (code: string, publishedAt: string, noticeId: string) => ({
+    pk: `NOTICES#${code}`,
+    sk: `${publishedAt}#${noticeId}`,
+  }),
+  noticesOf: (code: string) => `NOTICES#${code}`,
+  /** The resident's push device (one per account) and notice subscription. */
+  device: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'DEVICE' }),
+  subscription: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SUBSCRIPTION#notices' }),
   /** Failed device-key proofs of an account in the current window (brute-force limit). */
   proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */

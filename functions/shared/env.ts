@@ -17,6 +17,12 @@ export const ENV = {
   crlSources: 'XID_CRL_SOURCES',
   /** `true` where certificates from test CAs (never J-LIS) may be accepted; never in prod. */
   allowTestAnchors: 'XID_ALLOW_TEST_ANCHORS',
+  /** ARN prefix of the stage's notice topics, e.g. `arn:aws:sns:ap-northeast-1:123456789012:xid-dev`. */
+  topicPrefix: 'XID_TOPIC_PREFIX',
+  /** JSON map of push platform (APNS, APNS_SANDBOX, GCM) to SNS platform application ARN. */
+  pushApplications: 'XID_PUSH_APPLICATIONS',
+  /** KMS key that encrypts the push topics at rest. */
+  topicKeyId: 'XID_TOPIC_KEY_ID',
   /** Local mode only: the endpoint of the AWS stand-in (moto) and of the SES v2 stand-in. */
   localAwsEndpoint: 'XID_LOCAL_AWS_ENDPOINT',
   localSesEndpoint: 'XID_LOCAL_SES_ENDPOINT',

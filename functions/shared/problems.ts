@@ -34,6 +34,8 @@ export const PROBLEMS = {
   already_active: { status: 409, title: 'The account is already active' },
   mail_unavailable: { status: 503, title: 'The mail could not be sent now; nothing was changed, try again' },
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
+  platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },
+  push_not_registered: { status: 409, title: 'Register the device for push notifications first' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -8,12 +8,17 @@ import { EVENT_FUNCTIONS } from '../functions.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
+import type { LocalNotices, SnsHttpMessage } from './notices.ts';
 
 /** API Gateway's own limit on a request payload. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface GatewayOptions {
   routes: readonly Route[];
+  /** Local delivery of SNS notices (under `/_local/`), when the runtime provides it. */
+  notices?: LocalNotices;
+  /** Called after a route answered 2xx (the runtime reacts to new push topics without polling delays). */
+  afterRoute?: (routeId: string) => Promise<void>;
   host: string;
   port: number;
   /** One line per request: method, route template (never the raw path: it may hold a token), status, time. */
@@ -96,6 +101,9 @@ export async function startGateway(
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === 'too-large') return refuse('payload_too_large');
       const url = new URL(req.url ?? '/', `http://${options.host}`);
+      if (url.pathname.startsWith('/_local/') && options.notices) {
+        return await local(url, req.method ?? 'GET', body, options.notices, send);
+      }
       let candidates: { route: Route; params: Record<string, string> }[];
       try {
         candidates = options.routes.flatMap((route) => {
@@ -158,6 +166,41 @@ export async function startGateway(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The local runtime's own endpoints, never part of the API: the HTTP subscriptions of the notice topics,
+ * and what the push gateway and the dead-letter path hold (for the virtual phone and the tests).
+ */
+async function local(
+  url: URL,
+  method: string,
+  body: Buffer,
+  notices: LocalNotices,
+  send: (result: APIGatewayProxyResult) => void,
+): Promise<void> {
+  const ok = (value: unknown) =>
+    send({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+  if (method === 'POST' && (url.pathname === '/_local/sns/ingest' || url.pathname === '/_local/sns/push')) {
+    const message = JSON.parse(body.toString('utf8')) as SnsHttpMessage;
+    if (message.Type === 'Notification') {
+      if (url.pathname.endsWith('/ingest')) {
+        const { entry, handler } = EVENT_FUNCTIONS.notices;
+        const module = (await import(pathToFileURL(path.join(REPO_ROOT, entry)).href)) as Record<
+          string,
+          Handler
+        >;
+        await notices.ingest(message, module[handler] as Handler);
+      } else {
+        await notices.push(message);
+      }
+    }
+    return ok({});
+  }
+  const push = /^\/_local\/push\/([^/]+)$/.exec(url.pathname);
+  if (method === 'GET' && push?.[1]) return ok(notices.pushesFor(decodeURIComponent(push[1])));
+  if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
+  send(problem('not_found'));
 }
 
 /** IAM-style matching of an execute-api ARN against a policy resource with `*` wildcards. */

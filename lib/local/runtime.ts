@@ -7,9 +7,11 @@ import { localStateDir } from '../paths.ts';
 import { resourceName } from '../resources.ts';
 import { ROUTES } from '../routes.ts';
 import { startGateway } from './gateway.ts';
+import { localNotices } from './notices.ts';
 import { ensureLocalPki } from './pki.ts';
 import { LOCAL_CREDENTIALS, type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
+import { MOTO_ACCOUNT, pushApplicationsOf, watchPushTopics } from './topics.ts';
 
 export interface LocalRuntimeOptions {
   /** API port; 0 picks a free one. Default `XID_PORT` or 3000. */
@@ -129,12 +131,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.trustAnchors]: listOf(pki.signCaFile, process.env[ENV.trustAnchors]),
       [ENV.crlSources]: listOf(pki.crlFile, process.env[ENV.crlSources]),
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
+      [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${resourceName(config.stage, '').replace(/-$/, '')}`,
+      [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
       [ENV.localAwsEndpoint]: moto.url,
       [ENV.localSesEndpoint]: ses.url,
     };
     // Every handler of this process reads its configuration from here, as a Lambda reads its own.
     Object.assign(process.env, environment);
-    const gateway = await startGateway({ routes: ROUTES, host: '127.0.0.1', port: apiPort, accessLog: log });
+    const notices = localNotices(moto.url, config.region, path.join(dir, 'dead-letters.jsonl'));
+    let pushTopics: ReturnType<typeof watchPushTopics> | undefined;
+    const gateway = await startGateway({
+      routes: ROUTES,
+      host: '127.0.0.1',
+      port: apiPort,
+      accessLog: log,
+      notices,
+      afterRoute: async (routeId) => {
+        if (routeId === 'putNoticeSubscription') await pushTopics?.sync();
+      },
+    });
+    pushTopics = watchPushTopics(
+      moto.url,
+      config.region,
+      environment[ENV.topicPrefix] as string,
+      gateway.url,
+    );
     environment[ENV.publicBaseUrl] = gateway.url;
     process.env[ENV.publicBaseUrl] = gateway.url;
 
@@ -154,6 +175,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resources,
       environment,
       stop: async () => {
+        pushTopics?.stop();
         await gateway.close();
         await stopServices();
         rmSync(path.join(dir, RECORD_FILE), { force: true });

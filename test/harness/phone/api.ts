@@ -92,6 +92,50 @@ export class ApiClient {
     });
   }
 
+  registerPush(token: string, platform: 'APNS' | 'APNS_SANDBOX' | 'FCM', deviceToken: string) {
+    return this.request<{ platform: string; enabled: boolean }>(
+      'PUT',
+      '/v1/me/push',
+      { platform, token: deviceToken },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+  }
+
+  municipality(token: string) {
+    return this.request<{
+      code: string;
+      name: string;
+      prefecture: string;
+      ward?: { code: string; name: string };
+    }>('GET', '/v1/me/municipality', undefined, { authorization: `Bearer ${token}` });
+  }
+
+  subscribeNotices(token: string, consents: { termsVersion: string; privacyPolicyVersion: string }) {
+    return this.request<{ municipality: { code: string; name: string }; push: boolean }>(
+      'PUT',
+      '/v1/me/notice-subscription',
+      { push: true, consents },
+      { authorization: `Bearer ${token}` },
+    );
+  }
+
+  notices(token: string, query = '') {
+    return this.request<{
+      items: { noticeId: string; title: string; body: string; publishedAt: string }[];
+      nextCursor: string | null;
+    }>('GET', `/v1/me/notices${query}`, undefined, { authorization: `Bearer ${token}` });
+  }
+
+  /** Local runtime only: what the push gateway delivered to a device token. */
+  localPushes(deviceToken: string) {
+    return this.request<{ at: string; payload: { APNS: string; GCM: string } }[]>(
+      'GET',
+      `/_local/push/${deviceToken}`,
+    );
+  }
+
   me(token: string) {
     return this.request<Record<string, unknown>>('GET', '/v1/me', undefined, {
       authorization: `Bearer ${token}`,

@@ -1,0 +1,94 @@
+import {
+  CreatePlatformEndpointCommand,
+  CreateTopicCommand,
+  GetEndpointAttributesCommand,
+  NotFoundException,
+  SetEndpointAttributesCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { pushTopicName } from '../notices/topics.ts';
+import { sns } from '../shared/clients.ts';
+import { optional, required } from '../shared/config.ts';
+import { ENV } from '../shared/env.ts';
+
+/** SNS side of push: device endpoints in the platform applications, and municipality push topics. */
+export type PushPlatform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
+
+export function pushApplications(): Partial<Record<PushPlatform, string>> {
+  return JSON.parse(optional(ENV.pushApplications) ?? '{}') as Partial<Record<PushPlatform, string>>;
+}
+
+/**
+ * Makes sure the device has a working endpoint for its current token: creates one, or updates a known one
+ * whose token changed or that SNS disabled (APNs/FCM said the token was invalid), or recreates a deleted one.
+ */
+export async function ensureEndpoint(applicationArn: string, token: string, known?: string): Promise<string> {
+  if (known) {
+    try {
+      const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: known }));
+      if (Attributes?.Token !== token || Attributes?.Enabled !== 'true') {
+        await sns().send(
+          new SetEndpointAttributesCommand({
+            EndpointArn: known,
+            Attributes: { Token: token, Enabled: 'true' },
+          }),
+        );
+      }
+      return known;
+    } catch (error) {
+      if (!(error instanceof NotFoundException) && (error as { name?: string }).name !== 'NotFound')
+        throw error;
+    }
+  }
+  const { EndpointArn } = await sns().send(
+    new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
+  );
+  if (!EndpointArn) throw new Error('SNS returned no endpoint');
+  return EndpointArn;
+}
+
+/** Whether SNS still considers an endpoint deliverable (it disables endpoints whose token the store rejected). */
+export async function endpointEnabled(endpointArn: string): Promise<boolean> {
+  try {
+    const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    return Attributes?.Enabled === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** The municipality's push topic, created on first use (CreateTopic is idempotent by name), encrypted. */
+export async function ensurePushTopic(code: string): Promise<string> {
+  const keyId = optional(ENV.topicKeyId);
+  const { TopicArn } = await sns().send(
+    new CreateTopicCommand({
+      Name: pushTopicName(required(ENV.topicPrefix), code),
+      Attributes: keyId ? { KmsMasterKeyId: keyId } : {},
+      Tags: [{ Key: 'municipality', Value: code }],
+    }),
+  );
+  if (!TopicArn) throw new Error('SNS returned no topic');
+  return TopicArn;
+}
+
+export async function subscribeEndpoint(topicArn: string, endpointArn: string): Promise<string> {
+  const { SubscriptionArn } = await sns().send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'application',
+      Endpoint: endpointArn,
+      ReturnSubscriptionArn: true,
+    }),
+  );
+  if (!SubscriptionArn) throw new Error('SNS returned no subscription');
+  return SubscriptionArn;
+}
+
+export async function unsubscribe(subscriptionArn: string): Promise<void> {
+  try {
+    await sns().send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) throw error;
+  }
+}

@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredAccount } from '../adapters/account-store.ts';
+import type { NoticeStore } from '../adapters/notice-store.ts';
+import type { PushPlatform } from '../adapters/push.ts';
+import { KEYS } from '../adapters/table-keys.ts';
+import { dynamo } from '../shared/clients.ts';
+import { Failure } from '../shared/problems.ts';
+
+/**
+ * The resident's side of notices (guide steps 8–9): the push device, the subscription to the
+ * municipality's push topic with its consents, and the list of notices (すべてのお知らせ).
+ */
+export interface ResidentNoticePorts {
+  tableName: string;
+  account(accountId: string): Promise<StoredAccount | undefined>;
+  applications(): Partial<Record<PushPlatform, string>>;
+  ensureEndpoint(applicationArn: string, token: string, known?: string): Promise<string>;
+  endpointEnabled(endpointArn: string): Promise<boolean>;
+  ensurePushTopic(code: string): Promise<string>;
+  subscribe(topicArn: string, endpointArn: string): Promise<string>;
+  unsubscribe(subscriptionArn: string): Promise<void>;
+  currentTerms(): { terms: { version: string }; privacyPolicy: { version: string } };
+  notices: NoticeStore;
+  now(): Date;
+}
+
+interface DeviceItem {
+  platform: PushPlatform;
+  endpointArn: string;
+  tokenSha256: string;
+  enabled: boolean;
+}
+
+interface SubscriptionItem {
+  code: string;
+  topicArn: string;
+  subscriptionArn: string;
+  endpointArn: string;
+}
+
+async function item<T>(tableName: string, key: { pk: string; sk: string }): Promise<T | undefined> {
+  return (await dynamo().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })))
+    .Item as T | undefined;
+}
+
+async function accountOf(ports: ResidentNoticePorts, accountId: string): Promise<StoredAccount> {
+  const account = await ports.account(accountId);
+  if (!account) throw new Failure('unauthorized');
+  return account;
+}
+
+/** `PUT /v1/me/push`: one endpoint per device, idempotent per token; a new or re-enabled token updates it. */
+export async function registerPush(
+  accountId: string,
+  input: { platform: 'APNS' | 'APNS_SANDBOX' | 'FCM'; token: string },
+  ports: ResidentNoticePorts,
+) {
+  await accountOf(ports, accountId);
+  const platform: PushPlatform = input.platform === 'FCM' ? 'GCM' : input.platform;
+  const application = ports.applications()[platform];
+  if (!application) throw new Failure('platform_unavailable');
+  const known = await item<DeviceItem>(ports.tableName, KEYS.device(accountId));
+  const endpointArn = await ports.ensureEndpoint(
+    application,
+    input.token,
+    known?.platform === platform ? known.endpointArn : undefined,
+  );
+  const device: DeviceItem = {
+    platform,
+    endpointArn,
+    tokenSha256: createHash('sha256').update(input.token).digest('hex'),
+    enabled: true,
+  };
+  await dynamo().send(
+    new PutCommand({
+      TableName: ports.tableName,
+      Item: { ...KEYS.device(accountId), ...device, updatedAt: ports.now().toISOString() },
+    }),
+  );
+  const subscription = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  if (subscription && subscription.endpointArn !== endpointArn) {
+    // The device moved to another endpoint (another platform): move the subscription with it.
+    const subscriptionArn = await ports.subscribe(subscription.topicArn, endpointArn);
+    await ports.unsubscribe(subscription.subscriptionArn);
+    await dynamo().send(
+      new PutCommand({
+        TableName: ports.tableName,
+        Item: { ...KEYS.subscription(accountId), ...subscription, subscriptionArn, endpointArn },
+      }),
+    );
+  }
+  return { platform: input.platform, enabled: true };
+}
+
+/** `GET /v1/me/municipality`: from the address on the card; for a designated city, with the ward. */
+export async function municipality(accountId: string, ports: ResidentNoticePorts) {
+  const { municipality: m } = await accountOf(ports, accountId);
+  return { code: m.code, name: m.name, prefecture: m.prefecture, ...(m.ward ? { ward: m.ward } : {}) };
+}
+
+/** `PUT /v1/me/notice-subscription`: consents recorded, the device subscribed to the municipality's push topic. */
+export async function subscribe(
+  accountId: string,
+  input: { consents: { termsVersion: string; privacyPolicyVersion: string } },
+  ports: ResidentNoticePorts,
+) {
+  const account = await accountOf(ports, accountId);
+  const current = ports.currentTerms();
+  if (
+    input.consents.termsVersion !== current.terms.version ||
+    input.consents.privacyPolicyVersion !== current.privacyPolicy.version
+  ) {
+    throw new Failure('consent_required', 'Consent to the current terms and privacy policy is required');
+  }
+  const device = await item<DeviceItem>(ports.tableName, KEYS.device(accountId));
+  if (!device || !(await ports.endpointEnabled(device.endpointArn))) throw new Failure('push_not_registered');
+  const { code, name } = account.municipality;
+  const existing = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  const topicArn = await ports.ensurePushTopic(code);
+  let subscriptionArn = existing?.subscriptionArn;
+  if (!existing || existing.topicArn !== topicArn || existing.endpointArn !== device.endpointArn) {
+    subscriptionArn = await ports.subscribe(topicArn, device.endpointArn);
+    if (existing) await ports.unsubscribe(existing.subscriptionArn);
+  }
+  const at = ports.now().toISOString();
+  await dynamo().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: ports.tableName,
+            Item: {
+              ...KEYS.subscription(accountId),
+              code,
+              topicArn,
+              subscriptionArn,
+              endpointArn: device.endpointArn,
+              at,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: ports.tableName,
+            Item: {
+              ...KEYS.consent(accountId, 'noticeTerms'),
+              kind: 'noticeTerms',
+              version: current.terms.version,
+              at,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: ports.tableName,
+            Item: {
+              ...KEYS.consent(accountId, 'noticePrivacyPolicy'),
+              kind: 'noticePrivacyPolicy',
+              version: current.privacyPolicy.version,
+              at,
+            },
+          },
+        },
+      ],
+    }),
+  );
+  return { municipality: { code, name }, push: true };
+}
+
+/** `DELETE /v1/me/notice-subscription`: pushes stop; the notices stay readable. */
+export async function unsubscribe(accountId: string, ports: ResidentNoticePorts): Promise<void> {
+  await accountOf(ports, accountId);
+  const existing = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  if (!existing) return;
+  await ports.unsubscribe(existing.subscriptionArn);
+  await dynamo().send(new DeleteCommand({ TableName: ports.tableName, Key: KEYS.subscription(accountId) }));
+}
+
+const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
+
+/** `GET /v1/me/notices?limit=&cursor=`: the municipality's notices, newest first. */
+export async function listNotices(
+  accountId: string,
+  query: { limit?: string; cursor?: string },
+  ports: ResidentNoticePorts,
+) {
+  const { municipality: m } = await accountOf(ports, accountId);
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 50) {
+    throw new Failure('invalid_request', 'limit is 1 to 50', {
+      errors: [{ pointer: '/limit', detail: 'must be 1 to 50' }],
+    });
+  }
+  let after: string | undefined;
+  if (query.cursor !== undefined) {
+    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    if (!CURSOR.test(after))
+      throw new Failure('invalid_request', 'Unknown cursor', {
+        errors: [{ pointer: '/cursor', detail: 'not a cursor' }],
+      });
+  }
+  const page = await ports.notices.page(m.code, limit, after);
+  return {
+    municipality: { code: m.code, name: m.name },
+    items: page.items.map(({ noticeId, title, body, category, url, publishedAt }) => ({
+      noticeId,
+      title,
+      body,
+      category,
+      url,
+      publishedAt,
+    })),
+    nextCursor: page.next ? Buffer.from(page.next, 'utf8').toString('base64url') : null,
+  };
+}

@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '#functions/shared/env';
+import { REPO_ROOT } from '#lib/paths';
+import type { VirtualPhone } from '#test/harness/phone/phone';
+import { startWorld, type World } from './world.ts';
+
+/**
+ * Municipality notices end to end (design.md §3.5, §4.3): onboarding with the command, residents of
+ * 品川区 and 横浜市鶴見区 subscribing their phones, 品川区 publishing through its ingest topic, the local
+ * push gateway playing APNs, and `GET /v1/me/notices`.
+ */
+let world: World;
+let sns: SNSClient;
+const PUBLISHER = 'arn:aws:iam::210987654321:role/shinagawa-notices';
+
+function cli(...args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', 'bin/municipality.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir },
+    encoding: 'utf8',
+  });
+}
+
+async function subscribedResident(address: string): Promise<{ phone: VirtualPhone; device: string }> {
+  const phone = await world.activePhone({ address });
+  const token = phone.accessToken as string;
+  const device = randomBytes(32).toString('hex');
+  await world.api.registerPush(token, 'APNS_SANDBOX', device);
+  const terms = await world.api.getTerms();
+  await world.api.subscribeNotices(token, {
+    termsVersion: terms.terms.version,
+    privacyPolicyVersion: terms.privacyPolicy.version,
+  });
+  return { phone, device };
+}
+
+const notice = (overrides: Record<string, unknown> = {}) => ({
+  schema: 'xid/notice/v1',
+  noticeId: randomUUID(),
+  title: '年末年始の窓口業務について',
+  body: '12月29日から1月3日まで、区役所の窓口業務を休止します。',
+  category: 'administration',
+  url: 'https://www.city.shinagawa.tokyo.jp/',
+  publishedAt: new Date().toISOString(),
+  ...overrides,
+});
+
+async function publish(code: string, message: unknown) {
+  const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
+  const TopicArn = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-${code}`;
+  await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(message) }));
+}
+
+beforeAll(async () => {
+  world = await startWorld();
+  const env = world.runtime.record.environment;
+  sns = new SNSClient({
+    endpoint: env[ENV.localAwsEndpoint],
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  expect(cli('onboard', '131091', '--publisher', PUBLISHER)).toContain('品川区 (131091) onboarded');
+  cli('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
+}, 180_000);
+
+afterAll(async () => {
+  sns?.destroy();
+  await world?.stop();
+});
+
+describe('municipality notices', () => {
+  it('lists the onboarded municipalities', () => {
+    const list = cli('list');
+    expect(list).toContain('131091  東京都品川区');
+    expect(list).toContain('141003  神奈川県横浜市');
+  });
+
+  it('gives the municipality of the card, with the ward of a designated city', async () => {
+    const phone = await world.activePhone({ address: '神奈川県横浜市鶴見区鶴見中央3-20-1' });
+    expect(await world.api.municipality(phone.accessToken as string)).toEqual({
+      code: '141003',
+      name: '横浜市',
+      prefecture: '神奈川県',
+      ward: { code: '141011', name: '鶴見区' },
+    });
+  });
+
+  it('pushes a 品川区 notice to 品川区 residents only, and lists it newest first', async () => {
+    const shinagawa = await subscribedResident('東京都品川区広町2-1-10');
+    const tsurumi = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
+    const sent = notice();
+    cli('publish', '131091', '--title', sent.title, '--body', sent.body, '--id', sent.noticeId);
+    const pushes = await world.api.localPushes(shinagawa.device);
+    expect(pushes).toHaveLength(1);
+    const apns = JSON.parse(pushes[0]?.payload.APNS as string);
+    expect(apns).toMatchObject({ noticeId: sent.noticeId, municipality: '131091' });
+    expect(apns.aps.alert.title).toContain('品川区');
+    expect(await world.api.localPushes(tsurumi.device)).toEqual([]);
+    const listed = await world.api.notices(shinagawa.phone.accessToken as string);
+    expect(listed.items[0]).toMatchObject({ noticeId: sent.noticeId, title: sent.title, body: sent.body });
+    expect(
+      (await world.api.notices(tsurumi.phone.accessToken as string)).items.map((n) => n.noticeId),
+    ).not.toContain(sent.noticeId);
+  });
+
+  it("stores and pushes once a notice delivered twice, and files a notice under the topic's municipality", async () => {
+    const resident = await subscribedResident('東京都品川区広町2-1-10');
+    const twice = notice({ municipality: { code: '141003', name: '横浜市' } });
+    await publish('131091', twice);
+    await publish('131091', twice);
+    const pushes = (await world.api.localPushes(resident.device)).filter(
+      (p) => JSON.parse(p.payload.APNS).noticeId === twice.noticeId,
+    );
+    expect(pushes).toHaveLength(1);
+    const all = (await world.table.snapshot()).filter((item) => item.includes(twice.noticeId));
+    expect(all.filter((item) => item.includes('"NOTICES#131091"'))).toHaveLength(1);
+    expect(all.some((item) => item.includes('141003'))).toBe(false);
+  });
+
+  it('sends a malformed notice to the dead-letter path and pushes nothing', async () => {
+    const resident = await subscribedResident('東京都品川区広町2-1-10');
+    const before = await world.table.snapshot();
+    await publish('131091', notice({ url: 'http://insecure.example.jp/' }));
+    const dead = await world.api.request<unknown[]>('GET', '/_local/dead-letters');
+    expect(dead.length).toBeGreaterThan(0);
+    expect(await world.api.localPushes(resident.device)).toEqual([]);
+    expect(await world.table.snapshot()).toEqual(before);
+  });
+
+  it('pages the notices with an opaque cursor, and refuses a forged one', async () => {
+    const { phone } = await subscribedResident('東京都品川区広町2-1-10');
+    for (let i = 0; i < 3; i++)
+      await publish(
+        '131091',
+        notice({ title: `お知らせ ${i}`, publishedAt: new Date(Date.now() + i * 1000).toISOString() }),
+      );
+    const token = phone.accessToken as string;
+    const first = await world.api.notices(token, '?limit=2');
+    expect(first.items).toHaveLength(2);
+    expect((first.items[0]?.publishedAt ?? '') >= (first.items[1]?.publishedAt ?? '')).toBe(true);
+    const second = await world.api.notices(token, `?limit=2&cursor=${first.nextCursor}`);
+    expect((second.items[0]?.publishedAt ?? '') <= (first.items[1]?.publishedAt ?? '')).toBe(true);
+    await expect(world.api.notices(token, '?cursor=Zm9yZ2Vk')).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+    });
+    await expect(world.api.notices(token, '?limit=500')).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('refuses a subscription without the current consents or without a push device', async () => {
+    const phone = await world.activePhone();
+    const token = phone.accessToken as string;
+    await expect(
+      world.api.subscribeNotices(token, { termsVersion: 'old', privacyPolicyVersion: 'old' }),
+    ).rejects.toMatchObject({
+      code: 'consent_required',
+    });
+    const terms = await world.api.getTerms();
+    await expect(
+      world.api.subscribeNotices(token, {
+        termsVersion: terms.terms.version,
+        privacyPolicyVersion: terms.privacyPolicy.version,
+      }),
+    ).rejects.toMatchObject({ status: 409, code: 'push_not_registered' });
+  });
+});

@@ -37,6 +37,7 @@ export function addStage(app: App, config: StageConfig): XidStacks {
     env,
     config,
     storageKey: stateful.storageKey,
+    table: stateful.table,
     description: `xID ${config.stage}: municipality notices`,
   });
   for (const stack of [stateful, api, notices]) {

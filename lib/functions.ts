@@ -30,6 +30,12 @@ export const EVENT_FUNCTIONS = {
     description:
       "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic",
   },
+  endpointEvents: {
+    entry: 'functions/notices/endpoint-events.ts',
+    handler: 'handler',
+    source: 'sns',
+    description: 'Push endpoint events: disabled endpoints are recorded and taken off the push topics',
+  },
   authorizer: {
     entry: 'functions/auth/authorizer.ts',
     handler: 'handler',

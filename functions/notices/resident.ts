@@ -214,3 +214,37 @@ export async function listNotices(
     nextCursor: page.next ? Buffer.from(page.next, 'utf8').toString('base64url') : null,
   };
 }
+
+/**
+ * SNS reported that an endpoint was disabled or deleted (the store refused its token): record it on the
+ * device and take the endpoint off the push topic, so that no publish keeps going to it. The resident's
+ * next `PUT /v1/me/push` makes it work again; subscribing again is then the app's move.
+ */
+export async function endpointDisabled(
+  endpointArn: string,
+  ports: Pick<ResidentNoticePorts, 'tableName' | 'unsubscribe' | 'now'>,
+) {
+  const owner = await item<{ accountId: string }>(ports.tableName, KEYS.endpoint(endpointArn));
+  if (!owner) return 'unknown-endpoint' as const;
+  const device = await item<DeviceItem>(ports.tableName, KEYS.device(owner.accountId));
+  if (!device || device.endpointArn !== endpointArn) return 'stale' as const;
+  const subscription = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(owner.accountId));
+  if (subscription?.endpointArn === endpointArn) {
+    await ports.unsubscribe(subscription.subscriptionArn);
+    await dynamo().send(
+      new DeleteCommand({ TableName: ports.tableName, Key: KEYS.subscription(owner.accountId) }),
+    );
+  }
+  await dynamo().send(
+    new PutCommand({
+      TableName: ports.tableName,
+      Item: {
+        ...KEYS.device(owner.accountId),
+        ...device,
+        enabled: false,
+        disabledAt: ports.now().toISOString(),
+      },
+    }),
+  );
+  return 'disabled' as const;
+}

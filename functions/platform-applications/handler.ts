@@ -20,6 +20,8 @@ interface Properties {
   SecretName: string;
   /** Keep the application when the stack is deleted (production). */
   Retain?: 'true' | 'false';
+  /** Topic that receives the application's endpoint events (updated, deleted, delivery failure). */
+  EventTopicArn?: string;
 }
 
 const secrets = new SecretsManagerClient({});
@@ -27,7 +29,14 @@ const secrets = new SecretsManagerClient({});
 async function attributesFor(props: Properties): Promise<Record<string, string>> {
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: props.SecretName }));
   if (!secret.SecretString) throw new Error(`Secret ${props.SecretName} has no string value`);
-  return platformAttributes(props.Platform, secret.SecretString);
+  const events: Record<string, string> = props.EventTopicArn
+    ? {
+        EventEndpointUpdated: props.EventTopicArn,
+        EventEndpointDeleted: props.EventTopicArn,
+        EventDeliveryFailure: props.EventTopicArn,
+      }
+    : {};
+  return { ...platformAttributes(props.Platform, secret.SecretString), ...events };
 }
 
 interface Result {

@@ -10,7 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env.ts';
-import { acknowledge } from '../acknowledge.ts';
+import { acknowledge, acknowledgeWildcardResource } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { REPO_ROOT } from '../paths.ts';
 
@@ -180,6 +180,47 @@ export class HouseFunction extends NodejsFunction {
     this.addEnvironment(ENV.trustAnchors, trust.trustAnchors.map(resolve).join(','));
     this.addEnvironment(ENV.crlSources, trust.crlSources.map(resolve).join(','));
     this.addEnvironment(ENV.allowTestAnchors, String(allowTestAnchors));
+    return this;
+  }
+
+  /**
+   * Push: device endpoints in the stage's platform applications, and the municipality push topics
+   * (`<topicPrefix>-push-*`), created on first use and encrypted with `topicKey`.
+   */
+  bindPush(applications: Record<string, string>, topicPrefix: string, topicKey: IKey): this {
+    const stack = Stack.of(this);
+    const appNames = Object.values(applications);
+    if (appNames.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
+      );
+    }
+    const endpoints = stack.formatArn({ service: 'sns', resource: 'endpoint', resourceName: `*/xid-*/*` });
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
+        resources: [endpoints],
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:Unsubscribe'],
+        resources: [`${topicPrefix}-push-*`],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      endpoints,
+      "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
+    );
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      `${topicPrefix}-push-*`,
+      'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
+    );
+    this.addEnvironment(ENV.pushApplications, stack.toJsonString(applications));
+    this.addEnvironment(ENV.topicPrefix, topicPrefix);
+    this.addEnvironment(ENV.topicKeyId, topicKey.keyArn);
     return this;
   }
 

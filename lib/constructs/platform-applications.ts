@@ -1,6 +1,7 @@
 import { ArnFormat, type CfnElement, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../acknowledge.ts';
@@ -11,6 +12,8 @@ import { HouseFunction } from './house-function.ts';
 
 export interface PlatformApplicationsProps {
   config: StageConfig;
+  /** Receives the applications' endpoint events. */
+  eventTopic: sns.ITopic;
 }
 
 /**
@@ -81,6 +84,7 @@ export class PlatformApplications extends Construct {
           Platform: platform,
           SecretName: credentials.secretName,
           Retain: String(config.retainData),
+          EventTopicArn: props.eventTopic.topicArn,
         },
       });
       this.arns[name] = resource.getAttString('Arn');

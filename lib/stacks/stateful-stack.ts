@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -29,6 +30,8 @@ export class StatefulStack extends Stack {
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
+  /** Endpoint events of the push platform applications. */
+  public readonly pushEvents: sns.Topic;
   /** JPKI trust material: the J-LIS CA certificates (public) and the CRLs, uploaded by the operator. */
   public readonly trustBucket: s3.Bucket;
 
@@ -94,7 +97,23 @@ export class StatefulStack extends Stack {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
 
-    this.platformApplications = new PlatformApplications(this, 'PlatformApplications', { config });
+    // SNS reports endpoints it disabled (tokens the stores refused) here; the Api stack's function listens.
+    this.pushEvents = new sns.Topic(this, 'PushEndpointEvents', {
+      masterKey: this.storageKey,
+      enforceSSL: true,
+    });
+    this.storageKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.platformApplications = new PlatformApplications(this, 'PlatformApplications', {
+      config,
+      eventTopic: this.pushEvents,
+    });
 
     this.trustBucket = new s3.Bucket(this, 'TrustBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,

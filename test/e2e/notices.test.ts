@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreatePlatformEndpointCommand,
+  GetEndpointAttributesCommand,
+  GetTopicAttributesCommand,
+  PublishCommand,
+  SetEndpointAttributesCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
 import { REPO_ROOT } from '#lib/paths';
@@ -148,6 +156,112 @@ describe('municipality notices', () => {
       code: 'invalid_request',
     });
     await expect(world.api.notices(token, '?limit=500')).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('lets only the onboarded publisher publish to an ingest topic, over TLS', async () => {
+    const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
+    const TopicArn = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-131091`;
+    const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
+    const policy = JSON.parse(Attributes?.Policy ?? '{}') as {
+      Statement: { Effect: string; Action: string | string[]; Principal: unknown; Condition?: unknown }[];
+    };
+    const allows = policy.Statement.filter(
+      (s) => s.Effect === 'Allow' && [s.Action].flat().includes('sns:Publish'),
+    );
+    expect(allows.map((s) => s.Principal)).toEqual([{ AWS: PUBLISHER }]);
+    expect(JSON.stringify(policy)).not.toContain('yokohama');
+    expect(
+      policy.Statement.some(
+        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+      ),
+    ).toBe(true);
+  });
+
+  it('makes the same number of SNS calls to publish a notice to 1 or to 1,000 devices', async () => {
+    cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
+    Object.assign(process.env, world.runtime.record.environment);
+    const { sns: functionSns } = await import('#functions/shared/clients');
+    const { handler } = await import('#functions/notices/handler');
+    const { ensurePushTopic } = await import('#functions/adapters/push');
+    let calls = 0;
+    functionSns().middlewareStack.add(
+      (next) => async (args) => {
+        calls += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCalls' },
+    );
+    const topicArn = await ensurePushTopic('271004');
+    const apps = JSON.parse(world.runtime.record.environment[ENV.pushApplications] as string) as Record<
+      string,
+      string
+    >;
+    const addDevices = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const { EndpointArn } = await sns.send(
+          new CreatePlatformEndpointCommand({
+            PlatformApplicationArn: apps.APNS_SANDBOX,
+            Token: randomBytes(32).toString('hex'),
+          }),
+        );
+        await sns.send(
+          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'application', Endpoint: EndpointArn }),
+        );
+      }
+    };
+    const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
+    const ingest = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-271004`;
+    const deliver = async () => {
+      calls = 0;
+      const { snsEvent } = await import('#lib/local/notices');
+      await handler(
+        snsEvent({
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: ingest,
+          Message: JSON.stringify(notice()),
+          Timestamp: new Date().toISOString(),
+        }),
+      );
+      return calls;
+    };
+    await addDevices(1);
+    const withOne = await deliver();
+    await addDevices(999);
+    const withThousand = await deliver();
+    expect(withOne).toBe(1);
+    expect(withThousand).toBe(withOne);
+  }, 180_000);
+
+  it('records an endpoint SNS disabled, takes it off the push topic, and re-enables it on the next PUT /v1/me/push', async () => {
+    const resident = await subscribedResident('東京都品川区広町2-1-10');
+    const device = (await world.table.snapshot())
+      .map((item) => JSON.parse(item) as { pk: string; sk: string; endpointArn?: string })
+      .find((item) => item.pk === `ACCOUNT#${resident.phone.account?.accountId}` && item.sk === 'DEVICE');
+    const endpointArn = device?.endpointArn as string;
+    await sns.send(
+      new SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: 'false' } }),
+    );
+    Object.assign(process.env, world.runtime.record.environment);
+    const { handler } = await import('#functions/notices/endpoint-events');
+    const { loadEvent } = await import('#events/load');
+    const event = loadEvent('sns', 'endpoint-disabled');
+    const message = JSON.parse(event.Records[0]?.Sns.Message as string);
+    (event.Records[0] as { Sns: { Message: string } }).Sns.Message = JSON.stringify({
+      ...message,
+      EndpointArn: endpointArn,
+    });
+    await handler(event);
+    const sent = notice();
+    await publish('131091', sent);
+    const received = (await world.api.localPushes(resident.device)).filter(
+      (p) => JSON.parse(p.payload.APNS).noticeId === sent.noticeId,
+    );
+    expect(received).toEqual([]);
+    const token = resident.phone.accessToken as string;
+    await world.api.registerPush(token, 'APNS_SANDBOX', resident.device);
+    const { Attributes } = await sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    expect(Attributes?.Enabled).toBe('true');
   });
 
   it('refuses a subscription without the current consents or without a push device', async () => {

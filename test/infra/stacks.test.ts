@@ -7,7 +7,14 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, stageConfig } from '#lib/config/stages';
 import { ROUTES } from '#lib/routes';
-import { actionsOf, allResources, allStatements, type SynthesisedStage, synthStage } from './synth.ts';
+import {
+  actionsOf,
+  allResources,
+  allStatements,
+  type Statement,
+  type SynthesisedStage,
+  synthStage,
+} from './synth.ts';
 
 const synthesised = new Map<string, SynthesisedStage>();
 const stageOf = (name: string) => {
@@ -160,6 +167,53 @@ describe.each(STAGES)('stage %s', (name) => {
     api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
+  it('gives the notices function only its table, publishing to push topics, the topic key and its dead letters', () => {
+    const stage = stageOf(name);
+    const role = stage.stacks.notices.noticesFunction.role;
+    if (!role) throw new Error('no role');
+    const roleId = stage.stacks.notices.resolve((role.node.defaultChild as CfnElement).logicalId);
+    const template = stage.templates.notices.toJSON() as {
+      Resources: Record<string, { Type: string; Properties: never }>;
+    };
+    const statements = Object.values(template.Resources).flatMap((resource) => {
+      const props = resource.Properties as {
+        Roles?: { Ref: string }[];
+        PolicyDocument?: { Statement: Statement[] };
+      };
+      return resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)
+        ? (props.PolicyDocument?.Statement ?? [])
+        : [];
+    });
+    const actions = [...new Set(statements.flatMap(actionsOf))].sort();
+    expect(actions).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'sns:Publish',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
+    expect(JSON.stringify(publish?.Resource)).toMatch(new RegExp(`xid-${name}-push-\\*`));
+    stage.templates.notices.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
   it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
     const { api } = stageOf(name).templates;
     api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -276,6 +330,17 @@ function expectedActions(binds: (typeof ROUTES)[number]['binds'], stage: string)
   if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
   if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
   if (binds.mail) actions.push('ses:SendEmail');
+  if (binds.push) {
+    actions.push(
+      'sns:CreatePlatformEndpoint',
+      'sns:GetEndpointAttributes',
+      'sns:SetEndpointAttributes',
+      'sns:CreateTopic',
+      'sns:TagResource',
+      'sns:Subscribe',
+      'sns:Unsubscribe',
+    );
+  }
   const trust = stageConfig(stage).jpki;
   if (binds.jpki && [...trust.trustAnchors, ...trust.crlSources].some((s) => !s.startsWith('https://'))) {
     actions.push('s3:GetObject');

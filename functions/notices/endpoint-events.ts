@@ -1,5 +1,6 @@
 import type { SNSEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { deviceStore } from '../adapters/device-store.ts';
 import { unsubscribe } from '../adapters/push.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
@@ -27,7 +28,7 @@ export function disabledEndpoint(message: unknown): string | undefined {
   return undefined;
 }
 
-const ports = { tableName: required(ENV.tableName), unsubscribe, now: () => new Date() };
+const ports = { devices: deviceStore(required(ENV.tableName)), unsubscribe, now: () => new Date() };
 
 export const handler = async (event: SNSEvent): Promise<void> => {
   for (const record of event.Records) {

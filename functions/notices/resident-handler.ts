@@ -1,4 +1,5 @@
 import { accountStore } from '../adapters/account-store.ts';
+import { deviceStore } from '../adapters/device-store.ts';
 import { noticeStore } from '../adapters/notice-store.ts';
 import {
   endpointEnabled,
@@ -29,7 +30,7 @@ const texts = loadLegalTexts(LEGAL_FOLDER);
 const accounts = accountStore(tableName);
 
 const ports: ResidentNoticePorts = {
-  tableName,
+  devices: deviceStore(tableName),
   account: (accountId) => accounts.account(accountId),
   applications: pushApplications,
   ensureEndpoint,

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredAccount } from '../adapters/account-store.ts';
+import type { DeviceRecord, DeviceStore } from '../adapters/device-store.ts';
 import type { NoticeStore } from '../adapters/notice-store.ts';
 import type { PushPlatform } from '../adapters/push.ts';
-import { KEYS } from '../adapters/table-keys.ts';
-import { dynamo } from '../shared/clients.ts';
 import { Failure } from '../shared/problems.ts';
 
 /**
@@ -12,7 +10,7 @@ import { Failure } from '../shared/problems.ts';
  * municipality's push topic with its consents, and the list of notices (すべてのお知らせ).
  */
 export interface ResidentNoticePorts {
-  tableName: string;
+  devices: DeviceStore;
   account(accountId: string): Promise<StoredAccount | undefined>;
   applications(): Partial<Record<PushPlatform, string>>;
   ensureEndpoint(applicationArn: string, token: string, known?: string): Promise<string>;
@@ -23,25 +21,6 @@ export interface ResidentNoticePorts {
   currentTerms(): { terms: { version: string }; privacyPolicy: { version: string } };
   notices: NoticeStore;
   now(): Date;
-}
-
-interface DeviceItem {
-  platform: PushPlatform;
-  endpointArn: string;
-  tokenSha256: string;
-  enabled: boolean;
-}
-
-interface SubscriptionItem {
-  code: string;
-  topicArn: string;
-  subscriptionArn: string;
-  endpointArn: string;
-}
-
-async function item<T>(tableName: string, key: { pk: string; sk: string }): Promise<T | undefined> {
-  return (await dynamo().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })))
-    .Item as T | undefined;
 }
 
 async function accountOf(ports: ResidentNoticePorts, accountId: string): Promise<StoredAccount> {
@@ -60,35 +39,25 @@ export async function registerPush(
   const platform: PushPlatform = input.platform === 'FCM' ? 'GCM' : input.platform;
   const application = ports.applications()[platform];
   if (!application) throw new Failure('platform_unavailable');
-  const known = await item<DeviceItem>(ports.tableName, KEYS.device(accountId));
+  const known = await ports.devices.device(accountId);
   const endpointArn = await ports.ensureEndpoint(
     application,
     input.token,
     known?.platform === platform ? known.endpointArn : undefined,
   );
-  const device: DeviceItem = {
+  const device: DeviceRecord = {
     platform,
     endpointArn,
     tokenSha256: createHash('sha256').update(input.token).digest('hex'),
     enabled: true,
   };
-  await dynamo().send(
-    new PutCommand({
-      TableName: ports.tableName,
-      Item: { ...KEYS.device(accountId), ...device, updatedAt: ports.now().toISOString() },
-    }),
-  );
-  const subscription = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  await ports.devices.saveDevice(accountId, device, ports.now());
+  const subscription = await ports.devices.subscription(accountId);
   if (subscription && subscription.endpointArn !== endpointArn) {
     // The device moved to another endpoint (another platform): move the subscription with it.
     const subscriptionArn = await ports.subscribe(subscription.topicArn, endpointArn);
     await ports.unsubscribe(subscription.subscriptionArn);
-    await dynamo().send(
-      new PutCommand({
-        TableName: ports.tableName,
-        Item: { ...KEYS.subscription(accountId), ...subscription, subscriptionArn, endpointArn },
-      }),
-    );
+    await ports.devices.saveSubscription(accountId, { ...subscription, subscriptionArn, endpointArn });
   }
   return { platform: input.platform, enabled: true };
 }
@@ -113,57 +82,24 @@ export async function subscribe(
   ) {
     throw new Failure('consent_required', 'Consent to the current terms and privacy policy is required');
   }
-  const device = await item<DeviceItem>(ports.tableName, KEYS.device(accountId));
+  const device = await ports.devices.device(accountId);
   if (!device || !(await ports.endpointEnabled(device.endpointArn))) throw new Failure('push_not_registered');
   const { code, name } = account.municipality;
-  const existing = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  const existing = await ports.devices.subscription(accountId);
   const topicArn = await ports.ensurePushTopic(code);
   let subscriptionArn = existing?.subscriptionArn;
   if (!existing || existing.topicArn !== topicArn || existing.endpointArn !== device.endpointArn) {
     subscriptionArn = await ports.subscribe(topicArn, device.endpointArn);
     if (existing) await ports.unsubscribe(existing.subscriptionArn);
   }
-  const at = ports.now().toISOString();
-  await dynamo().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: ports.tableName,
-            Item: {
-              ...KEYS.subscription(accountId),
-              code,
-              topicArn,
-              subscriptionArn,
-              endpointArn: device.endpointArn,
-              at,
-            },
-          },
-        },
-        {
-          Put: {
-            TableName: ports.tableName,
-            Item: {
-              ...KEYS.consent(accountId, 'noticeTerms'),
-              kind: 'noticeTerms',
-              version: current.terms.version,
-              at,
-            },
-          },
-        },
-        {
-          Put: {
-            TableName: ports.tableName,
-            Item: {
-              ...KEYS.consent(accountId, 'noticePrivacyPolicy'),
-              kind: 'noticePrivacyPolicy',
-              version: current.privacyPolicy.version,
-              at,
-            },
-          },
-        },
-      ],
-    }),
+  await ports.devices.subscribe(
+    accountId,
+    { code, topicArn, subscriptionArn: subscriptionArn as string, endpointArn: device.endpointArn },
+    [
+      { kind: 'noticeTerms', version: current.terms.version },
+      { kind: 'noticePrivacyPolicy', version: current.privacyPolicy.version },
+    ],
+    ports.now(),
   );
   return { municipality: { code, name }, push: true };
 }
@@ -171,10 +107,10 @@ export async function subscribe(
 /** `DELETE /v1/me/notice-subscription`: pushes stop; the notices stay readable. */
 export async function unsubscribe(accountId: string, ports: ResidentNoticePorts): Promise<void> {
   await accountOf(ports, accountId);
-  const existing = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(accountId));
+  const existing = await ports.devices.subscription(accountId);
   if (!existing) return;
   await ports.unsubscribe(existing.subscriptionArn);
-  await dynamo().send(new DeleteCommand({ TableName: ports.tableName, Key: KEYS.subscription(accountId) }));
+  await ports.devices.deleteSubscription(accountId);
 }
 
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
@@ -222,29 +158,17 @@ export async function listNotices(
  */
 export async function endpointDisabled(
   endpointArn: string,
-  ports: Pick<ResidentNoticePorts, 'tableName' | 'unsubscribe' | 'now'>,
+  ports: Pick<ResidentNoticePorts, 'devices' | 'unsubscribe' | 'now'>,
 ) {
-  const owner = await item<{ accountId: string }>(ports.tableName, KEYS.endpoint(endpointArn));
-  if (!owner) return 'unknown-endpoint' as const;
-  const device = await item<DeviceItem>(ports.tableName, KEYS.device(owner.accountId));
+  const accountId = await ports.devices.endpointOwner(endpointArn);
+  if (!accountId) return 'unknown-endpoint' as const;
+  const device = await ports.devices.device(accountId);
   if (!device || device.endpointArn !== endpointArn) return 'stale' as const;
-  const subscription = await item<SubscriptionItem>(ports.tableName, KEYS.subscription(owner.accountId));
+  const subscription = await ports.devices.subscription(accountId);
   if (subscription?.endpointArn === endpointArn) {
     await ports.unsubscribe(subscription.subscriptionArn);
-    await dynamo().send(
-      new DeleteCommand({ TableName: ports.tableName, Key: KEYS.subscription(owner.accountId) }),
-    );
+    await ports.devices.deleteSubscription(accountId);
   }
-  await dynamo().send(
-    new PutCommand({
-      TableName: ports.tableName,
-      Item: {
-        ...KEYS.device(owner.accountId),
-        ...device,
-        enabled: false,
-        disabledAt: ports.now().toISOString(),
-      },
-    }),
-  );
+  await ports.devices.saveDevice(accountId, { ...device, enabled: false }, ports.now());
   return 'disabled' as const;
 }

@@ -4,6 +4,7 @@ import {
   CreatePlatformEndpointCommand,
   GetEndpointAttributesCommand,
   GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
   PublishCommand,
   SetEndpointAttributesCommand,
   SNSClient,
@@ -235,10 +236,18 @@ describe('municipality notices', () => {
 
   it('records an endpoint SNS disabled, takes it off the push topic, and re-enables it on the next PUT /v1/me/push', async () => {
     const resident = await subscribedResident('東京都品川区広町2-1-10');
-    const device = (await world.table.snapshot())
-      .map((item) => JSON.parse(item) as { pk: string; sk: string; endpointArn?: string })
-      .find((item) => item.pk === `ACCOUNT#${resident.phone.account?.accountId}` && item.sk === 'DEVICE');
+    const accountId = resident.phone.account?.accountId as string;
+    const items = async () =>
+      (await world.table.snapshot()).map((item) => JSON.parse(item) as Record<string, unknown>);
+    const device = (await items()).find((item) => item.pk === `ACCOUNT#${accountId}` && item.sk === 'DEVICE');
     const endpointArn = device?.endpointArn as string;
+    const topicArn = await (await import('#functions/adapters/push')).ensurePushTopic('131091');
+    const subscribed = async () =>
+      (
+        (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []
+      ).some((s) => s.Endpoint === endpointArn);
+    expect(await subscribed()).toBe(true);
+    // SNS disables the endpoint (the store refused the token) and reports it to the events topic.
     await sns.send(
       new SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: 'false' } }),
     );
@@ -252,16 +261,25 @@ describe('municipality notices', () => {
       EndpointArn: endpointArn,
     });
     await handler(event);
-    const sent = notice();
-    await publish('131091', sent);
-    const received = (await world.api.localPushes(resident.device)).filter(
-      (p) => JSON.parse(p.payload.APNS).noticeId === sent.noticeId,
+    expect(await subscribed()).toBe(false);
+    const after = await items();
+    expect(after.find((item) => item.pk === `ACCOUNT#${accountId}` && item.sk === 'DEVICE')?.enabled).toBe(
+      false,
     );
-    expect(received).toEqual([]);
+    expect(
+      after.some((item) => item.pk === `ACCOUNT#${accountId}` && item.sk === 'SUBSCRIPTION#notices'),
+    ).toBe(false);
+    // The app registers the token again: the endpoint works again and the resident can subscribe again.
     const token = resident.phone.accessToken as string;
     await world.api.registerPush(token, 'APNS_SANDBOX', resident.device);
     const { Attributes } = await sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
     expect(Attributes?.Enabled).toBe('true');
+    const terms = await world.api.getTerms();
+    await world.api.subscribeNotices(token, {
+      termsVersion: terms.terms.version,
+      privacyPolicyVersion: terms.privacyPolicy.version,
+    });
+    expect(await subscribed()).toBe(true);
   });
 
   it('refuses a subscription without the current consents or without a push device', async () => {

@@ -3,6 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DeleteAliasCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { AddPermissionCommand, LambdaClient, RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import {
   CreateTopicCommand,
@@ -16,7 +24,7 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { KEYS } from '../functions/adapters/table-keys.ts';
 import { allEntries } from '../functions/municipality/municipalities.ts';
-import { ingestTopicPolicy } from '../functions/notices/topic-policy.ts';
+import { ingestKeyPolicy, ingestTopicPolicy } from '../functions/notices/topic-policy.ts';
 import { ingestTopicName } from '../functions/notices/topics.ts';
 import { ENV } from '../functions/shared/env.ts';
 import { stageConfig } from '../lib/config/stages.ts';
@@ -58,6 +66,8 @@ function fail(message: string): never {
 
 interface Target {
   sns: SNSClient;
+  kms: KMSClient;
+  region: string;
   documents: DynamoDBDocumentClient;
   tableName: string;
   topicPrefix: string;
@@ -65,7 +75,6 @@ interface Target {
   /** How the ingest topic reaches the notices function. */
   subscribe(topicArn: string): Promise<void>;
   unsubscribe(topicArn: string): Promise<void>;
-  topicKey?: string;
 }
 
 async function target(): Promise<Target> {
@@ -82,6 +91,8 @@ async function target(): Promise<Target> {
     const endpoint = `${record.apiUrl}/_local/sns/ingest`;
     return {
       sns,
+      kms: new KMSClient(client),
+      region: env.AWS_REGION as string,
       documents: DynamoDBDocumentClient.from(new DynamoDBClient(client)),
       tableName: env[ENV.tableName] as string,
       topicPrefix: env[ENV.topicPrefix] as string,
@@ -103,14 +114,16 @@ async function target(): Promise<Target> {
   const functionArn = output('NoticesFunctionArn');
   const sns = new SNSClient({ region });
   const lambda = new LambdaClient({ region });
+  const kms = new KMSClient({ region });
   const statementId = (topicArn: string) => `ingest-${topicArn.split(':').at(-1)}`;
   return {
     sns,
+    kms,
+    region,
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
     tableName: output('TableName'),
     topicPrefix: output('TopicPrefix'),
     account: functionArn.split(':')[4] as string,
-    topicKey: output('TopicKeyArn'),
     subscribe: async (TopicArn) => {
       await lambda.send(
         new AddPermissionCommand({
@@ -150,6 +163,16 @@ switch (command) {
       fail('--publisher must be the IAM principal ARN of the municipality (arn:aws:iam::<account>:role/…)');
     }
     const name = ingestTopicName(t.topicPrefix, municipality.code);
+    // The topic's own key: a publisher in another account needs a key policy that names it.
+    const { KeyMetadata } = await t.kms.send(
+      new CreateKeyCommand({
+        Description: `xID notices ingest topic of ${municipality.code} ${municipality.name}`,
+        Policy: JSON.stringify(ingestKeyPolicy(t.account, values.publisher, t.region)),
+        Tags: [{ TagKey: 'municipality', TagValue: municipality.code }],
+      }),
+    );
+    if (!KeyMetadata?.KeyId || !KeyMetadata.Arn) fail('KMS returned no key');
+    await t.kms.send(new CreateAliasCommand({ AliasName: `alias/${name}`, TargetKeyId: KeyMetadata.KeyId }));
     const { TopicArn } = await t.sns.send(
       new CreateTopicCommand({
         Name: name,
@@ -157,7 +180,7 @@ switch (command) {
           Policy: JSON.stringify(
             ingestTopicPolicy(topicArnOf(municipality.code), values.publisher, t.account),
           ),
-          ...(t.topicKey ? { KmsMasterKeyId: t.topicKey } : {}),
+          KmsMasterKeyId: KeyMetadata.Arn,
         },
         Tags: [{ Key: 'municipality', Value: municipality.code }],
       }),
@@ -193,6 +216,14 @@ switch (command) {
       if (s.SubscriptionArn) await t.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn }));
     await t.unsubscribe(TopicArn);
     await t.sns.send(new DeleteTopicCommand({ TopicArn }));
+    const alias = `alias/${ingestTopicName(t.topicPrefix, municipality.code)}`;
+    const key = await t.kms.send(new DescribeKeyCommand({ KeyId: alias })).catch(() => undefined);
+    if (key?.KeyMetadata?.KeyId) {
+      await t.kms.send(new DeleteAliasCommand({ AliasName: alias }));
+      await t.kms.send(
+        new ScheduleKeyDeletionCommand({ KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: 30 }),
+      );
+    }
     await t.documents.send(
       new DeleteCommand({ TableName: t.tableName, Key: KEYS.municipality(municipality.code) }),
     );

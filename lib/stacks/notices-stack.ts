@@ -72,7 +72,6 @@ export class NoticesStack extends Stack {
     new CfnOutput(this, 'NoticesFunctionArn', { value: this.noticesFunction.functionArn });
     new CfnOutput(this, 'TableName', { value: props.table.tableName });
     new CfnOutput(this, 'TopicPrefix', { value: topicPrefix });
-    new CfnOutput(this, 'TopicKeyArn', { value: props.storageKey.keyArn });
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'NoticesDeadLettersAlarm', {
       alarmDescription:
         'A municipality notice could not be processed and is waiting in the dead-letter queue',

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreatePlatformEndpointCommand,
   GetEndpointAttributesCommand,
@@ -176,6 +177,24 @@ describe('municipality notices', () => {
         (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
       ),
     ).toBe(true);
+    // Encrypted with its own key, which lets the publisher (another account) use it through SNS only.
+    const keyId = Attributes?.KmsMasterKeyId as string;
+    expect(keyId).toMatch(/^arn:aws:kms:/);
+    const env = world.runtime.record.environment;
+    const kms = new KMSClient({
+      endpoint: env[ENV.localAwsEndpoint],
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Policy } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+    const keyPolicy = JSON.parse(Policy ?? '{}') as {
+      Statement: { Principal: { AWS: string }; Condition?: unknown }[];
+    };
+    const publisherStatement = keyPolicy.Statement.find((s) => s.Principal.AWS === PUBLISHER);
+    expect(publisherStatement?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
+    });
+    kms.destroy();
   });
 
   it('makes the same number of SNS calls to publish a notice to 1 or to 1,000 devices', async () => {
@@ -280,6 +299,13 @@ describe('municipality notices', () => {
       privacyPolicyVersion: terms.privacyPolicy.version,
     });
     expect(await subscribed()).toBe(true);
+  });
+
+  it('offboards a municipality: its topic goes, its notices stay', async () => {
+    cli('onboard', '011002', '--publisher', 'arn:aws:iam::210987654321:role/sapporo-notices');
+    expect(cli('list')).toContain('011002');
+    expect(cli('offboard', '011002')).toContain('offboarded');
+    expect(cli('list')).not.toContain('011002');
   });
 
   it('refuses a subscription without the current consents or without a push device', async () => {

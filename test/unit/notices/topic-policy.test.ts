@@ -60,3 +60,19 @@ describe('push endpoint events', () => {
     expect(disabledEndpoint('garbage')).toBeUndefined();
   });
 });
+
+describe('ingest key policy', () => {
+  it('lets the publisher make and open data keys only through SNS, and names no one else but the owner', async () => {
+    const { ingestKeyPolicy } = await import('#functions/notices/topic-policy');
+    const policy = ingestKeyPolicy('123456789012', A, 'ap-northeast-1');
+    const publisher = policy.Statement.find((s) => (s.Principal as { AWS: string }).AWS === A);
+    expect(publisher?.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(publisher?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
+    });
+    expect(policy.Statement.map((s) => (s.Principal as { AWS: string }).AWS)).toEqual([
+      'arn:aws:iam::123456789012:root',
+      A,
+    ]);
+  });
+});

@@ -122,8 +122,8 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
       counts.set(key, (counts.get(key) ?? new Set()).add(municipality.ward?.code ?? municipality.code));
     }
     const unique = flat.filter(({ key }) => (counts.get(key)?.size ?? 0) === 1);
-    const seen = new Set<string>();
-    const deduped = unique.filter(({ key }) => (seen.has(key) ? false : (seen.add(key), true)));
+    // The same municipality may reach a key twice (its name and an alias): keep one.
+    const deduped = [...new Map(unique.map((entry) => [entry.key, entry])).values()];
     deduped.sort((a, b) => b.key.length - a.key.length);
     index.set(normalizeAddress(pref[prefCode]?.[0] ?? prefCode), deduped);
   }

@@ -1,11 +1,11 @@
 import { RevocationChecker } from '../jpki/crl.ts';
 import { loadTrustAnchors } from '../jpki/trust.ts';
 import { JpkiVerifier } from '../jpki/verify.ts';
-import { optional } from '../shared/config.ts';
+import { listOf, optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { logger } from '../shared/powertools.ts';
 import { Failure } from '../shared/problems.ts';
-import { certificatesFrom, derFrom, fetchBytes, sourceList } from './sources.ts';
+import { certificatesFrom, derFrom, fetchBytes } from './sources.ts';
 
 /**
  * The JPKI verifier of this container, built on first use from configuration: anchors from
@@ -17,7 +17,7 @@ let building: Promise<JpkiVerifier> | undefined;
 
 async function build(): Promise<JpkiVerifier> {
   const allowTest = optional(ENV.allowTestAnchors) === 'true';
-  const ders = (await Promise.all(sourceList(optional(ENV.trustAnchors)).map(fetchBytes))).flatMap(
+  const ders = (await Promise.all(listOf(optional(ENV.trustAnchors)).map(fetchBytes))).flatMap(
     certificatesFrom,
   );
   if (ders.length === 0) throw new Error('no trust anchors are configured');
@@ -26,7 +26,7 @@ async function build(): Promise<JpkiVerifier> {
     anchors: anchors.map((a) => ({ fingerprint: a.fingerprint, test: a.test })),
   });
   const revocation = new RevocationChecker(
-    sourceList(optional(ENV.crlSources)),
+    listOf(optional(ENV.crlSources)),
     async (source) => derFrom(await fetchBytes(source)),
     anchors,
     (source, error) => logger.warn('CRL source unusable', { source, error: String(error) }),

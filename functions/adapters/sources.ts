@@ -46,11 +46,3 @@ export function derFrom(bytes: Uint8Array): Buffer {
   const pem = /-----BEGIN [A-Z0-9 ]+-----([A-Za-z0-9+/=\s]+)-----END [A-Z0-9 ]+-----/.exec(text);
   return pem ? Buffer.from((pem[1] ?? '').replace(/\s+/g, ''), 'base64') : Buffer.from(bytes);
 }
-
-/** A comma-separated list of sources from the environment. */
-export function sourceList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}

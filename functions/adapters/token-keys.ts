@@ -7,7 +7,7 @@ import {
   verifyToken,
 } from '../auth/jwt.ts';
 import { kms } from '../shared/clients.ts';
-import { required } from '../shared/config.ts';
+import { listOf, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 
 /**
@@ -19,10 +19,7 @@ let keys: Promise<Map<string, VerificationKey>> | undefined;
 let signerKid: string | undefined;
 
 function keyIds(): string[] {
-  return required(ENV.tokenKeyId)
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
+  return listOf(required(ENV.tokenKeyId));
 }
 
 export function tokenAudience() {

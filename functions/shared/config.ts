@@ -44,3 +44,11 @@ export function isLocal(): boolean {
 export function resetConfigCache(): void {
   cache.clear();
 }
+
+/** A comma-separated list from the environment (sources of trust material, key ids …), blanks dropped. */
+export function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}

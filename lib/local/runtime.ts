@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { sourceList } from '../../functions/adapters/sources.ts';
+import { listOf } from '../../functions/shared/config.ts';
 import { ENV } from '../../functions/shared/env.ts';
 import { type StageConfig, stageConfig } from '../config/stages.ts';
 import { localStateDir } from '../paths.ts';
@@ -112,7 +112,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     services.push(moto, ses);
 
     const [resources, pki] = await Promise.all([provision(config, moto.url), ensureLocalPki(dir)]);
-    const listOf = (own: string, extra: string | undefined) => [own, ...sourceList(extra)].join(',');
+    const withLocal = (own: string, extra: string | undefined) => [own, ...listOf(extra)].join(',');
     const apiPort = portFrom(options.port, 'XID_PORT', 3000) ?? 3000;
     const environment: Record<string, string> = {
       AWS_REGION: config.region,
@@ -128,8 +128,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.tokenKeyId]: resources.keyArns.token,
       [ENV.mailFrom]: config.mail.fromAddress,
       [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
-      [ENV.trustAnchors]: listOf(pki.signCaFile, process.env[ENV.trustAnchors]),
-      [ENV.crlSources]: listOf(pki.crlFile, process.env[ENV.crlSources]),
+      [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),
+      [ENV.crlSources]: withLocal(pki.crlFile, process.env[ENV.crlSources]),
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
       [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${resourceName(config.stage, '').replace(/-$/, '')}`,
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),

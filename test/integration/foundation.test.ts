@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RuntimeRecord } from '#lib/local/runtime';
+import { REPO_ROOT } from '#lib/paths';
 import { isAlive, problemCode, type RuntimeProcess, startRuntimeProcess } from './local-runtime.ts';
 
 let runtime: RuntimeProcess;
@@ -71,6 +77,25 @@ describe('the local runtime', () => {
     const code = await other.stop('SIGTERM');
     expect(code).toBe(0);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('started by `npm start`, stops everything when npm is sent SIGTERM (npm does not pass it on)', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'xid-npm-start-'));
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, XID_PORT: '0', XID_MAIL_PORT: '0', XID_LOCAL_DIR: stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    await expect.poll(() => output.includes('[xid] ready'), { timeout: 60_000, interval: 200 }).toBe(true);
+    const record = JSON.parse(readFileSync(path.join(stateDir, 'runtime.json'), 'utf8')) as RuntimeRecord;
+    const pids = [record.pid, ...record.children.map((c) => c.pid)];
+    npm.kill('SIGTERM');
+    await expect.poll(() => pids.filter(isAlive), { timeout: 15_000, interval: 200 }).toEqual([]);
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('stops its children on Ctrl-C (SIGINT) too', async () => {

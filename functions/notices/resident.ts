@@ -65,7 +65,14 @@ export async function registerPush(
 /** `GET /v1/me/municipality`: from the address on the card; for a designated city, with the ward. */
 export async function municipality(accountId: string, ports: ResidentNoticePorts) {
   const { municipality: m } = await accountOf(ports, accountId);
-  return { code: m.code, name: m.name, prefecture: m.prefecture, ...(m.ward ? { ward: m.ward } : {}) };
+  const onboarded = (await ports.notices.municipality(m.code)) !== undefined;
+  return {
+    code: m.code,
+    name: m.name,
+    prefecture: m.prefecture,
+    ...(m.ward ? { ward: m.ward } : {}),
+    notices: onboarded,
+  };
 }
 
 /** `PUT /v1/me/notice-subscription`: consents recorded, the device subscribed to the municipality's push topic. */
@@ -82,9 +89,10 @@ export async function subscribe(
   ) {
     throw new Failure('consent_required', 'Consent to the current terms and privacy policy is required');
   }
+  const { code, name } = account.municipality;
+  if (!(await ports.notices.municipality(code))) throw new Failure('municipality_not_onboarded');
   const device = await ports.devices.device(accountId);
   if (!device || !(await ports.endpointEnabled(device.endpointArn))) throw new Failure('push_not_registered');
-  const { code, name } = account.municipality;
   const existing = await ports.devices.subscription(accountId);
   const topicArn = await ports.ensurePushTopic(code);
   let subscriptionArn = existing?.subscriptionArn;

@@ -36,6 +36,10 @@ export const PROBLEMS = {
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },
   push_not_registered: { status: 409, title: 'Register the device for push notifications first' },
+  municipality_not_onboarded: {
+    status: 409,
+    title: 'This municipality does not publish notices through xID',
+  },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

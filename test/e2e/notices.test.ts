@@ -95,6 +95,7 @@ describe('municipality notices', () => {
       name: '横浜市',
       prefecture: '神奈川県',
       ward: { code: '141011', name: '鶴見区' },
+      notices: true,
     });
   });
 
@@ -306,6 +307,20 @@ describe('municipality notices', () => {
     expect(cli('list')).toContain('011002');
     expect(cli('offboard', '011002')).toContain('offboarded');
     expect(cli('list')).not.toContain('011002');
+  });
+
+  it('says when a municipality does not publish notices, and refuses to subscribe to it', async () => {
+    const phone = await world.activePhone({ address: '北海道虻田郡倶知安町北1条東3丁目' });
+    const token = phone.accessToken as string;
+    expect(await world.api.municipality(token)).toMatchObject({ name: '倶知安町', notices: false });
+    await world.api.registerPush(token, 'APNS_SANDBOX', randomBytes(32).toString('hex'));
+    const terms = await world.api.getTerms();
+    await expect(
+      world.api.subscribeNotices(token, {
+        termsVersion: terms.terms.version,
+        privacyPolicyVersion: terms.privacyPolicy.version,
+      }),
+    ).rejects.toMatchObject({ status: 409, code: 'municipality_not_onboarded' });
   });
 
   it('refuses a subscription without the current consents or without a push device', async () => {

@@ -15,6 +15,11 @@ describe('route table', () => {
     for (const route of ROUTES) expect(route.path).toMatch(/^\/(v1\/|\.well-known\/jwks\.json$)/);
   });
 
+  it('lets every resident route check the token again (it needs the public token key)', () => {
+    for (const route of ROUTES.filter((r) => r.auth === 'resident'))
+      expect(route.binds.tokenKey, route.id).toBe('verify');
+  });
+
   it('puts every /v1/me route, and only those, behind the authorizer', () => {
     for (const route of ROUTES) expect(route.auth === 'resident').toBe(/^\/v1\/me(\/|$)/.test(route.path));
   });

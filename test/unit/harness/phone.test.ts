@@ -86,7 +86,10 @@ describe('device keys', () => {
 
   it('works with the default (slow) scrypt cost', async () => {
     const keys = await DeviceKeys.create('1234', '567890');
-    await expect(keys.unlock('sign', '567890')).resolves.toBeDefined();
+    await expect(keys.unlock('sign', '567890')).resolves.toMatchObject({
+      type: 'private',
+      asymmetricKeyType: 'ec',
+    });
   });
 });
 

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#lib/paths';
+import { VPCD_PORT } from '#test/harness/vpcd/bridge';
 
 /**
  * The independent check that the virtual card behaves like a card: real PC/SC software (pcscd with
@@ -50,6 +51,23 @@ function run(tool: string, args: string[]): { status: number | null; out: string
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
+/** Whether something listens on a TCP port, read from /proc (a probe connection would look like a card to vpcd). */
+function listening(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((file) => {
+    try {
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .some((line) => {
+          const [, local, , state] = line.trim().split(/\s+/);
+          return local?.endsWith(hex) && state === '0A';
+        });
+    } catch {
+      return false;
+    }
+  });
+}
+
 async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -60,9 +78,24 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): 
 
 describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcscd and vpcd', () => {
   beforeAll(async () => {
+    let pcscdOutput = '';
     if (spawnSync('pgrep', ['-x', 'pcscd']).status !== 0) {
-      pcscd = spawn('pcscd', ['--foreground'], { stdio: 'ignore' });
+      pcscd = spawn('pcscd', ['--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      pcscd.stdout?.on('data', (chunk) => {
+        pcscdOutput += String(chunk);
+      });
+      pcscd.stderr?.on('data', (chunk) => {
+        pcscdOutput += String(chunk);
+      });
     }
+    // pcscd is ready for a card when vsmartcard's driver listens on its port.
+    await waitFor(
+      () => listening(VPCD_PORT) || (pcscd !== undefined && pcscd.exitCode !== null),
+      'pcscd and vpcd',
+      30_000,
+    );
+    if (pcscd && pcscd.exitCode !== null)
+      throw new Error(`pcscd exited with ${pcscd.exitCode}:\n${pcscdOutput}`);
     bridge = spawn(
       process.execPath,
       [
@@ -92,7 +125,9 @@ describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcs
     bridge.stderr?.on('data', (chunk) => {
       output += String(chunk);
     });
-    await waitFor(() => output.includes('ready'), `the card bridge:\n${output}`, 60_000);
+    await waitFor(() => output.includes('ready') || bridge?.exitCode !== null, 'the card bridge', 60_000);
+    if (!output.includes('ready'))
+      throw new Error(`the card bridge did not start:\n${output}\npcscd:\n${pcscdOutput}`);
     await waitFor(() => run('opensc-tool', ['--list-readers']).out.includes('Yes'), 'a reader with a card');
   }, 120_000);
 

@@ -36,7 +36,15 @@ async function connect(host: string, port: number, timeoutMs: number): Promise<n
     try {
       return await new Promise<net.Socket>((resolve, reject) => {
         const socket = net.connect(port, host);
-        socket.once('connect', () => resolve(socket));
+        // An attempt that neither connects nor fails (a listener not accepting yet) is given up and retried.
+        socket.setTimeout(2000, () => {
+          socket.destroy();
+          reject(new Error(`no answer from vpcd on ${host}:${port}`));
+        });
+        socket.once('connect', () => {
+          socket.setTimeout(0);
+          resolve(socket);
+        });
         socket.once('error', reject);
       });
     } catch (error) {

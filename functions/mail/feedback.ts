@@ -5,6 +5,7 @@ import { ACCOUNT_TAG } from '../adapters/mailer.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { logger, metrics } from '../shared/powertools.ts';
+import { eachJsonMessage } from '../shared/sns.ts';
 
 /**
  * Bounces and complaints from the SES configuration set's event destination (through SNS): a permanent
@@ -50,20 +51,11 @@ export function undeliverable(message: unknown): { accountId: string; address: s
 
 const store = emailStore(required(ENV.tableName));
 
-export const handler = async (event: SNSEvent): Promise<void> => {
-  for (const record of event.Records) {
-    let message: unknown;
-    try {
-      message = JSON.parse(record.Sns.Message);
-    } catch {
-      logger.warn('mail feedback is not JSON', { messageId: record.Sns.MessageId });
-      continue;
-    }
+export const handler = (event: SNSEvent): Promise<void> =>
+  eachJsonMessage(event, async (message) => {
     for (const { accountId, address } of undeliverable(message)) {
       const marked = await store.markUndeliverable(accountId, address);
       logger.info('mail feedback', { accountId, marked });
       metrics.addMetric(marked ? 'AddressesMarkedUndeliverable' : 'StaleMailFeedback', 'Count', 1);
     }
-  }
-  metrics.publishStoredMetrics();
-};
+  });

@@ -5,6 +5,7 @@ import { unsubscribe } from '../adapters/push.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { logger, metrics } from '../shared/powertools.ts';
+import { eachJsonMessage } from '../shared/sns.ts';
 import { endpointDisabled } from './resident.ts';
 
 /**
@@ -30,19 +31,11 @@ export function disabledEndpoint(message: unknown): string | undefined {
 
 const ports = { devices: deviceStore(required(ENV.tableName)), unsubscribe, now: () => new Date() };
 
-export const handler = async (event: SNSEvent): Promise<void> => {
-  for (const record of event.Records) {
-    let message: unknown;
-    try {
-      message = JSON.parse(record.Sns.Message);
-    } catch {
-      continue;
-    }
+export const handler = (event: SNSEvent): Promise<void> =>
+  eachJsonMessage(event, async (message) => {
     const endpoint = disabledEndpoint(message);
-    if (!endpoint) continue;
+    if (!endpoint) return;
     const outcome = await endpointDisabled(endpoint, ports);
     logger.info('push endpoint event', { outcome });
     metrics.addMetric(outcome === 'disabled' ? 'EndpointsDisabled' : 'StaleEndpointEvents', 'Count', 1);
-  }
-  metrics.publishStoredMetrics();
-};
+  });

@@ -2,6 +2,7 @@ import {
   CreatePlatformEndpointCommand,
   CreateTopicCommand,
   GetEndpointAttributesCommand,
+  InvalidParameterException,
   NotFoundException,
   SetEndpointAttributesCommand,
   SubscribeCommand,
@@ -11,6 +12,7 @@ import { pushTopicName } from '../notices/topics.ts';
 import { sns } from '../shared/clients.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
+import { Failure } from '../shared/problems.ts';
 
 /** SNS side of push: device endpoints in the platform applications, and municipality push topics. */
 export type PushPlatform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
@@ -41,9 +43,20 @@ export async function ensureEndpoint(applicationArn: string, token: string, know
         throw error;
     }
   }
-  const { EndpointArn } = await sns().send(
-    new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
-  );
+  let EndpointArn: string | undefined;
+  try {
+    ({ EndpointArn } = await sns().send(
+      new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
+    ));
+  } catch (error) {
+    // SNS refuses tokens the store would not take: that is the client's input, not our fault.
+    if (error instanceof InvalidParameterException) {
+      throw new Failure('invalid_request', 'The device token was refused', {
+        errors: [{ pointer: '/token', detail: 'not a token of this platform' }],
+      });
+    }
+    throw error;
+  }
   if (!EndpointArn) throw new Error('SNS returned no endpoint');
   return EndpointArn;
 }

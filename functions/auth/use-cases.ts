@@ -107,7 +107,9 @@ export async function login(input: { challengeId: string; proof: string }, ports
     ports.store.deviceKey(accountId, 'auth'),
   ]);
   const expected = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
-  if (account?.status !== 'active' || !authKey || !verifyProof(input.proof, expected, authKey)) {
+  // No account behind the challenge: the same answer, but nothing to count (and nothing written).
+  if (!account) throw new Failure('proof_invalid');
+  if (account.status !== 'active' || !authKey || !verifyProof(input.proof, expected, authKey)) {
     await refuseProof(ports, accountId, now);
   }
   await ports.store.consumeSessionChallenge(input.challengeId, now);

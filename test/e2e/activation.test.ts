@@ -170,6 +170,24 @@ describe('activation refusals', () => {
     await refused(404, 'not_found', () => world.api.activate('00000000-0000-4000-8000-000000000000', proofs));
   });
 
+  it('a login for an account that does not exist → 422 proof_invalid, writing no failure counter for it', async () => {
+    const phone = await registeredPhone();
+    const challenge = await world.api.createSessionChallenge('00000000-0000-4000-8000-00000000beef');
+    const proof = await phone.prove('auth', '1234', {
+      type: 'xid/session/v1',
+      accountId: 'x',
+      nonce: challenge.nonce,
+    });
+    const before = await world.table.snapshot();
+    await expect(
+      world.api.createSession({ challengeId: challenge.challengeId, proof }),
+    ).rejects.toMatchObject({
+      status: 422,
+      code: 'proof_invalid',
+    });
+    expect(await world.table.snapshot()).toEqual(before);
+  });
+
   it('a replayed session proof → 409 challenge_invalid', async () => {
     const phone = await registeredPhone();
     await phone.activate(world.api, '1234', '567890');

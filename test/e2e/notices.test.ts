@@ -323,6 +323,24 @@ describe('municipality notices', () => {
     ).rejects.toMatchObject({ status: 409, code: 'municipality_not_onboarded' });
   });
 
+  it('refuses a device token that is not one, with 400 invalid_request and nothing written', async () => {
+    const phone = await world.activePhone();
+    const before = await world.table.snapshot();
+    await expect(
+      world.api.registerPush(phone.accessToken as string, 'APNS', 'z'.repeat(64)),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+    });
+    await expect(
+      world.api.registerPush(phone.accessToken as string, 'FCM', 'bad token with spaces, long enough'),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+    });
+    expect(await world.table.snapshot()).toEqual(before);
+  });
+
   it('refuses a subscription without the current consents or without a push device', async () => {
     const phone = await world.activePhone();
     const token = phone.accessToken as string;

@@ -39,6 +39,8 @@ const pkcs11Module =
   [PKCS11_MODULE, '/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so'].find(existsSync) ?? PKCS11_MODULE;
 
 const SIGN_PIN = 'XID2026CARD';
+/** vpcd's port for a pcscd started by this test: below the ephemeral range (32768–60999). */
+const TEST_VPCD_PORT = 29963;
 const AUTH_PIN = '4321';
 const HOLDER = { name: '公的\u3000花子', dob: '1966-11-10', address: '東京都品川区広町2-1-10' };
 
@@ -79,8 +81,18 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): 
 describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcscd and vpcd', () => {
   beforeAll(async () => {
     let pcscdOutput = '';
+    // A pcscd already running uses the system's vpcd port; one started here gets its own reader
+    // configuration with a port below the ephemeral range: vpcd's default, 35963, lies inside it, so any
+    // outgoing connection of the test run may hold it and make vpcd fail with "Address already in use".
+    let port = VPCD_PORT;
     if (spawnSync('pgrep', ['-x', 'pcscd']).status !== 0) {
-      pcscd = spawn('pcscd', ['--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      port = TEST_VPCD_PORT;
+      const config = mkdtempSync(path.join(tmpdir(), 'xid-pcscd-'));
+      writeFileSync(
+        path.join(config, 'vpcd'),
+        `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x${port.toString(16)}\nLIBPATH ${VPCD_DRIVER}\nCHANNELID 0x${port.toString(16)}\n`,
+      );
+      pcscd = spawn('pcscd', ['--foreground', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
       pcscd.stdout?.on('data', (chunk) => {
         pcscdOutput += String(chunk);
       });
@@ -90,7 +102,7 @@ describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcs
     }
     // pcscd is ready for a card when vsmartcard's driver listens on its port.
     await waitFor(
-      () => listening(VPCD_PORT) || (pcscd !== undefined && pcscd.exitCode !== null),
+      () => listening(port) || (pcscd !== undefined && pcscd.exitCode !== null),
       'pcscd and vpcd',
       30_000,
     );
@@ -115,6 +127,8 @@ describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcs
         SIGN_PIN,
         '--auth-pin',
         AUTH_PIN,
+        '--port',
+        String(port),
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );

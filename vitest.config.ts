@@ -23,6 +23,7 @@ export default defineConfig({
             ...env,
             XID_STAGE: 'unit',
             XID_TABLE_NAME: 'unit-table',
+            XID_DATA_KEY_ID: 'arn:aws:kms:ap-northeast-1:123456789012:key/unit',
             XID_TOPIC_PREFIX: 'arn:aws:sns:ap-northeast-1:123456789012:xid-unit',
           },
         },

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Handler } from 'aws-lambda';
 import { readEventFile } from '../events/load.ts';
 import { ENV } from '../functions/shared/env.ts';
-import { EVENT_FUNCTIONS } from '../lib/functions.ts';
+import { EVENT_FUNCTIONS } from '../lib/event-functions.ts';
 import { lambdaContext } from '../lib/local/apigw-event.ts';
 import { readRuntimeRecord } from '../lib/local/runtime.ts';
 import { REPO_ROOT } from '../lib/paths.ts';

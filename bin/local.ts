@@ -6,7 +6,8 @@ import { localStateDir } from '../lib/paths.ts';
  * `npm start`: the whole backend on this machine. Stops every child process on Ctrl-C or SIGTERM.
  * Ports: XID_PORT (API, default 3000), XID_MAIL_PORT (mailbox, default 8005), XID_MOTO_PORT (default free).
  */
-// The SDK versions are pinned (DEVELOPERS.md); its notice about future Node 22 releases is not news here.
+// The SDK versions are pinned in package.json to releases that run on Node 20; their notice that later
+// releases will need Node 22 is not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const log = (line: string) => console.log(`[xid] ${line}`);

@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { APIGatewayProxyEvent, SNSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayTokenAuthorizerEvent,
+  CloudFormationCustomResourceEvent,
+  SNSEvent,
+} from 'aws-lambda';
 
 /**
  * Sample Lambda events, one JSON file per source and variant (`apigw/get-terms.json`, `sns/notice.json`).
@@ -10,6 +15,8 @@ import type { APIGatewayProxyEvent, SNSEvent } from 'aws-lambda';
 interface EventsBySource {
   apigw: APIGatewayProxyEvent;
   sns: SNSEvent;
+  authorizer: APIGatewayTokenAuthorizerEvent;
+  cloudformation: CloudFormationCustomResourceEvent;
 }
 
 export type EventSource = keyof EventsBySource;
@@ -19,6 +26,14 @@ const EVENTS_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Loads `events/<source>/<name>.json`, typed by its source. */
 export function loadEvent<S extends EventSource>(source: S, name: string): EventsBySource[S] {
   return readEventFile(path.join(EVENTS_DIR, source, `${name}.json`)) as EventsBySource[S];
+}
+
+/** The names of the fixtures of a source (`events/<source>/*.json`). */
+export function eventNames(source: EventSource): string[] {
+  return readdirSync(path.join(EVENTS_DIR, source))
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort();
 }
 
 /** Loads an event from any path (used by `npm run invoke`). */

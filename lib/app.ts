@@ -1,8 +1,9 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { StageConfig } from './config/stages.ts';
 import { ROUTES } from './routes.ts';
 import { ApiStack } from './stacks/api-stack.ts';
+import { MailStack } from './stacks/mail-stack.ts';
 import { NoticesStack } from './stacks/notices-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
@@ -10,14 +11,18 @@ export interface XidStacks {
   stateful: StatefulStack;
   api: ApiStack;
   notices: NoticesStack;
+  mail: MailStack;
 }
 
 /**
- * Adds the three stacks of a stage to an app, with cdk-nag's AwsSolutions checks. `bin/app.ts` calls this
- * for the stage named on the command line; the infrastructure tests call it for every stage.
+ * Adds the stacks of a stage to an app, with cdk-nag's AwsSolutions and Serverless checks. `bin/app.ts`
+ * calls this for the stage named on the command line; the infrastructure tests call it for every stage.
  */
 export function addStage(app: App, config: StageConfig): XidStacks {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true }),
+    new ServerlessChecks(app, { verbose: true }),
+  );
   const env = { account: config.account, region: config.region };
   const prefix = `Xid-${config.stage}`;
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
@@ -26,23 +31,29 @@ export function addStage(app: App, config: StageConfig): XidStacks {
     terminationProtection: config.retainData,
     description: `xID ${config.stage}: table, keys, mail identity, push platform applications`,
   });
+  const { resources } = stateful;
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     config,
     routes: ROUTES,
-    stateful,
+    resources,
     description: `xID ${config.stage}: REST API and its functions`,
   });
   const notices = new NoticesStack(app, `${prefix}-Notices`, {
     env,
     config,
-    storageKey: stateful.storageKey,
-    table: stateful.table,
-    description: `xID ${config.stage}: municipality notices`,
+    resources,
+    description: `xID ${config.stage}: municipality notices and push endpoint events`,
   });
-  for (const stack of [stateful, api, notices]) {
+  const mail = new MailStack(app, `${prefix}-Mail`, {
+    env,
+    config,
+    resources,
+    description: `xID ${config.stage}: SES bounce and complaint feedback`,
+  });
+  for (const stack of [stateful, api, notices, mail]) {
     Tags.of(stack).add('project', 'xid');
     Tags.of(stack).add('stage', config.stage);
   }
-  return { stateful, api, notices };
+  return { stateful, api, notices, mail };
 }

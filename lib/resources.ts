@@ -21,37 +21,3 @@ export const KEYS = {
 } as const;
 
 export type KeyName = keyof typeof KEYS;
-
-/** The SNS platform applications for push: one per store, named per stage. */
-export const PLATFORM_APPLICATIONS = {
-  apns: { platforms: { sandbox: 'APNS_SANDBOX', production: 'APNS' } },
-  fcm: { platforms: { sandbox: 'GCM', production: 'GCM' } },
-} as const;
-
-export type PlatformName = keyof typeof PLATFORM_APPLICATIONS;
-
-/** A resource name unique per stage, used for names that must be known before deployment. */
-export function resourceName(stage: string, name: string): string {
-  return `xid-${stage}-${name}`;
-}
-
-/** The ARN prefix of a stage's notice topics (`…:xid-<stage>`); ingest and push topics append to it. */
-export function topicPrefixOf(
-  scope: { formatArn(c: { service: string; resource: string }): string },
-  stage: string,
-): string {
-  return scope.formatArn({ service: 'sns', resource: `xid-${stage}` });
-}
-
-/** The platform key (`APNS`, `APNS_SANDBOX`, `GCM`) of each configured application. */
-export function pushPlatformKeys(push: {
-  apns?: { sandbox: boolean };
-  fcm?: unknown;
-}): Partial<Record<PlatformName, string>> {
-  return {
-    ...(push.apns
-      ? { apns: PLATFORM_APPLICATIONS.apns.platforms[push.apns.sandbox ? 'sandbox' : 'production'] }
-      : {}),
-    ...(push.fcm ? { fcm: PLATFORM_APPLICATIONS.fcm.platforms.production } : {}),
-  };
-}

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
 import { emailBody } from '../functions/mail/schemas.ts';
-import { pushBody, subscriptionBody } from '../functions/notices/schemas.ts';
+import { subscriptionBody } from '../functions/notices/schemas.ts';
+import { pushBody } from '../functions/push/schemas.ts';
 import { registrationBody } from '../functions/registration/schemas.ts';
+import type { FunctionSpec } from './bindings.ts';
 
 /**
  * The route table: every API route, the function that serves it and what that function may touch. The Api
@@ -11,36 +13,14 @@ import { registrationBody } from '../functions/registration/schemas.ts';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** What a function may touch; each entry becomes one `bindX` call (IAM grant + environment variable). */
-export interface Bindings {
-  table?: 'read' | 'write' | 'readWrite';
-  dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
-  tokenKey?: 'sign' | 'verify';
-  mail?: boolean;
-  /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
-  jpki?: boolean;
-  /** Push: device endpoints in the platform applications, and subscriptions to municipality push topics. */
-  push?: boolean;
-}
-
-export interface Route {
-  /** Unique, stable id: the function's construct id and its handler export. */
-  id: string;
+export interface Route extends FunctionSpec {
   method: HttpMethod;
   /** API Gateway path template, e.g. `/v1/terms/{document}`. */
   path: string;
-  /** Handler module, relative to the repository root. */
-  entry: string;
-  /** Named export of the module that is the Lambda handler. */
-  handler: string;
   /** `public` routes need no token; `resident` routes need the Lambda authorizer's approval. */
   auth: 'public' | 'resident';
   /** JSON body schema; API Gateway validates against it first, the handler again. */
   body?: z.ZodType;
-  binds: Bindings;
-  /** Folders (relative to the repository root) copied next to the bundle. */
-  assets?: string[];
-  description: string;
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
@@ -138,7 +118,7 @@ export const ROUTES: readonly Route[] = [
     id: 'getMe',
     method: 'GET',
     path: '/v1/me',
-    entry: 'functions/auth/handler.ts',
+    entry: 'functions/account/handler.ts',
     handler: 'getMe',
     auth: 'resident',
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
@@ -179,19 +159,18 @@ export const ROUTES: readonly Route[] = [
     id: 'putPush',
     method: 'PUT',
     path: '/v1/me/push',
-    entry: 'functions/notices/resident-handler.ts',
+    entry: 'functions/push/handler.ts',
     handler: 'putPush',
     auth: 'resident',
     body: pushBody,
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
-    assets: [LEGAL_TEXTS],
     description: "The device's push endpoint",
   },
   {
     id: 'getMunicipality',
     method: 'GET',
     path: '/v1/me/municipality',
-    entry: 'functions/notices/resident-handler.ts',
+    entry: 'functions/notices/handler.ts',
     handler: 'getMunicipality',
     auth: 'resident',
     binds: { table: 'read', tokenKey: 'verify' },
@@ -202,7 +181,7 @@ export const ROUTES: readonly Route[] = [
     id: 'putNoticeSubscription',
     method: 'PUT',
     path: '/v1/me/notice-subscription',
-    entry: 'functions/notices/resident-handler.ts',
+    entry: 'functions/notices/handler.ts',
     handler: 'putSubscription',
     auth: 'resident',
     body: subscriptionBody,
@@ -214,7 +193,7 @@ export const ROUTES: readonly Route[] = [
     id: 'deleteNoticeSubscription',
     method: 'DELETE',
     path: '/v1/me/notice-subscription',
-    entry: 'functions/notices/resident-handler.ts',
+    entry: 'functions/notices/handler.ts',
     handler: 'deleteSubscription',
     auth: 'resident',
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
@@ -225,7 +204,7 @@ export const ROUTES: readonly Route[] = [
     id: 'getNotices',
     method: 'GET',
     path: '/v1/me/notices',
-    entry: 'functions/notices/resident-handler.ts',
+    entry: 'functions/notices/handler.ts',
     handler: 'getNotices',
     auth: 'resident',
     binds: { table: 'read', tokenKey: 'verify' },

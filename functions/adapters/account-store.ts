@@ -1,29 +1,39 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeviceJwk, SealedField } from '../registration/model.ts';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
+import type { AccountPorts } from '../account/ports.ts';
+import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
-/** An account as stored (personal fields sealed). */
-export interface StoredAccount {
-  accountId: string;
-  status: 'pending_activation' | 'active';
-  name: string;
-  sealed: Record<string, SealedField>;
-  wrappedDataKey: string;
-  municipality: { code: string; name: string; prefecture: string; ward?: { code: string; name: string } };
-  email?: { address: string; verified: boolean; deliverable: boolean };
-}
+type AccountStorePorts = Pick<AccountPorts, 'account'> &
+  Pick<
+    AuthPorts,
+    | 'accountStatus'
+    | 'deviceKey'
+    | 'activationNonce'
+    | 'activate'
+    | 'saveSessionChallenge'
+    | 'sessionChallenge'
+    | 'consumeSessionChallenge'
+    | 'failures'
+    | 'recordFailure'
+  >;
 
-/** DynamoDB side of activation, sessions and `GET /v1/me`. */
+/** DynamoDB side of the account: `GET /v1/me`, activation and sessions. */
 export function accountStore(tableName: string) {
-  const get = async (key: { pk: string; sk: string }) =>
-    (await dynamo().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+  const db = table(tableName);
+  const get = db.get;
 
   return {
-    async account(accountId: string): Promise<StoredAccount | undefined> {
-      return (await get(KEYS.account(accountId))) as StoredAccount | undefined;
+    async account(accountId: string): Promise<AccountRecord | undefined> {
+      return (await get(KEYS.account(accountId))) as AccountRecord | undefined;
+    },
+
+    async accountStatus(accountId: string): Promise<AccountStatus | undefined> {
+      return (await get(KEYS.account(accountId)))?.status as AccountStatus | undefined;
     },
 
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {
@@ -40,50 +50,36 @@ export function accountStore(tableName: string) {
     /** Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`. */
     async activate(accountId: string, nonce: string, now: Date): Promise<void> {
       try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Delete: {
-                  TableName: tableName,
-                  Key: KEYS.activation(accountId),
-                  ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
-                  ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
-                },
+        await db.transact([
+          {
+            Delete: {
+              Key: KEYS.activation(accountId),
+              ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
+              ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
+            },
+          },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression: 'SET #status = :active, activatedAt = :at',
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':active': 'active',
+                ':pending': 'pending_activation',
+                ':at': now.toISOString(),
               },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.account(accountId),
-                  UpdateExpression: 'SET #status = :active, activatedAt = :at',
-                  ConditionExpression: '#status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':active': 'active',
-                    ':pending': 'pending_activation',
-                    ':at': now.toISOString(),
-                  },
-                },
-              },
-            ],
-          }),
-        );
+            },
+          },
+        ]);
       } catch (error) {
-        if (error instanceof TransactionCanceledException) {
-          const [nonceReason, accountReason] = error.CancellationReasons ?? [];
-          if (accountReason?.Code === 'ConditionalCheckFailed') throw new Failure('already_active');
-          if (nonceReason?.Code === 'ConditionalCheckFailed') throw new Failure('challenge_invalid');
-        }
+        if (isConditionFailure(error, 1)) throw new ProblemError('already_active');
+        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
         throw error;
       }
     },
 
-    async saveSessionChallenge(challenge: {
-      challengeId: string;
-      accountId: string;
-      nonce: string;
-      expiresAt: Date;
-    }) {
+    async saveSessionChallenge(challenge: SessionChallenge): Promise<void> {
       await dynamo().send(
         new PutCommand({
           TableName: tableName,
@@ -98,7 +94,7 @@ export function accountStore(tableName: string) {
       );
     },
 
-    async sessionChallenge(challengeId: string) {
+    async sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined> {
       const item = await get(KEYS.sessionChallenge(challengeId));
       return item
         ? {
@@ -114,21 +110,15 @@ export function accountStore(tableName: string) {
     async consumeSessionChallenge(challengeId: string, now: Date): Promise<void> {
       try {
         await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Delete: {
-                  TableName: tableName,
-                  Key: KEYS.sessionChallenge(challengeId),
-                  ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-                  ExpressionAttributeValues: { ':now': epochSeconds(now) },
-                },
-              },
-            ],
+          new DeleteCommand({
+            TableName: tableName,
+            Key: KEYS.sessionChallenge(challengeId),
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+            ExpressionAttributeValues: { ':now': epochSeconds(now) },
           }),
         );
       } catch (error) {
-        if (error instanceof TransactionCanceledException) throw new Failure('challenge_invalid');
+        if (isConditionFailure(error)) throw new ProblemError('challenge_invalid');
         throw error;
       }
     },
@@ -154,7 +144,9 @@ export function accountStore(tableName: string) {
             ExpressionAttributeValues: { ':one': 1, ':now': nowSeconds },
           }),
         );
-      } catch {
+      } catch (error) {
+        // Only "no window open" starts a new one; an outage must not reset the count.
+        if (!isConditionFailure(error)) throw error;
         await dynamo().send(
           new PutCommand({
             TableName: tableName,
@@ -163,7 +155,5 @@ export function accountStore(tableName: string) {
         );
       }
     },
-  };
+  } satisfies AccountStorePorts;
 }
-
-export type AccountStore = ReturnType<typeof accountStore>;

@@ -1,29 +1,20 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EmailState, MailFeedbackPorts, MailPorts, StoredEmailToken } from '../mail/ports.ts';
 import { dynamo } from '../shared/clients.ts';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
-/** The e-mail state kept on the account item. `tokenHash` names the only link that still works. */
-export interface EmailState {
-  address: string;
-  verified: boolean;
-  deliverable: boolean;
-  tokenHash?: string;
-  requestedAt: string;
-  verifiedAt?: string;
-  /** Epoch milliseconds of the mails sent in the last hour (at most five). */
-  sentAt: number[];
-  /** Optimistic-lock counter: every write of the e-mail state bumps it. */
-  revision: number;
-}
+type EmailStorePorts = Pick<MailPorts, 'emailState' | 'recordMail' | 'emailToken' | 'confirmEmail'> &
+  MailFeedbackPorts;
 
+/** DynamoDB side of e-mail registration, confirmation and feedback. */
 export function emailStore(tableName: string) {
+  const db = table(tableName);
   return {
-    async state(accountId: string): Promise<{ exists: boolean; email?: EmailState }> {
-      const { Item } = await dynamo().send(
-        new GetCommand({ TableName: tableName, Key: KEYS.account(accountId), ConsistentRead: true }),
-      );
+    async emailState(accountId: string): Promise<{ exists: boolean; email?: EmailState }> {
+      const Item = await db.get(KEYS.account(accountId));
       return { exists: Item !== undefined, email: Item?.email as EmailState | undefined };
     },
 
@@ -35,50 +26,44 @@ export function emailStore(tableName: string) {
       previousRevision: number,
     ) {
       try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.emailToken(token.hash),
-                    accountId,
-                    address: next.address,
-                    expiresAt: epochSeconds(token.expiresAt),
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
+        await db.transact([
+          {
+            Put: {
+              Item: {
+                ...KEYS.emailToken(token.hash),
+                accountId,
+                address: next.address,
+                expiresAt: epochSeconds(token.expiresAt),
               },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.account(accountId),
-                  UpdateExpression: 'SET email = :email',
-                  ConditionExpression:
-                    previousRevision === 0
-                      ? 'attribute_exists(pk) AND attribute_not_exists(email)'
-                      : 'attribute_exists(pk) AND email.revision = :previous',
-                  ExpressionAttributeValues: {
-                    ':email': next,
-                    ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
-                  },
-                },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression: 'SET email = :email',
+              ConditionExpression:
+                previousRevision === 0
+                  ? 'attribute_exists(pk) AND attribute_not_exists(email)'
+                  : 'attribute_exists(pk) AND email.revision = :previous',
+              ExpressionAttributeValues: {
+                ':email': next,
+                ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
               },
-            ],
-          }),
-        );
+            },
+          },
+        ]);
       } catch (error) {
-        if (error instanceof TransactionCanceledException)
-          throw new Failure('service_unavailable', 'The e-mail state changed meanwhile; try again');
+        if (isConditionFailure(error))
+          throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again', {
+            cause: error,
+          });
         throw error;
       }
     },
 
-    async token(hash: string): Promise<{ accountId: string; expiresAt: Date; usedAt?: string } | undefined> {
-      const { Item } = await dynamo().send(
-        new GetCommand({ TableName: tableName, Key: KEYS.emailToken(hash), ConsistentRead: true }),
-      );
+    async emailToken(hash: string): Promise<StoredEmailToken | undefined> {
+      const Item = await db.get(KEYS.emailToken(hash));
       return Item
         ? {
             accountId: String(Item.accountId),
@@ -89,41 +74,35 @@ export function emailStore(tableName: string) {
     },
 
     /** Marks the token used and the address verified in one transaction; false if a condition failed. */
-    async confirm(accountId: string, hash: string, now: Date): Promise<boolean> {
+    async confirmEmail(accountId: string, hash: string, now: Date): Promise<boolean> {
       try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.emailToken(hash),
-                  UpdateExpression: 'SET usedAt = :at',
-                  ConditionExpression: 'attribute_not_exists(usedAt) AND expiresAt > :now',
-                  ExpressionAttributeValues: { ':at': now.toISOString(), ':now': epochSeconds(now) },
-                },
+        await db.transact([
+          {
+            Update: {
+              Key: KEYS.emailToken(hash),
+              UpdateExpression: 'SET usedAt = :at',
+              ConditionExpression: 'attribute_not_exists(usedAt) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':at': now.toISOString(), ':now': epochSeconds(now) },
+            },
+          },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression:
+                'SET email.verified = :yes, email.verifiedAt = :at, email.revision = email.revision + :one',
+              ConditionExpression: 'email.tokenHash = :hash',
+              ExpressionAttributeValues: {
+                ':yes': true,
+                ':at': now.toISOString(),
+                ':hash': hash,
+                ':one': 1,
               },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.account(accountId),
-                  UpdateExpression:
-                    'SET email.verified = :yes, email.verifiedAt = :at, email.revision = email.revision + :one',
-                  ConditionExpression: 'email.tokenHash = :hash',
-                  ExpressionAttributeValues: {
-                    ':yes': true,
-                    ':at': now.toISOString(),
-                    ':hash': hash,
-                    ':one': 1,
-                  },
-                },
-              },
-            ],
-          }),
-        );
+            },
+          },
+        ]);
         return true;
       } catch (error) {
-        if (error instanceof TransactionCanceledException) return false;
+        if (isConditionFailure(error)) return false;
         throw error;
       }
     },
@@ -142,11 +121,9 @@ export function emailStore(tableName: string) {
         );
         return true;
       } catch (error) {
-        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+        if (isConditionFailure(error)) return false;
         throw error;
       }
     },
-  };
+  } satisfies EmailStorePorts;
 }
-
-export type EmailStore = ReturnType<typeof emailStore>;

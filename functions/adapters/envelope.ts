@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import type { SealedField } from '../registration/model.ts';
+import type { SealedField } from '../account/model.ts';
 import { kms } from '../shared/clients.ts';
 
 /**

@@ -4,7 +4,7 @@ import { JpkiVerifier } from '../jpki/verify.ts';
 import { listOf, optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { logger } from '../shared/powertools.ts';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
 import { certificatesFrom, derFrom, fetchBytes } from './sources.ts';
 
 /**
@@ -41,7 +41,7 @@ export async function jpkiVerifier(): Promise<JpkiVerifier> {
       'JPKI trust configuration unusable',
       error instanceof Error ? error : new Error(String(error)),
     );
-    throw new Failure('service_unavailable', 'Certificate verification is not available now');
+    throw new ProblemError('service_unavailable', 'Certificate verification is not available now');
   });
   return building;
 }

@@ -1,23 +1,18 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { MailContent, MailPorts } from '../mail/ports.ts';
 import { ses } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-
-/** The tag that ties SES bounce and complaint events back to an account (never the address in logs). */
-export const ACCOUNT_TAG = 'xid-account';
+import { MAIL_ACCOUNT_TAG } from '../shared/names.ts';
 
 /** Sends one mail through SES v2 from the stage's sender, with the stage's configuration set. */
-export async function sendMail(
-  to: string,
-  content: { subject: string; text: string; html: string },
-  accountId: string,
-) {
+export async function sendMail(to: string, content: MailContent, accountId: string): Promise<void> {
   await ses().send(
     new SendEmailCommand({
       FromEmailAddress: required(ENV.mailFrom),
       Destination: { ToAddresses: [to] },
       ConfigurationSetName: required(ENV.mailConfigurationSet),
-      EmailTags: [{ Name: ACCOUNT_TAG, Value: accountId }],
+      EmailTags: [{ Name: MAIL_ACCOUNT_TAG, Value: accountId }],
       Content: {
         Simple: {
           Subject: { Data: content.subject, Charset: 'UTF-8' },
@@ -31,3 +26,6 @@ export async function sendMail(
     { abortSignal: AbortSignal.timeout(5000) },
   );
 }
+
+/** The SES adapter, as the mail use cases see it. */
+export const sesMailer = { send: sendMail } satisfies Pick<MailPorts, 'send'>;

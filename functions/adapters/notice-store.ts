@@ -1,31 +1,47 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { MunicipalityRecord, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
+import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
 import { dynamo } from '../shared/clients.ts';
+import { required } from '../shared/config.ts';
+import { ENV } from '../shared/env.ts';
+import { municipalityOfIngestTopic } from '../shared/names.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
-/** An onboarded municipality as the onboarding command records it. */
-export interface MunicipalityRecord {
-  code: string;
-  name: string;
-  prefecture: string;
-  ingestTopicArn: string;
-  publisher: string;
-  onboardedAt: string;
-}
-
-export interface StoredNotice extends Notice {
-  receivedAt: string;
-}
+type NoticeStorePorts = Pick<NoticeIngestPorts, 'municipalityOfTopic' | 'storeOnce' | 'markPushed'> &
+  Pick<ResidentNoticePorts, 'municipalityRecord' | 'noticePage'> &
+  Pick<OnboardingPorts, 'municipalityRecord' | 'saveMunicipality' | 'deleteMunicipality' | 'municipalities'>;
 
 /** DynamoDB side of notices: municipalities, notices stored once, and the list residents read. */
 export function noticeStore(tableName: string) {
+  const db = table(tableName);
+  const municipalityRecord = async (code: string): Promise<MunicipalityRecord | undefined> => {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: tableName, Key: KEYS.municipality(code) }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...record } = Item;
+    return record as MunicipalityRecord;
+  };
   return {
-    async municipality(code: string): Promise<MunicipalityRecord | undefined> {
-      const { Item } = await dynamo().send(
-        new GetCommand({ TableName: tableName, Key: KEYS.municipality(code) }),
-      );
-      return Item as MunicipalityRecord | undefined;
+    municipalityRecord,
+
+    /** The onboarded municipality of a stage's ingest topic: by its name, and the record must name it too. */
+    async municipalityOfTopic(topicArn: string): Promise<{ code: string; name: string } | undefined> {
+      const code = municipalityOfIngestTopic(required(ENV.topicPrefix), topicArn);
+      const record = code ? await municipalityRecord(code) : undefined;
+      return record && record.ingestTopicArn === topicArn
+        ? { code: record.code, name: record.name }
+        : undefined;
     },
 
     async storeOnce(
@@ -34,39 +50,27 @@ export function noticeStore(tableName: string) {
       receivedAt: Date,
     ): Promise<'stored' | 'stored-earlier' | 'pushed-earlier'> {
       try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...KEYS.noticeId(code, notice.noticeId), publishedAt: notice.publishedAt },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
+        await db.transact([
+          {
+            Put: {
+              Item: { ...KEYS.noticeId(code, notice.noticeId), publishedAt: notice.publishedAt },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              Item: {
+                ...KEYS.notice(code, new Date(notice.publishedAt).toISOString(), notice.noticeId),
+                ...notice,
+                receivedAt: receivedAt.toISOString(),
               },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.notice(code, new Date(notice.publishedAt).toISOString(), notice.noticeId),
-                    ...notice,
-                    receivedAt: receivedAt.toISOString(),
-                  },
-                },
-              },
-            ],
-          }),
-        );
+            },
+          },
+        ]);
         return 'stored';
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const { Item } = await dynamo().send(
-          new GetCommand({
-            TableName: tableName,
-            Key: KEYS.noticeId(code, notice.noticeId),
-            ConsistentRead: true,
-          }),
-        );
+        if (!isConditionFailure(error, 0)) throw error;
+        const Item = await db.get(KEYS.noticeId(code, notice.noticeId));
         if (!Item) throw error;
         return Item.pushedAt ? 'pushed-earlier' : 'stored-earlier';
       }
@@ -84,7 +88,7 @@ export function noticeStore(tableName: string) {
     },
 
     /** A page of a municipality's notices, newest first; `cursor` is the opaque key of the last one seen. */
-    async page(
+    async noticePage(
       code: string,
       limit: number,
       after?: string,
@@ -101,7 +105,35 @@ export function noticeStore(tableName: string) {
       const items = (Items ?? []).map(({ pk: _pk, sk: _sk, ...rest }) => rest as StoredNotice);
       return { items, next: LastEvaluatedKey ? String(LastEvaluatedKey.sk) : undefined };
     },
-  };
-}
 
-export type NoticeStore = ReturnType<typeof noticeStore>;
+    async saveMunicipality(record: MunicipalityRecord): Promise<void> {
+      await dynamo().send(
+        new PutCommand({ TableName: tableName, Item: { ...KEYS.municipality(record.code), ...record } }),
+      );
+    },
+
+    async deleteMunicipality(code: string): Promise<void> {
+      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.municipality(code) }));
+    },
+
+    /** Every onboarded municipality (an operator's listing: a scan filtered to the few records). */
+    async municipalities(): Promise<MunicipalityRecord[]> {
+      const found: MunicipalityRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo().send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(pk, :p)',
+            ExpressionAttributeValues: { ':p': KEYS.municipality('').pk },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const { pk: _pk, sk: _sk, ...record } of page.Items ?? [])
+          found.push(record as MunicipalityRecord);
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return found.sort((a, b) => a.code.localeCompare(b.code));
+    },
+  } satisfies NoticeStorePorts;
+}

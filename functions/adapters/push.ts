@@ -4,18 +4,25 @@ import {
   GetEndpointAttributesCommand,
   InvalidParameterException,
   NotFoundException,
+  PublishCommand,
   SetEndpointAttributesCommand,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { pushTopicName } from '../notices/topics.ts';
+import type { NoticeIngestPorts, ResidentNoticePorts } from '../notices/ports.ts';
+import type { EndpointPorts } from '../push/ports.ts';
 import { sns } from '../shared/clients.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { Failure } from '../shared/problems.ts';
+import { type PushPlatform, topicArn, topicName } from '../shared/names.ts';
+import { ProblemError } from '../shared/problems.ts';
 
-/** SNS side of push: device endpoints in the platform applications, and municipality push topics. */
-export type PushPlatform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
+/**
+ * SNS side of push: device endpoints in the platform applications, and the municipality push topics
+ * (created on first use, subscribed to by device endpoints, published to once per notice).
+ */
+const isNotFound = (error: unknown) =>
+  error instanceof NotFoundException || (error as { name?: string }).name === 'NotFound';
 
 export function pushApplications(): Partial<Record<PushPlatform, string>> {
   return JSON.parse(optional(ENV.pushApplications) ?? '{}') as Partial<Record<PushPlatform, string>>;
@@ -39,8 +46,7 @@ export async function ensureEndpoint(applicationArn: string, token: string, know
       }
       return known;
     } catch (error) {
-      if (!(error instanceof NotFoundException) && (error as { name?: string }).name !== 'NotFound')
-        throw error;
+      if (!isNotFound(error)) throw error;
     }
   }
   let EndpointArn: string | undefined;
@@ -51,7 +57,7 @@ export async function ensureEndpoint(applicationArn: string, token: string, know
   } catch (error) {
     // SNS refuses tokens the store would not take: that is the client's input, not our fault.
     if (error instanceof InvalidParameterException) {
-      throw new Failure('invalid_request', 'The device token was refused', {
+      throw new ProblemError('invalid_request', 'The device token was refused', {
         errors: [{ pointer: '/token', detail: 'not a token of this platform' }],
       });
     }
@@ -66,8 +72,10 @@ export async function endpointEnabled(endpointArn: string): Promise<boolean> {
   try {
     const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
     return Attributes?.Enabled === 'true';
-  } catch {
-    return false;
+  } catch (error) {
+    // A deleted endpoint delivers nothing; an SNS outage is not the resident's "not registered".
+    if (isNotFound(error)) return false;
+    throw error;
   }
 }
 
@@ -76,7 +84,7 @@ export async function ensurePushTopic(code: string): Promise<string> {
   const keyId = optional(ENV.topicKeyId);
   const { TopicArn } = await sns().send(
     new CreateTopicCommand({
-      Name: pushTopicName(required(ENV.topicPrefix), code),
+      Name: topicName(required(ENV.topicPrefix), 'push', code),
       Attributes: keyId ? { KmsMasterKeyId: keyId } : {},
       Tags: [{ Key: 'municipality', Value: code }],
     }),
@@ -102,6 +110,30 @@ export async function unsubscribe(subscriptionArn: string): Promise<void> {
   try {
     await sns().send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
   } catch (error) {
-    if (!(error instanceof NotFoundException)) throw error;
+    if (!isNotFound(error)) throw error;
   }
 }
+
+/** One publish of a notice's push message to the municipality's push topic (`MessageStructure: json`). */
+export async function publishPush(code: string, message: string): Promise<void> {
+  await sns().send(
+    new PublishCommand({
+      TopicArn: topicArn(required(ENV.topicPrefix), 'push', code),
+      Message: message,
+      MessageStructure: 'json',
+    }),
+  );
+}
+
+/** The SNS push adapter, as the push and notices use cases see it. */
+export const snsPush = {
+  applications: pushApplications,
+  ensureEndpoint,
+  subscribeEndpoint,
+  unsubscribe,
+  endpointEnabled,
+  ensurePushTopic,
+  publishPush,
+} satisfies EndpointPorts &
+  Pick<ResidentNoticePorts, 'endpointEnabled' | 'ensurePushTopic'> &
+  Pick<NoticeIngestPorts, 'publishPush'>;

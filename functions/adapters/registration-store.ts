@@ -1,14 +1,22 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewAccount, RegistrationChallenge } from '../registration/model.ts';
+import type { RegistrationPorts } from '../registration/ports.ts';
 import { dynamo } from '../shared/clients.ts';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
+
+type RegistrationStorePorts = Pick<
+  RegistrationPorts,
+  'saveRegistrationChallenge' | 'registrationChallenge' | 'isCertificateRegistered' | 'createAccount'
+>;
 
 /** DynamoDB side of registration: challenges, the certificate index, and the account transaction. */
 export function registrationStore(tableName: string) {
+  const db = table(tableName);
   return {
-    async saveChallenge(challenge: RegistrationChallenge): Promise<void> {
+    async saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void> {
       await dynamo().send(
         new PutCommand({
           TableName: tableName,
@@ -22,26 +30,14 @@ export function registrationStore(tableName: string) {
       );
     },
 
-    async findChallenge(challengeId: string): Promise<RegistrationChallenge | undefined> {
-      const { Item } = await dynamo().send(
-        new GetCommand({
-          TableName: tableName,
-          Key: KEYS.registrationChallenge(challengeId),
-          ConsistentRead: true,
-        }),
-      );
+    async registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined> {
+      const Item = await db.get(KEYS.registrationChallenge(challengeId));
       if (!Item) return undefined;
       return { challengeId, nonce: String(Item.nonce), expiresAt: new Date(Number(Item.expiresAt) * 1000) };
     },
 
     async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
-      const { Item } = await dynamo().send(
-        new GetCommand({
-          TableName: tableName,
-          Key: KEYS.certificate(issuerSha256, serial),
-          ConsistentRead: true,
-        }),
-      );
+      const Item = await db.get(KEYS.certificate(issuerSha256, serial));
       return Item !== undefined;
     },
 
@@ -120,15 +116,12 @@ export function registrationStore(tableName: string) {
         },
       ];
       try {
-        await dynamo().send(new TransactWriteCommand({ TransactItems: items }));
+        await db.transact(items);
       } catch (error) {
-        if (error instanceof TransactionCanceledException) {
-          const reasons = error.CancellationReasons ?? [];
-          if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new Failure('challenge_invalid');
-          if (reasons[2]?.Code === 'ConditionalCheckFailed') throw new Failure('already_registered');
-        }
+        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
+        if (isConditionFailure(error, 2)) throw new ProblemError('already_registered');
         throw error;
       }
     },
-  };
+  } satisfies RegistrationStorePorts;
 }

@@ -1,22 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../shared/clients.ts';
 import { optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { tracer } from '../shared/powertools.ts';
 
 /**
  * Reads trust material (anchor certificates, CRLs) from where configuration says it is: an S3 object
  * (`s3://bucket/key`), an HTTPS URL, or, in local mode, a file path or a loopback http URL.
  */
-let s3: S3Client | undefined;
 const TIMEOUT_MS = 5000;
 
 export async function fetchBytes(source: string): Promise<Uint8Array> {
   const local = optional(ENV.stage) === 'local';
   if (source.startsWith('s3://')) {
     const [bucket, ...key] = source.slice('s3://'.length).split('/');
-    s3 ??= tracer.captureAWSv3Client(new S3Client({}));
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key.join('/') }), {
+    const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key.join('/') }), {
       abortSignal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (!object.Body) throw new Error(`empty object ${source}`);

@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { checkToken } from '../adapters/token-keys.ts';
+import { BEARER } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
 import type { TokenClaims } from './jwt.ts';
 
@@ -9,8 +10,6 @@ import type { TokenClaims } from './jwt.ts';
  * API Gateway caches the answer per token, so the policy covers all of `/v1/me` rather than one method.
  * Anything wrong answers "Unauthorized", which API Gateway turns into a 401 problem document.
  */
-export const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
-
 /** The authorizer around a token check (the KMS-backed one in Lambda; an in-memory one in the benchmark). */
 export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {

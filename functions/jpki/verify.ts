@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
 import { EXTENSION, type ParsedCertificate, parseCertificate } from './certificate.ts';
 import type { RevocationChecker } from './crl.ts';
 import { children, content, DerError, decodeOid, readTlv } from './der.ts';
@@ -17,7 +17,7 @@ import { findIssuer, isCa, keyUsageBits, SHA256_WITH_RSA, type TrustAnchor } fro
 /**
  * Verifies a card-signed registration: the signature certificate (chain to a trust anchor found by
  * signature, validity, profile, revocation) and the card's RSASSA-PKCS1-v1_5/SHA-256 signature over the
- * statement's bytes, then reads the four basic items from the subjectAltName. Each failure is a `Failure`
+ * statement's bytes, then reads the four basic items from the subjectAltName. Each failure is a `ProblemError`
  * with the code of design.md §3.2, checked in the table's order. No Lambda, no AWS: the CRLs come in
  * through the RevocationChecker's fetch port.
  */
@@ -111,7 +111,7 @@ function modulusBits(pkcs1: Buffer): number {
  * for a key that is not RSA.
  */
 function checkProfile(certificate: ParsedCertificate, rsaBits: number, anchor: TrustAnchor): void {
-  const refuse = (detail: string) => new Failure('certificate_profile', detail);
+  const refuse = (detail: string) => new ProblemError('certificate_profile', detail);
   if (certificate.version !== 3) throw refuse('not an X.509 v3 certificate');
   if (
     certificate.signatureAlgorithm !== SHA256_WITH_RSA ||
@@ -137,7 +137,8 @@ function checkProfile(certificate: ParsedCertificate, rsaBits: number, anchor: T
 }
 
 function basicItems(certificate: ParsedCertificate): BasicItems {
-  const refuse = () => new Failure('certificate_profile', 'the subjectAltName lacks the four basic items');
+  const refuse = () =>
+    new ProblemError('certificate_profile', 'the subjectAltName lacks the four basic items');
   const ext = certificate.extensions.get(EXTENSION.subjectAltName);
   if (!ext) throw refuse();
   let names: Map<string, string>;
@@ -180,28 +181,29 @@ export class JpkiVerifier {
       certificate = parseCertificate(certificateDer);
       ({ key, rsaBits } = publicKeyOf(certificate));
     } catch {
-      throw new Failure('certificate_malformed', 'The certificate could not be parsed');
+      throw new ProblemError('certificate_malformed', 'The certificate could not be parsed');
     }
 
     const anchor = findIssuer(certificate, this.options.anchors);
-    if (!anchor) throw new Failure('certificate_untrusted', 'The certificate was not issued by a trusted CA');
+    if (!anchor)
+      throw new ProblemError('certificate_untrusted', 'The certificate was not issued by a trusted CA');
 
     const now = this.clock();
     for (const validity of [certificate, anchor.certificate]) {
-      if (now < validity.notBefore) throw new Failure('certificate_not_yet_valid');
-      if (now > validity.notAfter) throw new Failure('certificate_expired');
+      if (now < validity.notBefore) throw new ProblemError('certificate_not_yet_valid');
+      if (now > validity.notAfter) throw new ProblemError('certificate_expired');
     }
 
     try {
       checkProfile(certificate, rsaBits, anchor);
     } catch (error) {
-      if (error instanceof Failure) throw error;
-      throw new Failure('certificate_profile', 'The certificate extensions could not be read');
+      if (error instanceof ProblemError) throw error;
+      throw new ProblemError('certificate_profile', 'The certificate extensions could not be read');
     }
 
     const status = await this.options.revocation.status(anchor, certificate.serial, now);
-    if (status === 'revoked') throw new Failure('certificate_revoked');
-    if (status === 'unknown') throw new Failure('revocation_unavailable');
+    if (status === 'revoked') throw new ProblemError('certificate_revoked');
+    if (status === 'unknown') throw new ProblemError('revocation_unavailable');
 
     let valid = false;
     try {
@@ -210,7 +212,7 @@ export class JpkiVerifier {
       valid = false;
     }
     if (!valid)
-      throw new Failure('signature_invalid', 'The card signature does not verify over the statement');
+      throw new ProblemError('signature_invalid', 'The card signature does not verify over the statement');
 
     return {
       items: basicItems(certificate),

@@ -1,30 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { emailStore } from '../adapters/email-store.ts';
-import { sendMail } from '../adapters/mailer.ts';
-import { resident } from '../auth/resident.ts';
+import { sesMailer } from '../adapters/mailer.ts';
+import { checkToken } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
 import { publicBaseUrl } from '../shared/http/base-url.ts';
+import { residentAuth } from '../shared/http/resident-auth.ts';
 import { json } from '../shared/http/response.ts';
 import { PAGE_CSP, verificationPage } from './page.ts';
+import type { MailPorts } from './ports.ts';
 import { emailBody } from './schemas.ts';
-import { type MailPorts, resendEmail, setEmail, verifyEmail } from './use-cases.ts';
+import { resendEmail, setEmail, verifyEmail } from './use-cases.ts';
 
 const ports: MailPorts = {
-  store: emailStore(required(ENV.tableName)),
-  send: sendMail,
+  ...emailStore(required(ENV.tableName)),
+  ...sesMailer,
   newToken: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),
 };
+const auth = residentAuth(checkToken);
 
 /** `PUT /v1/me/email` (guide step 7, メールアドレスの登録). */
-export const putEmail = apiHandler({ body: emailBody, auth: resident }, async ({ body, accountId, event }) =>
+export const putEmail = apiHandler({ body: emailBody, auth }, async ({ body, accountId, event }) =>
   json(202, await setEmail(accountId, body.email, publicBaseUrl(event), ports)),
 );
 
 /** `POST /v1/me/email/resend`. */
-export const postEmailResend = apiHandler({ auth: resident }, async ({ accountId, event }) =>
+export const postEmailResend = apiHandler({ auth }, async ({ accountId, event }) =>
   json(202, await resendEmail(accountId, publicBaseUrl(event), ports)),
 );
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { EmailState, EmailStore } from '../adapters/email-store.ts';
-import { Failure } from '../shared/problems.ts';
-import { normaliseAddress } from './address.ts';
+import { MAIL_ACCOUNT_TAG } from '../shared/names.ts';
+import { ProblemError } from '../shared/problems.ts';
+import { normaliseEmailAddress } from './email-address.ts';
 import type { VerificationOutcome } from './page.ts';
+import type { EmailState, MailFeedbackPorts, MailPorts } from './ports.ts';
+import { sesEvent } from './schemas.ts';
 import { confirmationMail } from './template.ts';
 
 /**
@@ -13,18 +15,6 @@ import { confirmationMail } from './template.ts';
 export const TOKEN_TTL_SECONDS = 24 * 60 * 60;
 export const MAILS_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
-
-export interface MailPorts {
-  store: EmailStore;
-  send(
-    to: string,
-    content: { subject: string; text: string; html: string },
-    accountId: string,
-  ): Promise<void>;
-  /** 32 random bytes, base64url: the link's secret. */
-  newToken(): string;
-  now(): Date;
-}
 
 export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -39,13 +29,13 @@ async function mailLink(
   const recent = (current?.sentAt ?? []).filter((at) => at > now.getTime() - HOUR_MS);
   if (recent.length >= MAILS_PER_HOUR) {
     const retryAfterSeconds = Math.ceil(((recent[0] as number) + HOUR_MS - now.getTime()) / 1000);
-    throw new Failure('rate_limited', `At most ${MAILS_PER_HOUR} mails an hour`, { retryAfterSeconds });
+    throw new ProblemError('rate_limited', `At most ${MAILS_PER_HOUR} mails an hour`, { retryAfterSeconds });
   }
   const token = ports.newToken();
   try {
     await ports.send(address, confirmationMail(`${linkBase}/v1/email-verifications/${token}`), accountId);
-  } catch {
-    throw new Failure('mail_unavailable');
+  } catch (error) {
+    throw new ProblemError('mail_unavailable', undefined, { cause: error });
   }
   const next: EmailState = {
     address,
@@ -56,7 +46,7 @@ async function mailLink(
     sentAt: [...recent, now.getTime()],
     revision: (current?.revision ?? 0) + 1,
   };
-  await ports.store.recordMail(
+  await ports.recordMail(
     accountId,
     next,
     { hash: next.tokenHash as string, expiresAt: new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000) },
@@ -67,14 +57,14 @@ async function mailLink(
 
 /** `PUT /v1/me/email`: a new address, unconfirmed, and a confirmation mail to it. */
 export async function setEmail(accountId: string, input: string, linkBase: string, ports: MailPorts) {
-  const normalised = normaliseAddress(input);
+  const normalised = normaliseEmailAddress(input);
   if (typeof normalised === 'string') {
-    throw new Failure('invalid_request', 'The e-mail address is not valid', {
+    throw new ProblemError('invalid_request', 'The e-mail address is not valid', {
       errors: [{ pointer: '/email', detail: `invalid address (${normalised})` }],
     });
   }
-  const { exists, email } = await ports.store.state(accountId);
-  if (!exists) throw new Failure('unauthorized');
+  const { exists, email } = await ports.emailState(accountId);
+  if (!exists) throw new ProblemError('unauthorized');
   await mailLink(accountId, normalised.address, email, linkBase, ports);
   return {
     email: normalised.address,
@@ -85,9 +75,9 @@ export async function setEmail(accountId: string, input: string, linkBase: strin
 
 /** `POST /v1/me/email/resend`: the same address, a new link; the older links stop working. */
 export async function resendEmail(accountId: string, linkBase: string, ports: MailPorts) {
-  const { exists, email } = await ports.store.state(accountId);
-  if (!exists) throw new Failure('unauthorized');
-  if (!email || email.verified) throw new Failure('email_not_pending');
+  const { exists, email } = await ports.emailState(accountId);
+  if (!exists) throw new ProblemError('unauthorized');
+  if (!email || email.verified) throw new ProblemError('email_not_pending');
   await mailLink(accountId, email.address, email, linkBase, ports);
   return { email: email.address, verified: false };
 }
@@ -97,12 +87,40 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return 'unknown';
   const hash = tokenHash(token);
   const now = ports.now();
-  const stored = await ports.store.token(hash);
+  const stored = await ports.emailToken(hash);
   if (!stored) return 'unknown';
   if (stored.usedAt) return 'used';
   if (stored.expiresAt <= now) return 'expired';
-  if (await ports.store.confirm(stored.accountId, hash, now)) return 'confirmed';
+  if (await ports.confirmEmail(stored.accountId, hash, now)) return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.
-  const again = await ports.store.token(hash);
+  const again = await ports.emailToken(hash);
   return again?.usedAt ? 'used' : 'expired';
+}
+
+/** The accounts and addresses to mark, from one SES event; none for transient bounces and other events. */
+export function undeliverable(message: unknown): { accountId: string; address: string }[] {
+  const parsed = sesEvent.safeParse(message);
+  if (!parsed.success) return [];
+  const { eventType, mail, bounce, complaint } = parsed.data;
+  const accountId = mail.tags?.[MAIL_ACCOUNT_TAG]?.[0];
+  if (!accountId) return [];
+  const recipients =
+    eventType === 'Bounce' && bounce?.bounceType === 'Permanent'
+      ? bounce.bouncedRecipients
+      : eventType === 'Complaint'
+        ? (complaint?.complainedRecipients ?? [])
+        : [];
+  return recipients.map((r) => ({ accountId, address: r.emailAddress }));
+}
+
+/** A bounce or complaint report: the accounts whose current address it names are marked undeliverable. */
+export async function recordUndeliverable(
+  reports: { accountId: string; address: string }[],
+  ports: MailFeedbackPorts,
+): Promise<{ marked: number; stale: number }> {
+  let marked = 0;
+  for (const { accountId, address } of reports) {
+    if (await ports.markUndeliverable(accountId, address)) marked += 1;
+  }
+  return { marked, stale: reports.length - marked };
 }

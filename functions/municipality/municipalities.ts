@@ -29,7 +29,7 @@ export const withCheckDigit = (code5: string) => `${code5}${checkDigit(code5)}`;
  * What is equal for matching: NFKC (full-width digits and half-width kana), the small and large ケ of
  * place names (鎌ケ谷・鎌ヶ谷), and no spaces.
  */
-export function normalizeAddress(text: string): string {
+export function normalisePostalAddress(text: string): string {
   return text
     .normalize('NFKC')
     .replace(/[ヶヵｹ]/g, 'ケ')
@@ -93,7 +93,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
         prefecture,
         ward: { code: withCheckDigit(code5), name: wardName },
       };
-      add(prefCode, { municipality, keys: [normalizeAddress(name)] });
+      add(prefCode, { municipality, keys: [normalisePostalAddress(name)] });
       continue;
     }
     const keys = [name, ...(ALIASES[name] ?? [])];
@@ -101,7 +101,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
     if (short) keys.push(short);
     add(prefCode, {
       municipality: { code: withCheckDigit(code5), name: ownName(name), prefecture },
-      keys: keys.map(normalizeAddress),
+      keys: keys.map(normalisePostalAddress),
     });
   }
   for (const [key, code5] of cities) {
@@ -110,7 +110,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
     const prefecture = pref[prefCode]?.[0] ?? '';
     add(prefCode, {
       municipality: { code: withCheckDigit(code5), name, prefecture },
-      keys: [normalizeAddress(name)],
+      keys: [normalisePostalAddress(name)],
     });
   }
   const index = new Map<string, { key: string; municipality: Municipality }[]>();
@@ -125,7 +125,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
     // The same municipality may reach a key twice (its name and an alias): keep one.
     const deduped = [...new Map(unique.map((entry) => [entry.key, entry])).values()];
     deduped.sort((a, b) => b.key.length - a.key.length);
-    index.set(normalizeAddress(pref[prefCode]?.[0] ?? prefCode), deduped);
+    index.set(normalisePostalAddress(pref[prefCode]?.[0] ?? prefCode), deduped);
   }
   return index;
 }
@@ -147,7 +147,7 @@ export function allEntries(): { prefecture: string; name: string; municipality: 
  */
 export function municipalityOf(address: string): Municipality | undefined {
   index ??= buildIndex();
-  const text = normalizeAddress(address);
+  const text = normalisePostalAddress(address);
   for (const [prefecture, entries] of index) {
     if (!text.startsWith(prefecture)) continue;
     const rest = text.slice(prefecture.length);

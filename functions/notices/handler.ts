@@ -1,68 +1,49 @@
-import { PublishCommand } from '@aws-sdk/client-sns';
-import type { SNSEvent } from 'aws-lambda';
+import { accountStore } from '../adapters/account-store.ts';
+import { deviceStore } from '../adapters/device-store.ts';
 import { noticeStore } from '../adapters/notice-store.ts';
-import { sns } from '../shared/clients.ts';
+import { snsPush } from '../adapters/push.ts';
+import { checkToken } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { logger, metrics } from '../shared/powertools.ts';
-import { NoticeRejected } from './notice.ts';
-import { type NoticePorts, receiveNotice } from './receive.ts';
-import { ingestTopicName, pushTopicArn } from './topics.ts';
+import { apiHandler } from '../shared/http/api.ts';
+import { residentAuth } from '../shared/http/resident-auth.ts';
+import { json, noContent } from '../shared/http/response.ts';
+import { currentTerms } from '../terms/legal-texts.ts';
+import type { ResidentNoticePorts } from './ports.ts';
+import { subscriptionBody } from './schemas.ts';
+import { listNotices, municipality, subscribe, unsubscribe } from './use-cases.ts';
 
-/**
- * The notices function, subscribed to every municipality's ingest topic. A message it cannot accept is an
- * error: Lambda retries it and then hands the event to the dead-letter queue, whose alarm tells operators;
- * nothing is stored or pushed for it.
- */
-const store = noticeStore(required(ENV.tableName));
-const prefix = required(ENV.topicPrefix);
-
-const ports: NoticePorts = {
-  async municipalityOfTopic(topicArn) {
-    const name = topicArn.split(':').at(-1) ?? '';
-    const code = /^\d{6}$/.exec(name.slice(ingestTopicName(prefix, '').length))?.[0];
-    if (!code || ingestTopicName(prefix, code) !== name) return undefined;
-    const record = await store.municipality(code);
-    return record && record.ingestTopicArn === topicArn
-      ? { code: record.code, name: record.name }
-      : undefined;
-  },
-  storeOnce: (code, notice, at) => store.storeOnce(code, notice, at),
-  async publishPush(code, message) {
-    await sns().send(
-      new PublishCommand({
-        TopicArn: pushTopicArn(prefix, code),
-        Message: message,
-        MessageStructure: 'json',
-      }),
-    );
-  },
-  markPushed: (code, noticeId, at) => store.markPushed(code, noticeId, at),
+const tableName = required(ENV.tableName);
+const ports: ResidentNoticePorts = {
+  ...deviceStore(tableName),
+  ...noticeStore(tableName),
+  account: accountStore(tableName).account,
+  endpointEnabled: snsPush.endpointEnabled,
+  ensurePushTopic: snsPush.ensurePushTopic,
+  subscribeEndpoint: snsPush.subscribeEndpoint,
+  unsubscribe: snsPush.unsubscribe,
+  currentTerms,
   now: () => new Date(),
 };
+const auth = residentAuth(checkToken);
 
-export const handler = async (event: SNSEvent): Promise<void> => {
-  for (const record of event.Records) {
-    try {
-      const outcome = await receiveNotice(record.Sns.TopicArn, record.Sns.Message, ports);
-      logger.info('notice received', {
-        outcome,
-        topic: record.Sns.TopicArn,
-        messageId: record.Sns.MessageId,
-      });
-      metrics.addMetric(outcome === 'pushed' ? 'NoticesPushed' : 'DuplicateNotices', 'Count', 1);
-    } catch (error) {
-      if (error instanceof NoticeRejected) {
-        logger.warn('notice rejected', {
-          reason: error.message,
-          topic: record.Sns.TopicArn,
-          messageId: record.Sns.MessageId,
-        });
-        metrics.addMetric('NoticesRejected', 'Count', 1);
-      }
-      metrics.publishStoredMetrics();
-      throw error;
-    }
-  }
-  metrics.publishStoredMetrics();
-};
+/** `GET /v1/me/municipality`. */
+export const getMunicipality = apiHandler({ auth }, async ({ accountId }) =>
+  json(200, await municipality(accountId, ports)),
+);
+
+/** `PUT /v1/me/notice-subscription` (guide step 9: 自治体からのお知らせの設定). */
+export const putSubscription = apiHandler({ body: subscriptionBody, auth }, async ({ body, accountId }) =>
+  json(200, await subscribe(accountId, body, ports)),
+);
+
+/** `DELETE /v1/me/notice-subscription`. */
+export const deleteSubscription = apiHandler({ auth }, async ({ accountId }) => {
+  await unsubscribe(accountId, ports);
+  return noContent();
+});
+
+/** `GET /v1/me/notices` (すべてのお知らせ). */
+export const getNotices = apiHandler({ auth }, async ({ accountId, event }) =>
+  json(200, await listNotices(accountId, event.queryStringParameters ?? {}, ports)),
+);

@@ -1,67 +1,26 @@
-import { z } from 'zod';
-
-/**
- * A municipality's notice as published to its ingest topic (design.md §3.5). Everything about it is
- * checked here; nothing in it decides *which* municipality it is from: that comes from the topic.
- */
-export const NOTICE_CATEGORIES = [
-  'disaster',
-  'health',
-  'welfare',
-  'administration',
-  'event',
-  'other',
-] as const;
-
-const plainText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine(
-      (text) => ![...text].some((c) => (c.charCodeAt(0) < 0x20 && c !== '\n') || c.charCodeAt(0) === 0x7f),
-      {
-        message: 'control characters are not allowed',
-      },
-    )
-    .refine((text) => !/<\/?[a-z][^>]*>/i.test(text), { message: 'plain text only, no markup' });
-
-export const noticeSchema = z.strictObject({
-  schema: z.literal('xid/notice/v1'),
-  noticeId: z.uuid(),
-  title: plainText(100),
-  body: plainText(2000),
-  category: z.enum(NOTICE_CATEGORIES),
-  url: z
-    .url({ protocol: /^https$/, hostname: z.regexes.domain })
-    .max(2048)
-    .optional(),
-  publishedAt: z.iso.datetime({ offset: true }),
-  /** Tolerated and ignored: the municipality is the topic's, never the message's. */
-  municipality: z.unknown().optional(),
-});
+import type { z } from 'zod';
+import { noticeSchema } from './schemas.ts';
 
 export type Notice = Omit<z.infer<typeof noticeSchema>, 'municipality'>;
 
-export class NoticeRejected extends Error {
-  override name = 'NoticeRejected';
+export class NoticeRejectedError extends Error {
+  override name = 'NoticeRejectedError';
 }
 
-/** Parses and checks a notice message (the SNS `Message` string). Throws `NoticeRejected` with the reason. */
+/** Parses and checks a notice message (the SNS `Message` string). Throws `NoticeRejectedError` with the reason. */
 export function parseNotice(message: string): Notice {
   let json: unknown;
   try {
     json = JSON.parse(message);
   } catch {
-    throw new NoticeRejected('the message is not JSON');
+    throw new NoticeRejectedError('the message is not JSON');
   }
   const result = noticeSchema.safeParse(json);
   if (!result.success) {
     const where = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(
       ', ',
     );
-    throw new NoticeRejected(`the notice is invalid at: ${where}`);
+    throw new NoticeRejectedError(`the notice is invalid at: ${where}`);
   }
   const { municipality: _ignored, ...notice } = result.data;
   return notice;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { PushPlatform } from '../shared/names.ts';
 
 /**
  * Turns push credentials kept in Secrets Manager into the attributes of an SNS platform application.
- * The secret's shape per store is documented in docs/operations.md. No AWS here: the handler reads the
- * secret and calls SNS; this module only checks and maps, so that a malformed secret fails the deployment
+ * The secret's shape per store is documented in docs/operations.md. No AWS here: the use case reads the
+ * secret and calls SNS through its ports; this module only checks and maps, so that a malformed secret fails the deployment
  * with a message that names the missing member and never echoes a credential.
  */
 const apnsSecret = z.object({
@@ -18,8 +19,6 @@ const fcmSecret = z.object({
   /** The Firebase service account JSON, as a string or an object. */
   serviceAccount: z.union([z.string().min(2), z.record(z.string(), z.unknown())]),
 });
-
-export type PushPlatform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
 
 export class CredentialsError extends Error {
   override name = 'CredentialsError';

@@ -7,24 +7,18 @@ import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
 import { json } from '../shared/http/response.ts';
-import { LEGAL_FOLDER, loadLegalTexts } from '../terms/legal-texts.ts';
-import { createChallenge, type RegistrationPorts, register } from './register.ts';
+import { currentTerms } from '../terms/legal-texts.ts';
+import type { RegistrationPorts } from './ports.ts';
 import { emptyBody, registrationBody } from './schemas.ts';
-
-const tableName = required(ENV.tableName);
-const texts = loadLegalTexts(LEGAL_FOLDER);
-const store = registrationStore(tableName);
+import { createChallenge, register } from './use-cases.ts';
 
 const ports: RegistrationPorts = {
-  ...store,
-  currentTerms: () => ({
-    terms: { version: texts.terms.version, sha256: texts.terms.sha256 },
-    privacyPolicy: { version: texts.privacyPolicy.version, sha256: texts.privacyPolicy.sha256 },
-  }),
+  ...registrationStore(required(ENV.tableName)),
+  currentTerms,
   verifyCard: async (certificate, message, signature) =>
     (await jpkiVerifier()).verify(certificate, message, signature),
   municipalityOf,
-  sealFields: (accountId, fields) => envelope(required(ENV.dataKeyId)).sealFields(accountId, fields),
+  sealFields: envelope(required(ENV.dataKeyId)).sealFields,
   newId: randomUUID,
   newNonce: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),

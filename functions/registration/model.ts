@@ -1,4 +1,5 @@
-import type { BasicItems, VerifiedCertificate } from '../jpki/verify.ts';
+import type { DeviceJwk, SealedField } from '../account/model.ts';
+import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
 /** A registration challenge (design.md §3.2 step 1): single use, 5 minutes. */
@@ -10,21 +11,6 @@ export interface RegistrationChallenge {
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 export const ACTIVATION_TTL_SECONDS = 10 * 60;
-
-/** A device public key as it appears in the statement (design.md §3.2). */
-export interface DeviceJwk {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-}
-
-/** The encrypted form of one personal field: AES-256-GCM under the account's data key. */
-export interface SealedField {
-  iv: string;
-  ciphertext: string;
-  tag: string;
-}
 
 /** Everything the registration transaction writes, in one value. */
 export interface NewAccount {
@@ -41,5 +27,3 @@ export interface NewAccount {
   deviceKeys: { auth: DeviceJwk; sign: DeviceJwk };
   activation: { nonce: string; expiresAt: Date };
 }
-
-export type PersonalField = Exclude<keyof BasicItems, 'name' | 'nameFlags'>;

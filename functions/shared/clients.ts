@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,11 +27,16 @@ function endpointFor(service: 'aws' | 'ses'): { endpoint?: string } {
   return endpoint ? { endpoint } : {};
 }
 
-export const dynamo = once(() =>
+// `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
+export const dynamo = /* @__PURE__ */ once(() =>
   DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(endpointFor('aws'))), {
     marshallOptions: { removeUndefinedValues: true },
   }),
 );
-export const kms = once(() => tracer.captureAWSv3Client(new KMSClient(endpointFor('aws'))));
-export const sns = once(() => tracer.captureAWSv3Client(new SNSClient(endpointFor('aws'))));
-export const ses = once(() => tracer.captureAWSv3Client(new SESv2Client(endpointFor('ses'))));
+export const kms = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KMSClient(endpointFor('aws'))));
+export const sns = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SNSClient(endpointFor('aws'))));
+export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(endpointFor('ses'))));
+/** Trust material (anchors, CRLs) in the stage's trust bucket; never a local stand-in. */
+export const s3 = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new S3Client({})));
+/** Push credentials, read by the platform-applications custom resource at deployment. */
+export const secrets = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SecretsManagerClient({})));

@@ -1,8 +1,8 @@
 /**
  * Every error code the API can answer with, its HTTP status and its title. Apps branch on `code`, so a code
  * once published never changes meaning; `docs/api.md` lists the same table and a unit test keeps the two
- * in step. Use cases throw `Failure` with one of these codes and know nothing of HTTP; the HTTP layer maps
- * them, exactly once, in `http/problem.ts`.
+ * in step. Use cases throw `ProblemError` with one of these codes and know nothing of HTTP; the HTTP layer maps
+ * them, exactly once, in `http/middleware.ts` (`problemDetails`).
  */
 export const PROBLEMS = {
   invalid_request: { status: 400, title: 'The request is not valid' },
@@ -53,19 +53,32 @@ export interface FieldError {
   detail: string;
 }
 
+/** What a `ProblemError` may carry beyond its code and detail. */
+export interface ProblemExtra {
+  /** Field errors of an `invalid_request`. */
+  errors?: FieldError[];
+  /** Sent as `Retry-After` (429, 503). */
+  retryAfterSeconds?: number;
+  /**
+   * The error behind it (an SDK error, say). Never shown to the client; logged with the problem when it is
+   * a 5xx, so that an outage or a denied permission is visible in the logs.
+   */
+  cause?: unknown;
+}
+
 /**
  * A failure the caller can act on, named by a stable code. `detail` is shown to the client, so it must
  * never carry personal data, tokens or internal names.
  */
-export class Failure extends Error {
-  override name = 'Failure';
+export class ProblemError extends Error {
+  override name = 'ProblemError';
 
   constructor(
     readonly code: ProblemCode,
     readonly detail?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: ProblemExtra = {},
   ) {
-    super(detail ?? PROBLEMS[code].title);
+    super(detail ?? PROBLEMS[code].title, extra.cause === undefined ? undefined : { cause: extra.cause });
   }
 }
 

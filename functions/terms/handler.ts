@@ -1,7 +1,7 @@
 import { apiHandler } from '../shared/http/api.ts';
 import { publicBaseUrl } from '../shared/http/base-url.ts';
 import { json } from '../shared/http/response.ts';
-import { Failure } from '../shared/problems.ts';
+import { ProblemError } from '../shared/problems.ts';
 import { LEGAL_FOLDER, type LegalDocument, loadLegalTexts } from './legal-texts.ts';
 
 const texts = loadLegalTexts(LEGAL_FOLDER);
@@ -24,7 +24,7 @@ export const getTerms = apiHandler({}, async ({ event }) => {
 export const getTermsDocument = apiHandler({}, async ({ event }) => {
   const slug = event.pathParameters?.document;
   const doc = (Object.keys(SLUGS) as LegalDocument[]).find((d) => SLUGS[d] === slug);
-  if (!doc) throw new Failure('not_found', 'No such document');
+  if (!doc) throw new ProblemError('not_found', 'No such document');
   return {
     statusCode: 200,
     headers: {

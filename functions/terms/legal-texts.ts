@@ -38,3 +38,26 @@ export function loadLegalTexts(folder: URL): Record<LegalDocument, LegalText> {
 
 /** Where the texts are: `legal/` beside this module in the repository, beside the bundle in Lambda. */
 export const LEGAL_FOLDER = new URL('./legal/', import.meta.url);
+
+/** The versions and digests in force: what `GET /v1/terms` publishes and statements and consents name. */
+export interface CurrentTerms {
+  terms: { version: string; sha256: string };
+  privacyPolicy: { version: string; sha256: string };
+}
+
+let bundled: Record<LegalDocument, LegalText> | undefined;
+
+/** The texts of this bundle, read once per container. */
+export function legalTexts(): Record<LegalDocument, LegalText> {
+  bundled ??= loadLegalTexts(LEGAL_FOLDER);
+  return bundled;
+}
+
+/** The versions and digests of the bundled texts. */
+export function currentTerms(): CurrentTerms {
+  const { terms, privacyPolicy } = legalTexts();
+  return {
+    terms: { version: terms.version, sha256: terms.sha256 },
+    privacyPolicy: { version: privacyPolicy.version, sha256: privacyPolicy.sha256 },
+  };
+}

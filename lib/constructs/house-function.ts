@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -8,11 +8,43 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env.ts';
+import {
+  type PlatformName,
+  type PushPlatform,
+  platformOf,
+  resourceName,
+  topicArnPattern,
+} from '../../functions/shared/names.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../acknowledge.ts';
+import type { Bindings, FunctionSpec } from '../bindings.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { DeadLetters } from './dead-letters.ts';
+
+/**
+ * The stateful resources that functions are bound to, as the Stateful stack exposes them: stacks receive
+ * this typed set rather than another stack.
+ */
+export interface StatefulResources {
+  table: ITableV2;
+  /** Encrypts the table, queues and topics at rest. */
+  storageKey: IKey;
+  dataKey: IKey;
+  tokenKey: IKey;
+  mailIdentity: IEmailIdentity;
+  configurationSet: IConfigurationSet;
+  trustBucket: IBucket;
+  /** Endpoint events of the platform applications. */
+  pushEvents: sns.ITopic;
+  /** Platform application ARN by SNS platform (`APNS`, `APNS_SANDBOX`, `GCM`). */
+  pushApplications: Partial<Record<PushPlatform, string>>;
+  /** ARN prefix of the stage's notice topics (`…:xid-<stage>`). */
+  topicPrefix: string;
+}
 
 export interface HouseFunctionProps {
   /** Handler module, relative to the repository root (e.g. `functions/terms/handler.ts`). */
@@ -27,6 +59,8 @@ export interface HouseFunctionProps {
   memorySize?: number;
   /** Default 10 seconds. */
   timeout?: Duration;
+  /** How AWS invokes it (see `FunctionSpec`); `sync` by default. */
+  invocation?: 'sync' | 'async';
 }
 
 /**
@@ -101,10 +135,30 @@ export class HouseFunction extends NodejsFunction {
       'AwsSolutions-IAM5[Resource::*]':
         'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "*" is their only resource',
     });
+    const runtimeReason =
+      'design.md §4.2 fixes nodejs22.x: the code must also run on Node 20, which development machines have';
     acknowledge(this, {
-      'AwsSolutions-L1':
-        'design.md §4.2 fixes nodejs22.x: the code must also run on Node 20, which development machines have',
+      'AwsSolutions-L1': runtimeReason,
+      'Serverless-LambdaLatestVersion': runtimeReason,
+      'Serverless-LambdaDLQ':
+        props.invocation === 'async'
+          ? 'Failed asynchronous invocations go to an on-failure destination (bindOnFailure), which keeps the error with the event'
+          : 'Invoked synchronously (API Gateway, the authorizer, CloudFormation): the caller receives the error; there is no event to keep',
     });
+  }
+
+  /** Applies every binding a catalogue entry declares (routes.ts, event-functions.ts). */
+  bind(binds: Bindings, resources: StatefulResources, config: StageConfig): this {
+    if (binds.table) this.bindTable(resources.table, binds.table);
+    if (binds.dataKey) this.bindDataKey(resources.dataKey, binds.dataKey);
+    if (binds.tokenKey) this.bindTokenKey(resources.tokenKey, binds.tokenKey);
+    if (binds.mail)
+      this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
+    if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
+    if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
+    if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
+    if (binds.platformApplications) this.bindPlatformApplications(config);
+    return this;
   }
 
   /** Table access by kind; `write` covers the conditional writes and transactions the use cases make. */
@@ -187,9 +241,9 @@ export class HouseFunction extends NodejsFunction {
    * Push: device endpoints in the stage's platform applications, and the municipality push topics
    * (`<topicPrefix>-push-*`), created on first use and encrypted with `topicKey`.
    */
-  bindPush(applications: Record<string, string>, topicPrefix: string, topicKey: IKey): this {
+  bindPush(applications: Partial<Record<PushPlatform, string>>, topicPrefix: string, topicKey: IKey): this {
     const stack = Stack.of(this);
-    const appNames = Object.values(applications);
+    const appNames = Object.values(applications) as string[];
     if (appNames.length > 0) {
       this.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
@@ -205,7 +259,7 @@ export class HouseFunction extends NodejsFunction {
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:Unsubscribe'],
-        resources: [`${topicPrefix}-push-*`],
+        resources: [topicArnPattern(topicPrefix, 'push')],
       }),
     );
     acknowledgeWildcardResource(
@@ -215,7 +269,7 @@ export class HouseFunction extends NodejsFunction {
     );
     acknowledgeWildcardResource(
       this.role as iam.IRole,
-      `${topicPrefix}-push-*`,
+      topicArnPattern(topicPrefix, 'push'),
       'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
     );
     this.addEnvironment(ENV.pushApplications, stack.toJsonString(applications));
@@ -245,4 +299,130 @@ export class HouseFunction extends NodejsFunction {
     this.addEnvironment(ENV.mailConfigurationSet, configurationSet.configurationSetName);
     return this;
   }
+
+  /**
+   * The municipality push topics of the stage (`<topicPrefix>-push-*`): `publish` a notice to them (with the
+   * storage key that encrypts them, only through SNS), or `unsubscribe` an endpoint from them.
+   */
+  bindPushTopics(topicPrefix: string, topicKey: IKey, usage: 'publish' | 'unsubscribe'): this {
+    const topics = topicArnPattern(topicPrefix, 'push');
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [usage === 'publish' ? 'sns:Publish' : 'sns:Unsubscribe'],
+        resources: [topics],
+      }),
+    );
+    if (usage === 'publish') {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [topicKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      topics,
+      'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
+    );
+    this.addEnvironment(ENV.topicPrefix, topicPrefix);
+    return this;
+  }
+
+  /**
+   * The stage's SNS platform applications, for the custom resource that manages them: their credentials
+   * secrets (read only, by name) and create/update/delete of exactly the applications the stage names.
+   */
+  bindPlatformApplications(config: StageConfig): this {
+    const stack = Stack.of(this);
+    for (const [name, credentials] of Object.entries(config.push) as [
+      PlatformName,
+      { secretName: string; sandbox?: boolean },
+    ][]) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${credentials.secretName}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      const platform = platformOf(name, credentials.sandbox);
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'sns:CreatePlatformApplication',
+            'sns:SetPlatformApplicationAttributes',
+            'sns:DeletePlatformApplication',
+          ],
+          resources: [
+            stack.formatArn({
+              service: 'sns',
+              resource: 'app',
+              resourceName: `${platform}/${resourceName(config.stage, name)}`,
+            }),
+          ],
+        }),
+      );
+    }
+    return this;
+  }
+
+  /**
+   * Where failed asynchronous invocations go once Lambda's retries are spent: an SQS queue (the function
+   * may only send to it), with the event and the error, so nothing is dropped silently.
+   */
+  bindOnFailure(queue: IQueue, retryAttempts = 2): this {
+    this.configureAsyncInvoke({
+      retryAttempts,
+      maxEventAge: Duration.hours(6),
+      // Given by ARN with an explicit grant: the library's destination grant would add wildcard actions.
+      onFailure: { bind: () => ({ destination: queue.queueArn }) },
+    });
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+    return this;
+  }
+}
+
+/**
+ * Builds the functions of a catalogue (route table or event functions) under `scope`, each bound exactly
+ * as its entry declares; asynchronously invoked ones also get a dead-letter queue with an alarm as their
+ * on-failure destination. Stacks build every function through here.
+ */
+export function buildFunctions(
+  scope: Construct,
+  specs: readonly FunctionSpec[],
+  props: { config: StageConfig; resources: StatefulResources; describe?: (spec: FunctionSpec) => string },
+): { functions: Record<string, HouseFunction>; deadLetters: Record<string, DeadLetters> } {
+  const functions: Record<string, HouseFunction> = {};
+  const deadLetters: Record<string, DeadLetters> = {};
+  for (const spec of specs) {
+    const fn = new HouseFunction(scope, spec.id, {
+      entry: spec.entry,
+      handler: spec.handler,
+      config: props.config,
+      description: props.describe?.(spec) ?? spec.description,
+      assets: spec.assets,
+      invocation: spec.invocation,
+    }).bind(spec.binds, props.resources, props.config);
+    if (spec.invocation === 'async') {
+      const letters = new DeadLetters(scope, `${spec.id}DeadLetters`, {
+        config: props.config,
+        key: props.resources.storageKey,
+        description: `${spec.id}: ${spec.description}`,
+      });
+      fn.bindOnFailure(letters.queue);
+      deadLetters[spec.id] = letters;
+    }
+    functions[spec.id] = fn;
+  }
+  return { functions, deadLetters };
 }

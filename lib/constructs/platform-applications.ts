@@ -1,19 +1,19 @@
-import { ArnFormat, type CfnElement, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { type CfnElement, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { type PlatformName, platformOf, resourceName } from '../../functions/shared/names.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { EVENT_FUNCTIONS } from '../functions.ts';
-import { PLATFORM_APPLICATIONS, type PlatformName, resourceName } from '../resources.ts';
-import { HouseFunction } from './house-function.ts';
+import { EVENT_FUNCTIONS } from '../event-functions.ts';
+import { buildFunctions, type HouseFunction, type StatefulResources } from './house-function.ts';
 
 export interface PlatformApplicationsProps {
   config: StageConfig;
   /** Receives the applications' endpoint events. */
   eventTopic: sns.ITopic;
+  resources: StatefulResources;
 }
 
 /**
@@ -30,8 +30,11 @@ export class PlatformApplications extends Construct {
     super(scope, id);
     const { config } = props;
     const stack = Stack.of(this);
-    const { entry, handler, description } = EVENT_FUNCTIONS.platformApplications;
-    this.handler = new HouseFunction(this, 'Handler', { entry, handler, config, description });
+    const built = buildFunctions(this, [EVENT_FUNCTIONS.platformApplications], {
+      config,
+      resources: props.resources,
+    });
+    this.handler = built.functions.platformApplications as HouseFunction;
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.handler,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', {
@@ -44,6 +47,13 @@ export class PlatformApplications extends Construct {
         'The CDK Provider framework function uses the AWS-managed basic execution role; it only writes its own logs',
       'AwsSolutions-L1':
         'The Provider framework function runtime is chosen by aws-cdk-lib, not by this project',
+      'Serverless-LambdaLatestVersion':
+        'The Provider framework function runtime is chosen by aws-cdk-lib, not by this project',
+      'Serverless-LambdaDLQ':
+        'The Provider framework is invoked synchronously by CloudFormation, which reports a failure itself',
+      'Serverless-LambdaDefaultMemorySize': 'The Provider framework function is configured by aws-cdk-lib',
+      'Serverless-LambdaDefaultTimeout': 'The Provider framework function is configured by aws-cdk-lib',
+      'Serverless-LambdaTracing': 'The Provider framework function is configured by aws-cdk-lib',
       [`AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(this.handler.node.defaultChild as CfnElement))}.Arn>:*]`]:
         'The Provider framework may invoke any version of its own onEvent function, and nothing else',
     });
@@ -53,29 +63,8 @@ export class PlatformApplications extends Construct {
       { secretName: string; sandbox?: boolean },
     ][];
     for (const [name, credentials] of entries) {
-      const platform = PLATFORM_APPLICATIONS[name].platforms[credentials.sandbox ? 'sandbox' : 'production'];
-      const secretArn = stack.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${credentials.secretName}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      this.handler.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-      );
+      const platform = platformOf(name, credentials.sandbox);
       const appName = resourceName(config.stage, name);
-      this.handler.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'sns:CreatePlatformApplication',
-            'sns:SetPlatformApplicationAttributes',
-            'sns:DeletePlatformApplication',
-          ],
-          resources: [
-            stack.formatArn({ service: 'sns', resource: 'app', resourceName: `${platform}/${appName}` }),
-          ],
-        }),
-      );
       const resource = new CustomResource(this, name, {
         serviceToken: provider.serviceToken,
         resourceType: 'Custom::SnsPlatformApplication',

@@ -5,6 +5,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
+import { AUTHORIZER_CACHE_SECONDS, BEARER_VALIDATION_REGEX } from '../../functions/shared/names.ts';
 import { PROBLEMS } from '../../functions/shared/problems.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -80,12 +81,12 @@ export class XidRestApi extends Construct {
       });
     }
 
-    // Results are cached per token for five minutes; tokens live fifteen, and the handler checks again.
+    // Results are cached per token (tokens live fifteen minutes, and the handler checks again).
     const authorizer = new apigw.TokenAuthorizer(this, 'Authorizer', {
       handler: props.authorizerFunction,
       identitySource: apigw.IdentitySource.header('Authorization'),
-      validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
-      resultsCacheTtl: Duration.minutes(5),
+      validationRegex: BEARER_VALIDATION_REGEX,
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
 
     const validator = this.api.addRequestValidator('Validator', {

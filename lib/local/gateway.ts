@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Handler } from 'aws-lambda';
 import { problem, SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
+import { AUTHORIZER_CACHE_SECONDS, BEARER } from '../../functions/shared/names.ts';
 import type { ProblemCode } from '../../functions/shared/problems.ts';
-import { EVENT_FUNCTIONS } from '../functions.ts';
+import { EVENT_FUNCTIONS } from '../event-functions.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
@@ -45,14 +46,14 @@ export async function startGateway(
 
   /**
    * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
-   * answers cached per token for five minutes as the stack configures it.
+   * answers cached per token as the stack configures it.
    */
   const authorizations = new Map<string, { context: Record<string, unknown> | undefined; until: number }>();
   const authorize = async (
     header: string | undefined,
     route: Route,
   ): Promise<Record<string, unknown> | undefined> => {
-    if (!header || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(header)) return undefined;
+    if (!header || !BEARER.test(header)) return undefined;
     const cached = authorizations.get(header);
     if (cached && cached.until > Date.now()) return cached.context;
     const { entry, handler } = EVENT_FUNCTIONS.authorizer;
@@ -76,7 +77,7 @@ export async function startGateway(
     } catch {
       context = undefined;
     }
-    authorizations.set(header, { context, until: Date.now() + 300_000 });
+    authorizations.set(header, { context, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
     return context;
   };
 

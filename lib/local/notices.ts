@@ -5,8 +5,8 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import type { Handler, SNSEvent } from 'aws-lambda';
+import { LOCAL_CREDENTIALS } from '../../functions/shared/names.ts';
 import { lambdaContext } from './apigw-event.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
 
 /**
  * Local delivery for notices (design.md §4.3). moto delivers topic messages to HTTP subscribers but not to

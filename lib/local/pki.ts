@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseCrl } from '../../functions/jpki/crl.ts';
 import type { TestPki } from '../../test/harness/cards.ts';
+import { rsaKeyPair } from '../../test/harness/pki/keys.ts';
 import { TestCa } from '../../test/harness/pki/test-pki.ts';
 
 /**
@@ -21,9 +22,14 @@ export async function ensureLocalPki(stateDir: string): Promise<LocalPki> {
   let signCa = TestCa.load(dir, 'sign-ca');
   let authCa = TestCa.load(dir, 'auth-ca');
   if (!signCa || !authCa) {
+    // Fresh keys: these CAs outlive the process (never one of the harness's pooled test keys).
+    const [signKey, authKey] = await Promise.all([
+      rsaKeyPair(2048, { fresh: true }),
+      rsaKeyPair(2048, { fresh: true }),
+    ]);
     [signCa, authCa] = await Promise.all([
-      TestCa.create({ kind: 'signature' }),
-      TestCa.create({ kind: 'authentication' }),
+      TestCa.create({ kind: 'signature', key: signKey }),
+      TestCa.create({ kind: 'authentication', key: authKey }),
     ]);
     signCa.save(dir, 'sign-ca');
     authCa.save(dir, 'auth-ca');

@@ -13,15 +13,14 @@ import {
 } from '@aws-sdk/client-kms';
 import { CreatePlatformApplicationCommand, SNSClient } from '@aws-sdk/client-sns';
 import { platformAttributes } from '../../functions/platform-applications/credentials.ts';
-import type { StageConfig } from '../config/stages.ts';
 import {
-  KEYS,
-  type KeyName,
-  PLATFORM_APPLICATIONS,
+  LOCAL_CREDENTIALS,
   type PlatformName,
+  platformOf,
   resourceName,
-  TABLE,
-} from '../resources.ts';
+} from '../../functions/shared/names.ts';
+import type { StageConfig } from '../config/stages.ts';
+import { KEYS, type KeyName, TABLE } from '../resources.ts';
 
 /** What the local runtime created, by the names the functions' environment uses. */
 export interface LocalResources {
@@ -29,9 +28,6 @@ export interface LocalResources {
   keyArns: Record<KeyName, string>;
   platformApplicationArns: Partial<Record<PlatformName, string>>;
 }
-
-/** Credentials the stand-ins accept; never real ones. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /**
  * Creates in the local stand-ins the same resources the Stateful stack creates in AWS, from the same
@@ -91,7 +87,7 @@ export async function provision(config: StageConfig, endpoint: string): Promise<
 
   const platformApplicationArns: Partial<Record<PlatformName, string>> = {};
   for (const [name, credentials] of Object.entries(config.push) as [PlatformName, { sandbox?: boolean }][]) {
-    const platform = PLATFORM_APPLICATIONS[name].platforms[credentials.sandbox ? 'sandbox' : 'production'];
+    const platform = platformOf(name, credentials.sandbox);
     const created = await sns.send(
       new CreatePlatformApplicationCommand({
         Name: resourceName(config.stage, name),

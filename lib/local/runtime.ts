@@ -2,16 +2,21 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { listOf } from '../../functions/shared/config.ts';
 import { ENV } from '../../functions/shared/env.ts';
+import {
+  LOCAL_CREDENTIALS,
+  MOTO_ACCOUNT,
+  resourceName,
+  topicPrefixName,
+} from '../../functions/shared/names.ts';
 import { type StageConfig, stageConfig } from '../config/stages.ts';
 import { localStateDir } from '../paths.ts';
-import { resourceName } from '../resources.ts';
 import { ROUTES } from '../routes.ts';
 import { startGateway } from './gateway.ts';
 import { localNotices } from './notices.ts';
 import { ensureLocalPki } from './pki.ts';
-import { LOCAL_CREDENTIALS, type LocalResources, provision } from './provision.ts';
+import { type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
-import { MOTO_ACCOUNT, pushApplicationsOf, watchPushTopics } from './topics.ts';
+import { pushApplicationsOf, watchPushTopics } from './topics.ts';
 
 export interface LocalRuntimeOptions {
   /** API port; 0 picks a free one. Default `XID_PORT` or 3000. */
@@ -131,7 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),
       [ENV.crlSources]: withLocal(pki.crlFile, process.env[ENV.crlSources]),
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
-      [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${resourceName(config.stage, '').replace(/-$/, '')}`,
+      [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${topicPrefixName(config.stage)}`,
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
       [ENV.localAwsEndpoint]: moto.url,
       [ENV.localSesEndpoint]: ses.url,

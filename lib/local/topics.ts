@@ -4,19 +4,21 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import {
+  LOCAL_CREDENTIALS,
+  type PlatformName,
+  platformOf,
+  topicArnPattern,
+} from '../../functions/shared/names.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { PLATFORM_APPLICATIONS, type PlatformName } from '../resources.ts';
-import { LOCAL_CREDENTIALS, type LocalResources } from './provision.ts';
-
-/** The account moto puts every resource in. */
-export const MOTO_ACCOUNT = '123456789012';
+import type { LocalResources } from './provision.ts';
 
 /** Platform → application ARN, as `XID_PUSH_APPLICATIONS` wants it. */
 export function pushApplicationsOf(config: StageConfig, resources: LocalResources): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, arn] of Object.entries(resources.platformApplicationArns) as [PlatformName, string][]) {
     const sandbox = name === 'apns' ? Boolean(config.push.apns?.sandbox) : false;
-    out[PLATFORM_APPLICATIONS[name].platforms[sandbox ? 'sandbox' : 'production']] = arn;
+    out[platformOf(name, sandbox)] = arn;
   }
   return out;
 }
@@ -33,7 +35,7 @@ export function watchPushTopics(
 ) {
   const sns = new SNSClient({ endpoint: awsEndpoint, region, credentials: LOCAL_CREDENTIALS });
   const endpoint = `${gatewayUrl}/_local/sns/push`;
-  const pushPrefix = `${topicPrefix}-push-`;
+  const pushPrefix = topicArnPattern(topicPrefix, 'push').replace(/\*$/, '');
   const known = new Set<string>();
   const run = async () => {
     try {

@@ -6,10 +6,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { pushPlatformKeys, resourceName, topicPrefixName } from '../../functions/shared/names.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
+import type { StatefulResources } from '../constructs/house-function.ts';
 import { PlatformApplications } from '../constructs/platform-applications.ts';
-import { KEYS, resourceName, TABLE } from '../resources.ts';
+import { KEYS, TABLE } from '../resources.ts';
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
@@ -34,6 +36,8 @@ export class StatefulStack extends Stack {
   public readonly pushEvents: sns.Topic;
   /** JPKI trust material: the J-LIS CA certificates (public) and the CRLs, uploaded by the operator. */
   public readonly trustBucket: s3.Bucket;
+  /** What the other stacks' functions are bound to. */
+  public readonly resources: StatefulResources;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -110,11 +114,6 @@ export class StatefulStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    this.platformApplications = new PlatformApplications(this, 'PlatformApplications', {
-      config,
-      eventTopic: this.pushEvents,
-    });
-
     this.trustBucket = new s3.Bucket(this, 'TrustBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -128,6 +127,29 @@ export class StatefulStack extends Stack {
       'AwsSolutions-S1':
         'Holds only public J-LIS CA certificates and CRLs, written by deployers; CloudTrail records who changes them',
     });
+    this.resources = {
+      table: this.table,
+      storageKey: this.storageKey,
+      dataKey: this.dataKey,
+      tokenKey: this.tokenKey,
+      mailIdentity: this.mailIdentity,
+      configurationSet: this.configurationSet,
+      trustBucket: this.trustBucket,
+      pushEvents: this.pushEvents,
+      // Filled in below, once the platform applications (whose own function needs none) exist.
+      pushApplications: {},
+      topicPrefix: this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) }),
+    };
+    this.platformApplications = new PlatformApplications(this, 'PlatformApplications', {
+      config,
+      eventTopic: this.pushEvents,
+      resources: this.resources,
+    });
+    const platforms = pushPlatformKeys(config.push);
+    for (const [name, arn] of Object.entries(this.platformApplications.arns)) {
+      const platform = platforms[name as keyof typeof platforms];
+      if (platform) this.resources.pushApplications[platform] = arn;
+    }
     new CfnOutput(this, 'TrustBucketName', {
       value: this.trustBucket.bucketName,
       description: 'Upload the J-LIS signature CA certificates (anchors/) and the CRL (crl/) here',

@@ -156,7 +156,7 @@ describe('e-mail refusals', () => {
     const email = address();
     await world.api.setEmail(token, email);
     Object.assign(process.env, world.runtime.record.environment);
-    const { handler } = await import('#functions/mail/feedback');
+    const { handler } = await import('#functions/mail/feedback-handler');
     const { loadEvent } = await import('#events/load');
     const event = loadEvent('sns', 'ses-bounce');
     const message = JSON.parse(event.Records[0]?.Sns.Message as string);

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
+import { LOCAL_CREDENTIALS, topicArn } from '#functions/shared/names';
 import { REPO_ROOT } from '#lib/paths';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import { startWorld, type World } from './world.ts';
@@ -60,7 +61,7 @@ const notice = (overrides: Record<string, unknown> = {}) => ({
 
 async function publish(code: string, message: unknown) {
   const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
-  const TopicArn = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-${code}`;
+  const TopicArn = topicArn(prefix, 'ingest', code);
   await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(message) }));
 }
 
@@ -70,7 +71,7 @@ beforeAll(async () => {
   sns = new SNSClient({
     endpoint: env[ENV.localAwsEndpoint],
     region: env.AWS_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
   expect(cli('onboard', '131091', '--publisher', PUBLISHER)).toContain('品川区 (131091) onboarded');
   cli('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
@@ -163,7 +164,7 @@ describe('municipality notices', () => {
 
   it('lets only the onboarded publisher publish to an ingest topic, over TLS', async () => {
     const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
-    const TopicArn = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-131091`;
+    const TopicArn = topicArn(prefix, 'ingest', '131091');
     const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
     const policy = JSON.parse(Attributes?.Policy ?? '{}') as {
       Statement: { Effect: string; Action: string | string[]; Principal: unknown; Condition?: unknown }[];
@@ -185,7 +186,7 @@ describe('municipality notices', () => {
     const kms = new KMSClient({
       endpoint: env[ENV.localAwsEndpoint],
       region: env.AWS_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     });
     const { Policy } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
     const keyPolicy = JSON.parse(Policy ?? '{}') as {
@@ -202,7 +203,7 @@ describe('municipality notices', () => {
     cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
     Object.assign(process.env, world.runtime.record.environment);
     const { sns: functionSns } = await import('#functions/shared/clients');
-    const { handler } = await import('#functions/notices/handler');
+    const { handler } = await import('#functions/notices/ingest-handler');
     const { ensurePushTopic } = await import('#functions/adapters/push');
     let calls = 0;
     functionSns().middlewareStack.add(
@@ -212,7 +213,7 @@ describe('municipality notices', () => {
       },
       { step: 'initialize', name: 'countCalls' },
     );
-    const topicArn = await ensurePushTopic('271004');
+    const pushTopic = await ensurePushTopic('271004');
     const apps = JSON.parse(world.runtime.record.environment[ENV.pushApplications] as string) as Record<
       string,
       string
@@ -226,12 +227,12 @@ describe('municipality notices', () => {
           }),
         );
         await sns.send(
-          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'application', Endpoint: EndpointArn }),
+          new SubscribeCommand({ TopicArn: pushTopic, Protocol: 'application', Endpoint: EndpointArn }),
         );
       }
     };
     const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
-    const ingest = `${prefix.split(':').slice(0, -1).join(':')}:${prefix.split(':').at(-1)}-ingest-271004`;
+    const ingest = topicArn(prefix, 'ingest', '271004');
     const deliver = async () => {
       calls = 0;
       const { snsEvent } = await import('#lib/local/notices');
@@ -272,7 +273,7 @@ describe('municipality notices', () => {
       new SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: 'false' } }),
     );
     Object.assign(process.env, world.runtime.record.environment);
-    const { handler } = await import('#functions/notices/endpoint-events');
+    const { handler } = await import('#functions/push/endpoint-events-handler');
     const { loadEvent } = await import('#events/load');
     const event = loadEvent('sns', 'endpoint-disabled');
     const message = JSON.parse(event.Records[0]?.Sns.Message as string);

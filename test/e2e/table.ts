@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#functions/shared/env';
 import { canonicalize } from '#functions/shared/jcs';
+import { LOCAL_CREDENTIALS } from '#functions/shared/names';
 import type { RuntimeRecord } from '#lib/local/runtime';
 
 /** Direct access to the local runtime's table, for before/after comparisons and fixtures. */
@@ -10,7 +11,7 @@ export function tableOf(record: RuntimeRecord) {
     new DynamoDBClient({
       endpoint: record.environment[ENV.localAwsEndpoint],
       region: record.environment.AWS_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     }),
   );
   const TableName = record.environment[ENV.tableName];

@@ -2,6 +2,7 @@ import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { derToJose, thumbprint, verificationKey } from '#functions/auth/jwt';
 import { ENV } from '#functions/shared/env';
+import { LOCAL_CREDENTIALS } from '#functions/shared/names';
 import type { RuntimeRecord } from '#lib/local/runtime';
 
 const b64 = (value: unknown) =>
@@ -13,7 +14,7 @@ export function tokenFactory(record: RuntimeRecord) {
   const kms = new KMSClient({
     endpoint: env[ENV.localAwsEndpoint],
     region: env.AWS_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
   const KeyId = (env[ENV.tokenKeyId] ?? '').split(',')[0];
   const stage = env[ENV.stage];

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type CfnElement, Validations } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { FunctionSpec } from '#lib/bindings';
 import { STAGES, stageConfig } from '#lib/config/stages';
+import type { HouseFunction } from '#lib/constructs/house-function';
+import { EVENT_FUNCTIONS, type EventFunction } from '#lib/event-functions';
 import { ROUTES } from '#lib/routes';
 import {
   actionsOf,
@@ -28,7 +33,7 @@ beforeAll(() => {
 });
 
 describe.each(STAGES)('stage %s', (name) => {
-  it('passes cdk-nag AwsSolutions with nothing left unacknowledged', () => {
+  it('passes cdk-nag AwsSolutions and Serverless with nothing left unacknowledged', () => {
     // synthStage already threw if a rule failed; the report must also list no failing plugin.
     const report = JSON.parse(
       readFileSync(path.join(stageOf(name).outdir, 'validation-report.json'), 'utf8'),
@@ -52,7 +57,7 @@ describe.each(STAGES)('stage %s', (name) => {
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const ack of acknowledgements) {
       expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(30);
-      expect(['App', 'StatefulStack', 'ApiStack', 'NoticesStack']).not.toContain(ack.kind);
+      expect(['App', 'StatefulStack', 'ApiStack', 'NoticesStack', 'MailStack']).not.toContain(ack.kind);
     }
   });
 
@@ -76,9 +81,12 @@ describe.each(STAGES)('stage %s', (name) => {
     const stores = allResources(stageOf(name)).filter(
       ([, r]) => r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::SNS::Topic',
     );
+    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the three async functions.
     expect(stores.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::SNS::Topic',
       'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+      'AWS::SQS::Queue',
       'AWS::SQS::Queue',
     ]);
     for (const [id, resource] of stores) {
@@ -106,7 +114,7 @@ describe.each(STAGES)('stage %s', (name) => {
     const functions = allResources(stage).filter(
       ([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.includes('framework'),
     );
-    expect(functions.length).toBeGreaterThanOrEqual(ROUTES.length + 1);
+    expect(functions.length).toBeGreaterThanOrEqual(ROUTES.length + Object.keys(EVENT_FUNCTIONS).length);
     for (const [id, fn] of functions) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -121,28 +129,30 @@ describe.each(STAGES)('stage %s', (name) => {
       expect(group.Properties?.RetentionInDays, id).toBe(expectedRetention(name));
   });
 
-  it('gives each API function only what its route binds, plus writing its own logs and traces', () => {
+  it.each([
+    ...ROUTES.map((route) => ['route', route] as const),
+    ...Object.values(EVENT_FUNCTIONS).map((fn) => ['event function', fn] as const),
+  ])('gives the %s %s only what it binds, plus its own logs, traces and dead letters', (_, spec) => {
     const stage = stageOf(name);
-    const template = stage.templates.api.toJSON() as {
+    const { fn, stack } = functionOf(stage, spec);
+    const role = fn.role;
+    if (!role) throw new Error(`${spec.id} has no role`);
+    const roleId = stack.resolve((role.node.defaultChild as CfnElement).logicalId);
+    const template = Template.fromStack(stack).toJSON() as {
       Resources: Record<string, { Type: string; Properties: never }>;
     };
-    for (const route of ROUTES) {
-      const role = stage.stacks.api.functions[route.id]?.role;
-      if (!role) throw new Error(`route ${route.id} has no function role`);
-      const roleId = stage.stacks.api.resolve((role.node.defaultChild as CfnElement).logicalId);
-      const actions = new Set<string>();
-      for (const resource of Object.values(template.Resources)) {
-        const props = resource.Properties as {
-          Roles?: { Ref: string }[];
-          PolicyDocument?: { Statement: never[] };
-        };
-        if (resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)) {
-          for (const statement of props.PolicyDocument?.Statement ?? [])
-            for (const a of actionsOf(statement)) actions.add(a);
-        }
+    const actions = new Set<string>();
+    for (const resource of Object.values(template.Resources)) {
+      const props = resource.Properties as {
+        Roles?: { Ref: string }[];
+        PolicyDocument?: { Statement: never[] };
+      };
+      if (resource.Type === 'AWS::IAM::Policy' && props.Roles?.some((r) => r.Ref === roleId)) {
+        for (const statement of props.PolicyDocument?.Statement ?? [])
+          for (const a of actionsOf(statement)) actions.add(a);
       }
-      expect([...actions].sort(), route.id).toEqual(expectedActions(route.binds, name).sort());
     }
+    expect([...actions].sort(), spec.id).toEqual(expectedActions(spec, name).sort());
   });
 
   it('fronts the API with access logs, throttling, tracing, request validation and a rate-limiting WAF', () => {
@@ -174,9 +184,9 @@ describe.each(STAGES)('stage %s', (name) => {
     api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
-  it('gives the notices function only its table, publishing to push topics, the topic key and its dead letters', () => {
+  it('lets the notices function publish only to the push topics of this stage, their key only through SNS', () => {
     const stage = stageOf(name);
-    const role = stage.stacks.notices.noticesFunction.role;
+    const role = stage.stacks.notices.functions.notices?.role;
     if (!role) throw new Error('no role');
     const roleId = stage.stacks.notices.resolve((role.node.defaultChild as CfnElement).logicalId);
     const template = stage.templates.notices.toJSON() as {
@@ -191,34 +201,39 @@ describe.each(STAGES)('stage %s', (name) => {
         ? (props.PolicyDocument?.Statement ?? [])
         : [];
     });
-    const actions = [...new Set(statements.flatMap(actionsOf))].sort();
-    expect(actions).toEqual(
-      [
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'kms:Decrypt',
-        'kms:DescribeKey',
-        'kms:Encrypt',
-        'kms:GenerateDataKey',
-        'sns:Publish',
-        'sqs:SendMessage',
-      ].sort(),
-    );
     const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
     expect(JSON.stringify(publish?.Resource)).toMatch(new RegExp(`xid-${name}-push-\\*`));
-    stage.templates.notices.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    const topicKey = statements.find(
+      (s) => actionsOf(s).includes('kms:GenerateDataKey') && JSON.stringify(s.Condition).includes('sns.'),
+    );
+    expect(topicKey?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
     });
+  });
+
+  it('sends what an asynchronously invoked function could not process to its own alarmed dead-letter queue', () => {
+    const stage = stageOf(name);
+    const asyncFunctions = Object.values(EVENT_FUNCTIONS).filter((fn) => fn.invocation === 'async');
+    expect(asyncFunctions.map((fn) => fn.id).sort()).toEqual(['endpointEvents', 'mailFeedback', 'notices']);
+    for (const spec of asyncFunctions) {
+      const { stack } = functionOf(stage, spec);
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp(`dead-letter queue: ${spec.id}:`),
+        Threshold: 1,
+      });
+    }
+    // What SNS itself cannot deliver to the feedback and endpoint-events functions is kept too.
+    for (const template of [stage.templates.notices, stage.templates.mail]) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+      });
+    }
   });
 
   it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
@@ -276,6 +291,18 @@ describe('cdk-nag', () => {
       }),
     ).toThrow(/AwsSolutions-SQS2/);
   });
+
+  it('runs the Serverless pack too: an SNS subscription without a redrive policy fails synthesis', () => {
+    expect(() =>
+      synthStage('dev', {}, (stacks) => {
+        const topic = new sns.Topic(stacks.notices, 'Careless', {
+          enforceSSL: true,
+          masterKey: stacks.stateful.storageKey,
+        });
+        topic.addSubscription(new subscriptions.EmailSubscription('ops@example.jp'));
+      }),
+    ).toThrow(/Serverless-SNSRedrivePolicy/);
+  });
 });
 
 describe('retention', () => {
@@ -307,14 +334,31 @@ function expectedRetention(stage: string): number {
   return { local: 7, dev: 30, staging: 30, prod: 365 }[stage] ?? -1;
 }
 
-/** What a route's bindings should allow, written out independently of the construct that grants it. */
-function expectedActions(binds: (typeof ROUTES)[number]['binds'], stage: string): string[] {
+/** The function built for a catalogue entry, and the stack it is in. */
+function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFunction; stack: Stack } {
+  const { stacks } = stage;
+  if (!('stack' in spec)) return { fn: stacks.api.functions[spec.id] as HouseFunction, stack: stacks.api };
+  const where = (spec as EventFunction).stack;
+  const fn =
+    where === 'stateful'
+      ? stacks.stateful.platformApplications.handler
+      : where === 'api'
+        ? stacks.api.authorizer
+        : stacks[where].functions[spec.id];
+  if (!fn) throw new Error(`no function for ${spec.id}`);
+  return { fn, stack: stacks[where] };
+}
+
+/** What a function's bindings should allow, written out independently of the construct that grants it. */
+function expectedActions(spec: FunctionSpec, stage: string): string[] {
+  const binds = spec.binds;
   const actions = [
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
   ];
+  if (spec.invocation === 'async') actions.push('sqs:SendMessage');
   if (binds.table) {
     const read = [
       'dynamodb:GetItem',
@@ -346,6 +390,16 @@ function expectedActions(binds: (typeof ROUTES)[number]['binds'], stage: string)
       'sns:TagResource',
       'sns:Subscribe',
       'sns:Unsubscribe',
+    );
+  }
+  if (binds.pushTopics === 'publish') actions.push('sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt');
+  if (binds.pushTopics === 'unsubscribe') actions.push('sns:Unsubscribe');
+  if (binds.platformApplications) {
+    actions.push(
+      'secretsmanager:GetSecretValue',
+      'sns:CreatePlatformApplication',
+      'sns:SetPlatformApplicationAttributes',
+      'sns:DeletePlatformApplication',
     );
   }
   const trust = stageConfig(stage).jpki;

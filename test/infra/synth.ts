@@ -15,7 +15,7 @@ export function cdkJsonContext(): Record<string, unknown> {
 export interface SynthesisedStage {
   app: App;
   stacks: XidStacks;
-  templates: { stateful: Template; api: Template; notices: Template };
+  templates: { stateful: Template; api: Template; notices: Template; mail: Template };
   outdir: string;
 }
 
@@ -44,6 +44,7 @@ export function synthStage(
       stateful: Template.fromStack(stacks.stateful),
       api: Template.fromStack(stacks.api),
       notices: Template.fromStack(stacks.notices),
+      mail: Template.fromStack(stacks.mail),
     },
   };
 }

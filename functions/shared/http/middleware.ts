@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger, metrics } from '../powertools.ts';
-import { Failure, type FieldError } from '../problems.ts';
+import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
 import { problem, SECURITY_HEADERS } from './response.ts';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -12,7 +12,7 @@ export const PARSED_BODY = Symbol('xid.parsedBody');
 export type EventWithBody<T> = APIGatewayProxyEvent & { [PARSED_BODY]?: T };
 
 /**
- * Turns any error into a problem response, exactly once. A `Failure` is the caller's to see; anything else
+ * Turns any error into a problem response, exactly once. A `ProblemError` is the caller's to see; anything else
  * is logged with its stack and answered with a bare 500 that names nothing internal.
  */
 export function problemDetails(): Middleware {
@@ -20,8 +20,14 @@ export function problemDetails(): Middleware {
     onError: async (request) => {
       const error = request.error;
       const instance = request.context?.awsRequestId;
-      if (error instanceof Failure) {
-        logger.info('request refused', { code: error.code });
+      if (error instanceof ProblemError) {
+        if (PROBLEMS[error.code].status >= 500) {
+          // Ours or AWS's fault: the cause (an SDK error, a denied permission) must reach the logs.
+          logger.error('request failed', { code: error.code, error: causeOf(error) });
+          metrics.addMetric('ServiceUnavailable', 'Count', 1);
+        } else {
+          logger.info('request refused', { code: error.code });
+        }
         const headers: Record<string, string> = {};
         if (error.extra.retryAfterSeconds !== undefined)
           headers['Retry-After'] = String(error.extra.retryAfterSeconds);
@@ -38,6 +44,13 @@ export function problemDetails(): Middleware {
       request.response = problem('internal_error', { instance });
     },
   };
+}
+
+/** The logged form of a problem's cause: its name, message and stack, never the request's data. */
+function causeOf(error: ProblemError): Error | undefined {
+  const { cause } = error.extra;
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? cause : new Error(String(cause));
 }
 
 /**
@@ -86,17 +99,17 @@ export function jsonBody(maxBytes: number): Middleware {
       if (event.body === null || event.body === undefined || event.body === '') return;
       const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
       if (raw.byteLength > maxBytes)
-        throw new Failure('payload_too_large', `The body may not exceed ${maxBytes} bytes`);
+        throw new ProblemError('payload_too_large', `The body may not exceed ${maxBytes} bytes`);
       const contentType = header(event, 'content-type') ?? '';
       const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
       const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
       if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
-        throw new Failure('unsupported_media_type');
+        throw new ProblemError('unsupported_media_type');
       }
       try {
         event[PARSED_BODY] = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
       } catch {
-        throw new Failure('malformed_json');
+        throw new ProblemError('malformed_json');
       }
     },
   };
@@ -117,7 +130,7 @@ export function validateBody(schema: z.ZodType): Middleware {
       const event = request.event as EventWithBody<unknown>;
       const result = schema.safeParse(event[PARSED_BODY]);
       if (!result.success) {
-        throw new Failure('invalid_request', 'The body does not match the expected shape', {
+        throw new ProblemError('invalid_request', 'The body does not match the expected shape', {
           errors: fieldErrors(result.error.issues),
         });
       }

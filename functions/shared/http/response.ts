@@ -45,3 +45,8 @@ export function problem(
     body: JSON.stringify(body),
   };
 }
+
+/** An empty success (`204 No Content`). */
+export function noContent(): APIGatewayProxyResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}

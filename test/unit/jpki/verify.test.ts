@@ -5,7 +5,7 @@ import { parseCrl, RevocationChecker } from '#functions/jpki/crl';
 import { DerError } from '#functions/jpki/der';
 import { loadTrustAnchors, type TrustAnchor } from '#functions/jpki/trust';
 import { JpkiVerifier } from '#functions/jpki/verify';
-import { Failure } from '#functions/shared/problems';
+import { ProblemError } from '#functions/shared/problems';
 import { createTestPki, type IssuedCard, issueCard, type TestPki } from '#test/harness/cards';
 import { TestCa } from '#test/harness/pki/test-pki';
 
@@ -41,8 +41,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(Failure);
-  return (error as Failure).code;
+  expect(error).toBeInstanceOf(ProblemError);
+  return (error as ProblemError).code;
 }
 
 beforeAll(async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ingestTopicPolicy } from '#functions/notices/topic-policy';
-import { ingestTopicName, pushTopicArn, pushTopicName } from '#functions/notices/topics';
 
 const A = 'arn:aws:iam::111111111111:role/shinagawa-notices';
 const TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-prod-ingest-131091';
@@ -23,41 +22,6 @@ describe('ingest topic policy', () => {
       { Bool: { 'aws:SecureTransport': 'false' } },
     ]);
     for (const s of policy.Statement) expect(s.Resource).toBe(TOPIC);
-  });
-});
-
-describe('topic names', () => {
-  const prefix = 'arn:aws:sns:ap-northeast-1:123456789012:xid-prod';
-  it('derive ingest and push topics from the stage prefix', () => {
-    expect(ingestTopicName(prefix, '131091')).toBe('xid-prod-ingest-131091');
-    expect(pushTopicName(prefix, '131091')).toBe('xid-prod-push-131091');
-    expect(pushTopicArn(prefix, '131091')).toBe(
-      'arn:aws:sns:ap-northeast-1:123456789012:xid-prod-push-131091',
-    );
-  });
-});
-
-describe('push endpoint events', () => {
-  it('report an endpoint disabled, deleted or failing, and nothing else', async () => {
-    const { disabledEndpoint } = await import('#functions/notices/endpoint-events');
-    const arn = 'arn:aws:sns:ap-northeast-1:123456789012:endpoint/APNS/xid-dev-apns/1';
-    expect(
-      disabledEndpoint({
-        EventType: 'EndpointUpdated',
-        EndpointArn: arn,
-        EndpointAttributes: { Enabled: 'false' },
-      }),
-    ).toBe(arn);
-    expect(disabledEndpoint({ EventType: 'EndpointDeleted', EndpointArn: arn })).toBe(arn);
-    expect(disabledEndpoint({ EventType: 'DeliveryFailure', EndpointArn: arn })).toBe(arn);
-    expect(
-      disabledEndpoint({
-        EventType: 'EndpointUpdated',
-        EndpointArn: arn,
-        EndpointAttributes: { Enabled: 'true' },
-      }),
-    ).toBeUndefined();
-    expect(disabledEndpoint('garbage')).toBeUndefined();
   });
 });
 

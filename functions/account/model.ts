@@ -1,0 +1,43 @@
+import type { Municipality } from '../municipality/municipalities.ts';
+
+/**
+ * The resident's account as the capabilities see it: the plain-data shape that registration writes and
+ * that activation, sessions, `GET /v1/me`, e-mail and notices read. Storage details (keys, item layout)
+ * stay in the adapters.
+ */
+export type AccountStatus = 'pending_activation' | 'active';
+
+/** A device public key as it appears in the registration statement (design.md §3.2). */
+export interface DeviceJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
+
+/** The encrypted form of one personal field: AES-256-GCM under the account's data key. */
+export interface SealedField {
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** What `GET /v1/me` shows of the e-mail address. */
+export interface EmailSummary {
+  address: string;
+  verified: boolean;
+  deliverable: boolean;
+}
+
+export interface AccountRecord {
+  accountId: string;
+  status: AccountStatus;
+  /** Family and given name as on the card, in clear (design.md §5). */
+  name: string;
+  /** Gender, date of birth, address (and its substitute-character flags), sealed. */
+  sealed: Record<string, SealedField>;
+  /** The account's data key, wrapped by KMS with the account id as encryption context. */
+  wrappedDataKey: string;
+  municipality: Municipality;
+  email?: EmailSummary;
+}

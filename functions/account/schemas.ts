@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** `GET /v1/me` (design.md §3.3): the response body, so that its shape is checked and documented. */
+export const meResponse = z.strictObject({
+  accountId: z.uuid(),
+  status: z.enum(['pending_activation', 'active']),
+  name: z.string(),
+  gender: z.enum(['male', 'female', 'unknown']),
+  dateOfBirth: z.iso.date(),
+  address: z.string(),
+  municipality: z.strictObject({ code: z.string().regex(/^\d{6}$/), name: z.string() }),
+  email: z.strictObject({ address: z.string(), verified: z.boolean(), deliverable: z.boolean() }).nullable(),
+  emailVerified: z.boolean(),
+});
+
+export type MeResponse = z.infer<typeof meResponse>;

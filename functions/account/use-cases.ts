@@ -1,0 +1,29 @@
+import { ProblemError } from '../shared/problems.ts';
+import type { AccountPorts } from './ports.ts';
+import type { MeResponse } from './schemas.ts';
+
+/** `GET /v1/me`: the resident's own record, with the three sealed items opened (one KMS Decrypt at most). */
+export async function me(accountId: string, ports: AccountPorts): Promise<MeResponse> {
+  const account = await ports.account(accountId);
+  if (!account) throw new ProblemError('unauthorized', 'The token names no account');
+  const { addressFlags: _flags, ...sealed } = account.sealed;
+  const open = await ports.openFields(accountId, account.wrappedDataKey, sealed);
+  const email = account.email
+    ? {
+        address: account.email.address,
+        verified: account.email.verified,
+        deliverable: account.email.deliverable,
+      }
+    : null;
+  return {
+    accountId,
+    status: account.status,
+    name: account.name,
+    gender: open.gender as MeResponse['gender'],
+    dateOfBirth: open.dateOfBirth as string,
+    address: open.address as string,
+    municipality: { code: account.municipality.code, name: account.municipality.name },
+    email,
+    emailVerified: email?.verified ?? false,
+  };
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { PushPlatform } from '../shared/names.ts';
+import { ProblemError } from '../shared/problems.ts';
+import type { DeviceRecord } from './model.ts';
+import type { EndpointEventPorts, PushPorts } from './ports.ts';
+import { type PushBody, platformEvent } from './schemas.ts';
+
+/**
+ * The resident's push device (guide step 8, 通知の設定): one SNS platform endpoint per device, and what
+ * happens when the platform reports that an endpoint no longer delivers.
+ */
+
+/** `PUT /v1/me/push`: one endpoint per device, idempotent per token; a new or re-enabled token updates it. */
+export async function registerPush(accountId: string, input: PushBody, ports: PushPorts) {
+  if (!(await ports.accountExists(accountId))) throw new ProblemError('unauthorized');
+  const platform: PushPlatform = input.platform === 'FCM' ? 'GCM' : input.platform;
+  const application = ports.applications()[platform];
+  if (!application) throw new ProblemError('platform_unavailable');
+  const known = await ports.device(accountId);
+  const endpointArn = await ports.ensureEndpoint(
+    application,
+    input.token,
+    known?.platform === platform ? known.endpointArn : undefined,
+  );
+  const device: DeviceRecord = {
+    platform,
+    endpointArn,
+    tokenSha256: createHash('sha256').update(input.token).digest('hex'),
+    enabled: true,
+  };
+  await ports.saveDevice(accountId, device, ports.now());
+  const subscription = await ports.subscription(accountId);
+  if (subscription && subscription.endpointArn !== endpointArn) {
+    // The device moved to another endpoint (another platform): move the subscription with it.
+    const subscriptionArn = await ports.subscribeEndpoint(subscription.topicArn, endpointArn);
+    await ports.unsubscribe(subscription.subscriptionArn);
+    await ports.saveSubscription(accountId, { ...subscription, subscriptionArn, endpointArn });
+  }
+  return { platform: input.platform, enabled: true };
+}
+
+/** The endpoint an endpoint event reports as no longer deliverable, if any. */
+export function disabledEndpoint(message: unknown): string | undefined {
+  const parsed = platformEvent.safeParse(message);
+  if (!parsed.success) return undefined;
+  const { EventType, EndpointArn, EndpointAttributes } = parsed.data;
+  if (EventType === 'EndpointDeleted' || EventType === 'DeliveryFailure') return EndpointArn;
+  if (EventType === 'EndpointUpdated' && EndpointAttributes?.Enabled === 'false') return EndpointArn;
+  return undefined;
+}
+
+/**
+ * SNS reported that an endpoint was disabled or deleted (the store refused its token): record it on the
+ * device and take the endpoint off the push topic, so that no publish keeps going to it. The resident's
+ * next `PUT /v1/me/push` makes it work again; subscribing again is then the app's move.
+ */
+export async function endpointDisabled(endpointArn: string, ports: EndpointEventPorts) {
+  const accountId = await ports.endpointOwner(endpointArn);
+  if (!accountId) return 'unknown-endpoint' as const;
+  const device = await ports.device(accountId);
+  if (!device || device.endpointArn !== endpointArn) return 'stale' as const;
+  const subscription = await ports.subscription(accountId);
+  if (subscription?.endpointArn === endpointArn) {
+    await ports.unsubscribe(subscription.subscriptionArn);
+    await ports.deleteSubscription(accountId);
+  }
+  await ports.saveDevice(accountId, { ...device, enabled: false }, ports.now());
+  return 'disabled' as const;
+}

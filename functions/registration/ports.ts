@@ -1,0 +1,29 @@
+import type { SealedField } from '../account/model.ts';
+import type { VerifiedCertificate } from '../jpki/verify.ts';
+import type { Municipality } from '../municipality/municipalities.ts';
+import type { CurrentTerms } from '../terms/legal-texts.ts';
+import type { NewAccount, RegistrationChallenge } from './model.ts';
+
+/** What registration needs from the world; adapters implement it with DynamoDB, KMS and the JPKI verifier. */
+export interface RegistrationPorts {
+  saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void>;
+  registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined>;
+  currentTerms(): CurrentTerms;
+  verifyCard(certificate: Buffer, message: Buffer, signature: Buffer): Promise<VerifiedCertificate>;
+  municipalityOf(address: string): Municipality | undefined;
+  isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean>;
+  /** Envelope encryption: one data key for the account, AES-256-GCM per field, bound to account and field. */
+  sealFields(
+    accountId: string,
+    fields: Record<string, string>,
+  ): Promise<{ sealed: Record<string, SealedField>; wrappedDataKey: string }>;
+  /**
+   * One transaction: consume the challenge, write the account, certificate index, consents, device keys and
+   * activation nonce. Throws `ProblemError('challenge_invalid')` or `ProblemError('already_registered')` when a
+   * condition fails, having written nothing.
+   */
+  createAccount(account: NewAccount, challengeId: string): Promise<void>;
+  newId(): string;
+  newNonce(): string;
+  now(): Date;
+}

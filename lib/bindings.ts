@@ -1,0 +1,40 @@
+/**
+ * What a function may touch and how it is built, declared as data: the route table (`routes.ts`) and the
+ * event-function catalogue (`event-functions.ts`) both describe their functions with these, every stack
+ * builds its functions from them with `buildFunctions` (constructs/house-function.ts), and the
+ * infrastructure tests check each function's IAM policy against them. Each binding becomes one `bindX`
+ * call on the house function: an IAM grant and the environment variable the function reads, together.
+ */
+export interface Bindings {
+  table?: 'read' | 'write' | 'readWrite';
+  dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
+  tokenKey?: 'sign' | 'verify';
+  mail?: boolean;
+  /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
+  jpki?: boolean;
+  /** Push devices: endpoints in the platform applications, and subscribing them to the push topics. */
+  push?: boolean;
+  /** The municipality push topics: publish a notice to them, or take an endpoint off them. */
+  pushTopics?: 'publish' | 'unsubscribe';
+  /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
+  platformApplications?: boolean;
+}
+
+/** One function as the catalogues declare it. */
+export interface FunctionSpec {
+  /** Unique, stable id: the function's construct id (and, for routes, its `npm run invoke` name). */
+  id: string;
+  /** Handler module, relative to the repository root. */
+  entry: string;
+  /** Named export of the module that is the Lambda handler. */
+  handler: string;
+  description: string;
+  binds: Bindings;
+  /** Folders (relative to the repository root) copied next to the bundle. */
+  assets?: string[];
+  /**
+   * `async` functions are invoked by AWS services (SNS, EventBridge) with retries: they get an on-failure
+   * destination, a dead-letter queue with an alarm. `sync` ones answer their caller, who sees the error.
+   */
+  invocation?: 'sync' | 'async';
+}

@@ -1,0 +1,76 @@
+import type { FunctionSpec } from './bindings.ts';
+
+/**
+ * Functions that are not behind an API route: their handler module, what they may touch, the stack of
+ * their capability and how AWS invokes them. The stacks build them from here (as the Api stack builds the
+ * API functions from the route table), `npm run invoke` finds them here, and the infrastructure tests
+ * check their IAM policies against these bindings.
+ */
+export interface EventFunction extends FunctionSpec {
+  /** The event source, which names the folder of its sample events in `events/`. */
+  source: 'cloudformation' | 'sns' | 'authorizer';
+  /** The stack that builds it. */
+  stack: 'stateful' | 'api' | 'notices' | 'mail';
+  invocation: 'sync' | 'async';
+}
+
+export const EVENT_FUNCTIONS = {
+  platformApplications: {
+    id: 'platformApplications',
+    entry: 'functions/platform-applications/handler.ts',
+    handler: 'handler',
+    source: 'cloudformation',
+    stack: 'stateful',
+    invocation: 'sync',
+    binds: { platformApplications: true },
+    description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
+  },
+  authorizer: {
+    id: 'authorizer',
+    entry: 'functions/auth/authorizer.ts',
+    handler: 'handler',
+    source: 'authorizer',
+    stack: 'api',
+    invocation: 'sync',
+    binds: { tokenKey: 'verify' },
+    description: 'API Gateway TOKEN authorizer of the /v1/me routes',
+  },
+  notices: {
+    id: 'notices',
+    entry: 'functions/notices/ingest-handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    stack: 'notices',
+    invocation: 'async',
+    binds: { table: 'readWrite', pushTopics: 'publish' },
+    description:
+      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic",
+  },
+  endpointEvents: {
+    id: 'endpointEvents',
+    entry: 'functions/push/endpoint-events-handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    stack: 'notices',
+    invocation: 'async',
+    binds: { table: 'readWrite', pushTopics: 'unsubscribe' },
+    description: 'Push endpoint events: disabled endpoints are recorded and taken off the push topics',
+  },
+  mailFeedback: {
+    id: 'mailFeedback',
+    entry: 'functions/mail/feedback-handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    stack: 'mail',
+    invocation: 'async',
+    binds: { table: 'write' },
+    description: 'SES bounces and complaints: marks addresses undeliverable',
+  },
+} as const satisfies Record<string, EventFunction>;
+
+export type EventFunctionId = keyof typeof EVENT_FUNCTIONS;
+
+/** The event functions a stack builds. */
+export function eventFunctionsOf(stack: EventFunction['stack']): EventFunction[] {
+  return Object.values(EVENT_FUNCTIONS).filter((fn) => fn.stack === stack);
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountRecord } from '#functions/account/model';
+import type { AccountPorts } from '#functions/account/ports';
+import { meResponse } from '#functions/account/schemas';
+import { me } from '#functions/account/use-cases';
+import type { ProblemError } from '#functions/shared/problems';
+
+const ACCOUNT = '00000000-0000-4000-8000-000000000001';
+const record: AccountRecord = {
+  accountId: ACCOUNT,
+  status: 'active',
+  name: '公的　花子',
+  sealed: {
+    gender: { iv: 'i', ciphertext: 'g', tag: 't' },
+    dateOfBirth: { iv: 'i', ciphertext: 'd', tag: 't' },
+    address: { iv: 'i', ciphertext: 'a', tag: 't' },
+    addressFlags: { iv: 'i', ciphertext: 'f', tag: 't' },
+  },
+  wrappedDataKey: 'wrapped',
+  municipality: { code: '131091', name: '品川区', prefecture: '東京都' },
+};
+
+function ports(account: AccountRecord | undefined) {
+  const opened: string[][] = [];
+  const p: AccountPorts = {
+    account: async (id) => (id === ACCOUNT ? account : undefined),
+    openFields: async (_id, wrapped, sealed) => {
+      expect(wrapped).toBe('wrapped');
+      opened.push(Object.keys(sealed).sort());
+      const plain: Record<string, string> = { g: 'female', d: '1966-11-10', a: '東京都品川区広町2-1-10' };
+      return Object.fromEntries(Object.entries(sealed).map(([k, v]) => [k, plain[v.ciphertext] as string]));
+    },
+  };
+  return { p, opened };
+}
+
+describe('GET /v1/me', () => {
+  it('opens the three sealed items in one call (not the flags) and answers the documented shape', async () => {
+    const { p, opened } = ports({
+      ...record,
+      email: { address: 'h@example.jp', verified: true, deliverable: true },
+    });
+    const body = await me(ACCOUNT, p);
+    expect(opened).toEqual([['address', 'dateOfBirth', 'gender']]);
+    expect(meResponse.parse(body)).toEqual({
+      accountId: ACCOUNT,
+      status: 'active',
+      name: '公的　花子',
+      gender: 'female',
+      dateOfBirth: '1966-11-10',
+      address: '東京都品川区広町2-1-10',
+      municipality: { code: '131091', name: '品川区' },
+      email: { address: 'h@example.jp', verified: true, deliverable: true },
+      emailVerified: true,
+    });
+  });
+
+  it('shows no e-mail as null, and answers 401 when the token names no account', async () => {
+    const { p } = ports(record);
+    expect((await me(ACCOUNT, p)).email).toBeNull();
+    const error = await me('00000000-0000-4000-8000-00000000ffff', p).catch((e) => e);
+    expect((error as ProblemError).code).toBe('unauthorized');
+  });
+});

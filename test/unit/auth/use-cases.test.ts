@@ -1,0 +1,217 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AccountStatus, DeviceJwk } from '#functions/account/model';
+import type { AuthPorts, SessionChallenge } from '#functions/auth/ports';
+import {
+  activate,
+  createSessionChallenge,
+  FAILURE_LIMIT,
+  FAILURE_WINDOW_SECONDS,
+  login,
+} from '#functions/auth/use-cases';
+import { ProblemError } from '#functions/shared/problems';
+import { signJws } from '#test/harness/phone/jws';
+
+/** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
+const ACCOUNT = '00000000-0000-4000-8000-000000000001';
+const NOW = new Date('2026-11-27T03:00:00Z');
+
+function keyPair(): { privateKey: KeyObject; jwk: DeviceJwk } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  return { privateKey, jwk: { kty: 'EC', crv: 'P-256', x: x as string, y: y as string } };
+}
+const AUTH = keyPair();
+const SIGN = keyPair();
+const STRANGER = keyPair();
+
+interface State {
+  status: AccountStatus | undefined;
+  activation?: { nonce: string; expiresAt: Date };
+  challenges: Map<string, SessionChallenge>;
+  failures?: { count: number; windowEnds: Date };
+  minted: string[];
+  now: Date;
+}
+
+let state: State;
+let ports: AuthPorts;
+
+beforeEach(() => {
+  state = {
+    status: 'pending_activation',
+    activation: { nonce: 'activation-nonce', expiresAt: new Date(NOW.getTime() + 600_000) },
+    challenges: new Map(),
+    minted: [],
+    now: NOW,
+  };
+  let ids = 0;
+  ports = {
+    accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
+    deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
+    activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
+    activate: async (_id, nonce) => {
+      if (state.status !== 'pending_activation') throw new ProblemError('already_active');
+      if (state.activation?.nonce !== nonce) throw new ProblemError('challenge_invalid');
+      state.activation = undefined;
+      state.status = 'active';
+    },
+    saveSessionChallenge: async (challenge) => {
+      state.challenges.set(challenge.challengeId, challenge);
+    },
+    sessionChallenge: async (id) => state.challenges.get(id),
+    consumeSessionChallenge: async (id) => {
+      if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
+    },
+    failures: async () =>
+      state.failures && state.failures.windowEnds > state.now ? state.failures : undefined,
+    recordFailure: async (_id, now, windowSeconds) => {
+      if (state.failures && state.failures.windowEnds > now) state.failures.count += 1;
+      else state.failures = { count: 1, windowEnds: new Date(now.getTime() + windowSeconds * 1000) };
+    },
+    mintToken: async (id) => {
+      state.minted.push(id);
+      return { token: `token-for-${id}`, claims: {} as never };
+    },
+    newId: () => `00000000-0000-4000-9000-${String(++ids).padStart(12, '0')}`,
+    newNonce: () => `nonce-${ids}`,
+    now: () => state.now,
+  };
+});
+
+const activationProof = (key: KeyObject, which: 'auth' | 'sign', nonce = 'activation-nonce') =>
+  signJws(key, { type: 'xid/activation/v1', accountId: ACCOUNT, nonce, key: which });
+
+const proofs = () => ({
+  authProof: activationProof(AUTH.privateKey, 'auth'),
+  signProof: activationProof(SIGN.privateKey, 'sign'),
+});
+
+async function codeOf(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof ProblemError) return error.code;
+    throw error;
+  }
+}
+
+describe('activation', () => {
+  it('activates with PIN1 and PIN2 proofs over the nonce and answers a bearer token', async () => {
+    const result = await activate(ACCOUNT, proofs(), ports);
+    expect(result).toEqual({
+      accountId: ACCOUNT,
+      accessToken: `token-for-${ACCOUNT}`,
+      tokenType: 'Bearer',
+      expiresIn: 900,
+    });
+    expect(state.status).toBe('active');
+    expect(state.minted).toEqual([ACCOUNT]);
+  });
+
+  it.each([
+    ['the keys swapped', () => ({ ...proofs(), authProof: activationProof(SIGN.privateKey, 'auth') })],
+    ['a stranger’s key', () => ({ ...proofs(), signProof: activationProof(STRANGER.privateKey, 'sign') })],
+    ['another nonce', () => ({ ...proofs(), authProof: activationProof(AUTH.privateKey, 'auth', 'x') })],
+    [
+      'the auth proof given for the sign key',
+      () => ({ ...proofs(), signProof: activationProof(AUTH.privateKey, 'auth') }),
+    ],
+    ['not a JWS', () => ({ ...proofs(), authProof: 'a.b.c' })],
+  ])('refuses %s with 422 proof_invalid, leaving the account pending', async (_, make) => {
+    expect(await codeOf(activate(ACCOUNT, make(), ports))).toBe('proof_invalid');
+    expect(state.status).toBe('pending_activation');
+    expect(state.minted).toEqual([]);
+  });
+
+  it('answers 404 for an unknown account, 409 for an active one and for a used or expired nonce', async () => {
+    expect(await codeOf(activate('00000000-0000-4000-8000-00000000ffff', proofs(), ports))).toBe('not_found');
+    state.activation = { nonce: 'activation-nonce', expiresAt: NOW };
+    expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('challenge_invalid');
+    state.activation = undefined;
+    expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('challenge_invalid');
+    state.status = 'active';
+    expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('already_active');
+    expect(state.minted).toEqual([]);
+  });
+
+  it(`limits failed proofs to ${FAILURE_LIMIT} per window, with Retry-After`, async () => {
+    const bad = { ...proofs(), authProof: activationProof(STRANGER.privateKey, 'auth') };
+    for (let i = 0; i < FAILURE_LIMIT; i++)
+      expect(await codeOf(activate(ACCOUNT, bad, ports))).toBe('proof_invalid');
+    const refused = await activate(ACCOUNT, proofs(), ports).catch((e: ProblemError) => e);
+    expect(refused).toBeInstanceOf(ProblemError);
+    expect((refused as ProblemError).code).toBe('rate_limited');
+    expect((refused as ProblemError).extra.retryAfterSeconds).toBe(FAILURE_WINDOW_SECONDS);
+    state.now = new Date(NOW.getTime() + FAILURE_WINDOW_SECONDS * 1000);
+    state.activation = { nonce: 'activation-nonce', expiresAt: new Date(state.now.getTime() + 60_000) };
+    expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('ok');
+  });
+});
+
+describe('sessions', () => {
+  const sessionProof = (key: KeyObject, challenge: { nonce: string }, accountId = ACCOUNT) =>
+    signJws(key, { type: 'xid/session/v1', accountId, nonce: challenge.nonce });
+
+  beforeEach(() => {
+    state.status = 'active';
+    state.activation = undefined;
+  });
+
+  it('issues a single-use, five-minute challenge and logs in with the auth key', async () => {
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    expect(challenge.expiresAt).toBe(new Date(NOW.getTime() + 300_000).toISOString());
+    const proof = sessionProof(AUTH.privateKey, challenge);
+    expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
+      `token-for-${ACCOUNT}`,
+    );
+    expect(await codeOf(login({ challengeId: challenge.challengeId, proof }, ports))).toBe(
+      'challenge_invalid',
+    );
+    expect(state.minted).toEqual([ACCOUNT]);
+  });
+
+  it('refuses the sign key, a stranger, and a proof for another account (422 proof_invalid)', async () => {
+    for (const key of [SIGN.privateKey, STRANGER.privateKey]) {
+      const challenge = await createSessionChallenge(ACCOUNT, ports);
+      expect(
+        await codeOf(
+          login({ challengeId: challenge.challengeId, proof: sessionProof(key, challenge) }, ports),
+        ),
+      ).toBe('proof_invalid');
+    }
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    const other = sessionProof(AUTH.privateKey, challenge, '00000000-0000-4000-8000-000000000002');
+    expect(await codeOf(login({ challengeId: challenge.challengeId, proof: other }, ports))).toBe(
+      'proof_invalid',
+    );
+    expect(state.minted).toEqual([]);
+  });
+
+  it('refuses an expired challenge, and a pending account, and counts nothing for an account that does not exist', async () => {
+    const expired = await createSessionChallenge(ACCOUNT, ports);
+    state.now = new Date(NOW.getTime() + 300_000);
+    expect(
+      await codeOf(
+        login({ challengeId: expired.challengeId, proof: sessionProof(AUTH.privateKey, expired) }, ports),
+      ),
+    ).toBe('challenge_invalid');
+    state.now = NOW;
+    state.status = 'pending_activation';
+    const pending = await createSessionChallenge(ACCOUNT, ports);
+    expect(
+      await codeOf(
+        login({ challengeId: pending.challengeId, proof: sessionProof(AUTH.privateKey, pending) }, ports),
+      ),
+    ).toBe('proof_invalid');
+    state.failures = undefined;
+    const ghost = await createSessionChallenge('00000000-0000-4000-8000-00000000ffff', ports);
+    expect(
+      await codeOf(
+        login({ challengeId: ghost.challengeId, proof: sessionProof(AUTH.privateKey, ghost) }, ports),
+      ),
+    ).toBe('proof_invalid');
+    expect(state.failures).toBeUndefined();
+  });
+});

@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest';
+import { loadEvent } from '#events/load';
+import type { AccountRecord } from '#functions/account/model';
+import type { MunicipalityRecord, StoredNotice } from '#functions/notices/model';
+import { type Notice, NoticeRejectedError, parseNotice } from '#functions/notices/notice';
+import type { NoticeIngestPorts, ResidentNoticePorts } from '#functions/notices/ports';
+import { BODY_MAX, cut, pushMessage, TITLE_MAX } from '#functions/notices/push-payload';
+import {
+  listNotices,
+  municipality,
+  receiveNotice,
+  subscribe,
+  unsubscribe,
+} from '#functions/notices/use-cases';
+import type { SubscriptionRecord } from '#functions/push/model';
+import type { ProblemError } from '#functions/shared/problems';
+
+const SHINAGAWA_TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev-ingest-131091';
+const sample = () =>
+  JSON.parse(loadEvent('sns', 'notice').Records[0]?.Sns.Message as string) as Record<string, unknown>;
+
+/** In-memory ports that count every push publish. */
+function fakePorts(subscribers = 1) {
+  const stored = new Map<string, { notice: Notice; pushed: boolean }>();
+  const publishes: { code: string; message: string; subscribers: number }[] = [];
+  const ports: NoticeIngestPorts = {
+    municipalityOfTopic: async (arn) =>
+      arn === SHINAGAWA_TOPIC ? { code: '131091', name: '品川区' } : undefined,
+    storeOnce: async (code, notice) => {
+      const key = `${code}#${notice.noticeId}`;
+      const existing = stored.get(key);
+      if (existing) return existing.pushed ? 'pushed-earlier' : 'stored-earlier';
+      stored.set(key, { notice, pushed: false });
+      return 'stored';
+    },
+    publishPush: async (code, message) => {
+      publishes.push({ code, message, subscribers });
+    },
+    markPushed: async (code, noticeId) => {
+      const entry = stored.get(`${code}#${noticeId}`);
+      if (entry) entry.pushed = true;
+    },
+    now: () => new Date('2026-11-26T09:00:00Z'),
+  };
+  return { ports, stored, publishes };
+}
+
+describe('notices: parsing', () => {
+  it('accepts the sample notice', () => {
+    expect(parseNotice(JSON.stringify(sample()))).toMatchObject({
+      schema: 'xid/notice/v1',
+      category: 'administration',
+    });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['another schema', JSON.stringify({ ...sample(), schema: 'xid/notice/v2' })],
+    ['a noticeId that is not a UUID', JSON.stringify({ ...sample(), noticeId: '1' })],
+    ['an http link', JSON.stringify({ ...sample(), url: 'http://www.city.shinagawa.tokyo.jp/' })],
+    ['a javascript: link', JSON.stringify({ ...sample(), url: 'javascript:alert(1)' })],
+    ['markup in the body', JSON.stringify({ ...sample(), body: '<b>重要</b>' })],
+    ['a control character', JSON.stringify({ ...sample(), title: 'a\u0007b' })],
+    ['a title over 100 characters', JSON.stringify({ ...sample(), title: 'あ'.repeat(101) })],
+    ['a body over 2,000 characters', JSON.stringify({ ...sample(), body: 'あ'.repeat(2001) })],
+    ['an unknown category', JSON.stringify({ ...sample(), category: 'ads' })],
+    ['a date without offset', JSON.stringify({ ...sample(), publishedAt: '2026-11-26T09:00:00' })],
+    ['an unknown member', JSON.stringify({ ...sample(), extra: 1 })],
+  ])('refuses %s', (_, message) => {
+    expect(() => parseNotice(message)).toThrow(NoticeRejectedError);
+  });
+});
+
+describe('notices: receiving', () => {
+  it('stores a notice once and pushes it once, even when SNS delivers it twice', async () => {
+    const { ports, stored, publishes } = fakePorts();
+    const message = JSON.stringify(sample());
+    expect(await receiveNotice(SHINAGAWA_TOPIC, message, ports)).toBe('pushed');
+    expect(await receiveNotice(SHINAGAWA_TOPIC, message, ports)).toBe('duplicate');
+    expect(stored.size).toBe(1);
+    expect(publishes).toHaveLength(1);
+  });
+
+  it('pushes on the retry a notice stored before a crash', async () => {
+    const { ports, publishes } = fakePorts();
+    const failing = { ...ports, publishPush: async () => Promise.reject(new Error('SNS down')) };
+    await expect(receiveNotice(SHINAGAWA_TOPIC, JSON.stringify(sample()), failing)).rejects.toThrow(
+      'SNS down',
+    );
+    expect(await receiveNotice(SHINAGAWA_TOPIC, JSON.stringify(sample()), ports)).toBe('pushed');
+    expect(publishes).toHaveLength(1);
+  });
+
+  it("files a notice under the topic's municipality, whatever the message claims", async () => {
+    const { ports, stored, publishes } = fakePorts();
+    await receiveNotice(
+      SHINAGAWA_TOPIC,
+      JSON.stringify({ ...sample(), municipality: { code: '141003' } }),
+      ports,
+    );
+    expect([...stored.keys()][0]).toMatch(/^131091#/);
+    expect(publishes[0]?.code).toBe('131091');
+  });
+
+  it('refuses a message from a topic that is not an onboarded ingest topic, and a malformed notice, pushing nothing', async () => {
+    const { ports, stored, publishes } = fakePorts();
+    await expect(
+      receiveNotice('arn:aws:sns:ap-northeast-1:123456789012:other', JSON.stringify(sample()), ports),
+    ).rejects.toThrow(NoticeRejectedError);
+    await expect(receiveNotice(SHINAGAWA_TOPIC, '{"schema":"xid/notice/v1"}', ports)).rejects.toThrow(
+      NoticeRejectedError,
+    );
+    expect(stored.size).toBe(0);
+    expect(publishes).toHaveLength(0);
+  });
+
+  it('costs one publish whether 1 or 1,000 devices are subscribed', async () => {
+    for (const subscribers of [1, 1000]) {
+      const { ports, publishes } = fakePorts(subscribers);
+      await receiveNotice(
+        SHINAGAWA_TOPIC,
+        JSON.stringify({ ...sample(), noticeId: crypto.randomUUID() }),
+        ports,
+      );
+      expect(publishes).toHaveLength(1);
+    }
+  });
+});
+
+describe('notices: the push message', () => {
+  it('has APNs, APNs sandbox and FCM payloads, cut to what notifications show, with the deep link', () => {
+    const notice = parseNotice(
+      JSON.stringify({ ...sample(), title: '長'.repeat(100), body: '本文'.repeat(900) }),
+    );
+    const message = JSON.parse(pushMessage(notice, { code: '131091', name: '品川区' }));
+    const apns = JSON.parse(message.APNS);
+    const gcm = JSON.parse(message.GCM);
+    expect(message.APNS_SANDBOX).toBe(message.APNS);
+    expect([...apns.aps.alert.title].length).toBe(TITLE_MAX);
+    expect([...apns.aps.alert.body].length).toBe(BODY_MAX);
+    expect(apns.aps.alert.title.endsWith('…')).toBe(true);
+    expect(apns).toMatchObject({ noticeId: notice.noticeId, municipality: '131091' });
+    expect(gcm.data.deepLink).toBe(`xid://notices/${notice.noticeId}`);
+    expect(Buffer.byteLength(message.APNS)).toBeLessThan(4096);
+  });
+
+  it('never cuts inside a character', () => {
+    expect(cut('👨‍👩‍👧‍👦'.repeat(5), 3)).toBe('👨‍👩‍👧‍👦👨‍👩‍👧‍👦…');
+    expect(cut('short', 10)).toBe('short');
+  });
+});
+
+describe('notices: the resident’s side', () => {
+  const ACCOUNT = '00000000-0000-4000-8000-000000000001';
+  const TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev-push-131091';
+  const ENDPOINT = 'arn:aws:sns:ap-northeast-1:123456789012:endpoint/APNS_SANDBOX/xid-dev-apns/1';
+  const terms = {
+    terms: { version: '2026-04', sha256: 'a'.repeat(64) },
+    privacyPolicy: { version: '2026-04', sha256: 'b'.repeat(64) },
+  };
+  const consents = { termsVersion: '2026-04', privacyPolicyVersion: '2026-04' };
+
+  function resident(options: { onboarded?: boolean; device?: boolean; enabled?: boolean } = {}) {
+    const state = {
+      subscription: undefined as SubscriptionRecord | undefined,
+      consents: [] as { kind: string; version: string }[],
+      subscribed: new Set<string>(),
+      notices: [] as StoredNotice[],
+    };
+    let n = 0;
+    const ports: ResidentNoticePorts = {
+      account: async (id) =>
+        id === ACCOUNT
+          ? ({
+              accountId: ACCOUNT,
+              municipality: {
+                code: '141003',
+                name: '横浜市',
+                prefecture: '神奈川県',
+                ward: { code: '141011', name: '鶴見区' },
+              },
+            } as AccountRecord)
+          : undefined,
+      municipalityRecord: async (code) =>
+        options.onboarded === false ? undefined : ({ code } as MunicipalityRecord),
+      device: async () =>
+        options.device === false
+          ? undefined
+          : { platform: 'APNS_SANDBOX', endpointArn: ENDPOINT, tokenSha256: 'h', enabled: true },
+      endpointEnabled: async () => options.enabled !== false,
+      ensurePushTopic: async () => TOPIC,
+      subscribeEndpoint: async (topic) => {
+        const arn = `${topic}:${++n}`;
+        state.subscribed.add(arn);
+        return arn;
+      },
+      unsubscribe: async (arn) => {
+        state.subscribed.delete(arn);
+      },
+      subscription: async () => state.subscription,
+      recordSubscription: async (_id, subscription, given) => {
+        state.subscription = subscription;
+        state.consents.push(...given);
+      },
+      deleteSubscription: async () => {
+        state.subscription = undefined;
+      },
+      noticePage: async (_code, limit, after) => {
+        const items = state.notices.filter((x) => !after || `${x.publishedAt}#${x.noticeId}` < after);
+        const page = items.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          items: page,
+          next: items.length > limit && last ? `${last.publishedAt}#${last.noticeId}` : undefined,
+        };
+      },
+      currentTerms: () => terms,
+      now: () => new Date('2026-11-27T03:00:00Z'),
+    };
+    return { ports, state };
+  }
+
+  it('names the municipality of a designated city with its ward, and says whether it publishes', async () => {
+    expect(await municipality(ACCOUNT, resident().ports)).toEqual({
+      code: '141003',
+      name: '横浜市',
+      prefecture: '神奈川県',
+      ward: { code: '141011', name: '鶴見区' },
+      notices: true,
+    });
+    expect((await municipality(ACCOUNT, resident({ onboarded: false }).ports)).notices).toBe(false);
+  });
+
+  it('subscribes the device once, recording the consents, and unsubscribes it', async () => {
+    const { ports, state } = resident();
+    expect(await subscribe(ACCOUNT, { consents }, ports)).toEqual({
+      municipality: { code: '141003', name: '横浜市' },
+      push: true,
+    });
+    await subscribe(ACCOUNT, { consents }, ports);
+    expect(state.subscribed.size).toBe(1);
+    expect(state.consents.map((c) => c.kind)).toEqual([
+      'noticeTerms',
+      'noticePrivacyPolicy',
+      'noticeTerms',
+      'noticePrivacyPolicy',
+    ]);
+    await unsubscribe(ACCOUNT, ports);
+    expect(state.subscribed.size).toBe(0);
+    expect(state.subscription).toBeUndefined();
+    await unsubscribe(ACCOUNT, ports);
+  });
+
+  it.each([
+    ['older terms', {}, { ...consents, termsVersion: '2025-01' }, 'consent_required'],
+    ['a municipality that does not publish', { onboarded: false }, consents, 'municipality_not_onboarded'],
+    ['no device', { device: false }, consents, 'push_not_registered'],
+    ['a device SNS disabled', { enabled: false }, consents, 'push_not_registered'],
+  ])('refuses to subscribe with %s', async (_, options, given, code) => {
+    const { ports, state } = resident(options);
+    const error = await subscribe(ACCOUNT, { consents: given }, ports).catch((e) => e);
+    expect((error as ProblemError).code).toBe(code);
+    expect(state.subscribed.size).toBe(0);
+    expect(state.consents).toEqual([]);
+  });
+
+  it('pages the notices newest first with an opaque cursor, and refuses a bad limit or cursor', async () => {
+    const { ports, state } = resident();
+    state.notices = [3, 2, 1].map((i) => ({
+      ...(parseNotice(
+        JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-00000000000${i}` }),
+      ) as Notice),
+      publishedAt: `2026-11-2${i}T00:00:00.000Z`,
+      receivedAt: `2026-11-2${i}T00:00:01.000Z`,
+    }));
+    const first = await listNotices(ACCOUNT, { limit: '2' }, ports);
+    expect(first.items.map((x) => x.noticeId.at(-1))).toEqual(['3', '2']);
+    expect(first.items[0]).not.toHaveProperty('receivedAt');
+    const second = await listNotices(ACCOUNT, { limit: '2', cursor: first.nextCursor as string }, ports);
+    expect(second.items.map((x) => x.noticeId.at(-1))).toEqual(['1']);
+    expect(second.nextCursor).toBeNull();
+    for (const query of [{ limit: '0' }, { limit: '51' }, { limit: 'x' }, { cursor: 'garbage' }]) {
+      const error = await listNotices(ACCOUNT, query, ports).catch((e) => e);
+      expect((error as ProblemError).code).toBe('invalid_request');
+    }
+  });
+});

@@ -1,0 +1,297 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { VerifiedCertificate } from '#functions/jpki/verify';
+import { municipalityOf } from '#functions/municipality/municipalities';
+import type { NewAccount, RegistrationChallenge } from '#functions/registration/model';
+import type { RegistrationPorts } from '#functions/registration/ports';
+import type { RegistrationBody } from '#functions/registration/schemas';
+import { createChallenge, register } from '#functions/registration/use-cases';
+import { ProblemError } from '#functions/shared/problems';
+
+/**
+ * Registration's rules with every port in memory (design.md §3.2): each row of the check table with its
+ * code, in the table's order, and nothing written unless every check passed. The certificate rows are the
+ * JPKI verifier's (test/unit/jpki/verify.test.ts); here the verifier is a port whose refusal must come
+ * after the request checks and before anything is written.
+ */
+const NOW = new Date('2026-11-27T03:00:00Z');
+const TERMS = {
+  terms: { version: '2026-04', sha256: 'a'.repeat(64) },
+  privacyPolicy: { version: '2026-04', sha256: 'b'.repeat(64) },
+};
+const publicJwk = () => {
+  const { x, y } = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  return { kty: 'EC' as const, crv: 'P-256' as const, x: x as string, y: y as string };
+};
+const AUTH_KEY = publicJwk();
+const SIGN_KEY = publicJwk();
+
+const verified: VerifiedCertificate = {
+  items: {
+    name: '公的　花子',
+    gender: 'female',
+    dateOfBirth: '1966-11-10',
+    address: '東京都品川区広町2-1-10',
+    addressFlags: '0000000000000',
+  },
+  certificate: {
+    issuerSha256: 'c'.repeat(64),
+    serial: '1a2b',
+    notBefore: '2025-01-01T00:00:00.000Z',
+    notAfter: '2030-01-01T14:59:59.000Z',
+    sha256: 'd'.repeat(64),
+    anchor: 'e'.repeat(64),
+    testAnchor: true,
+  },
+};
+
+interface World {
+  ports: RegistrationPorts;
+  challenges: Map<string, RegistrationChallenge>;
+  registered: Set<string>;
+  created: NewAccount[];
+  sealed: Record<string, string>[];
+  verifyCalls: number;
+  /** Make the card verifier refuse with this code. */
+  refuseCard?: ProblemError;
+  /** Make the transaction's condition fail (a race lost after the read). */
+  transactionFails?: 'challenge_invalid' | 'already_registered';
+}
+
+let world: World;
+let ids = 0;
+
+beforeEach(() => {
+  ids = 0;
+  const w: World = {
+    challenges: new Map(),
+    registered: new Set(),
+    created: [],
+    sealed: [],
+    verifyCalls: 0,
+  } as unknown as World;
+  w.ports = {
+    saveRegistrationChallenge: async (challenge) => {
+      w.challenges.set(challenge.challengeId, challenge);
+    },
+    registrationChallenge: async (id) => w.challenges.get(id),
+    currentTerms: () => TERMS,
+    verifyCard: async () => {
+      w.verifyCalls += 1;
+      if (w.refuseCard) throw w.refuseCard;
+      return verified;
+    },
+    municipalityOf,
+    isCertificateRegistered: async (issuer, serial) => w.registered.has(`${issuer}#${serial}`),
+    sealFields: async (_accountId, fields) => {
+      w.sealed.push(fields);
+      return {
+        sealed: Object.fromEntries(
+          Object.keys(fields).map((f) => [f, { iv: 'iv', ciphertext: `sealed-${f}`, tag: 't' }]),
+        ),
+        wrappedDataKey: 'wrapped',
+      };
+    },
+    createAccount: async (account, challengeId) => {
+      if (w.transactionFails) throw new ProblemError(w.transactionFails);
+      if (!w.challenges.delete(challengeId)) throw new ProblemError('challenge_invalid');
+      w.created.push(account);
+    },
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    newNonce: () => `nonce-${ids}-${'x'.repeat(30)}`,
+    now: () => NOW,
+  };
+  world = w;
+});
+
+async function validBody(): Promise<RegistrationBody> {
+  const challenge = await createChallenge(world.ports);
+  return {
+    statement: {
+      type: 'xid/registration/v1',
+      challengeId: challenge.challengeId,
+      nonce: challenge.nonce,
+      termsVersion: TERMS.terms.version,
+      termsSha256: TERMS.terms.sha256,
+      privacyPolicyVersion: TERMS.privacyPolicy.version,
+      privacyPolicySha256: TERMS.privacyPolicy.sha256,
+      authKey: AUTH_KEY,
+      signKey: SIGN_KEY,
+    },
+    certificate: Buffer.alloc(1500, 1).toString('base64'),
+    signature: Buffer.alloc(256, 2).toString('base64'),
+    consents: { identityVerification: true },
+  };
+}
+
+async function codeOf(body: RegistrationBody): Promise<string> {
+  try {
+    await register(body, world.ports);
+  } catch (error) {
+    if (error instanceof ProblemError) return error.code;
+    throw error;
+  }
+  return 'created';
+}
+
+function expectNothingWritten() {
+  expect(world.created).toEqual([]);
+  expect(world.sealed).toEqual([]);
+}
+
+describe('registration: the challenge', () => {
+  it('is single use, lives five minutes and names the terms in force', async () => {
+    const challenge = await createChallenge(world.ports);
+    expect(challenge.expiresAt).toBe(new Date(NOW.getTime() + 300_000).toISOString());
+    expect(challenge.terms).toEqual(TERMS.terms);
+    expect(challenge.privacyPolicy).toEqual(TERMS.privacyPolicy);
+    expect(world.challenges.size).toBe(1);
+  });
+});
+
+describe('registration: the check table, row by row', () => {
+  it('1. refuses a certificate over 4 KiB or a signature that is not 256 bytes (400 invalid_request)', async () => {
+    const big = { ...(await validBody()), certificate: Buffer.alloc(4097).toString('base64') };
+    const short = { ...(await validBody()), signature: Buffer.alloc(255).toString('base64') };
+    expect(await codeOf(big)).toBe('invalid_request');
+    expect(await codeOf(short)).toBe('invalid_request');
+    expect(world.verifyCalls).toBe(0);
+    expectNothingWritten();
+  });
+
+  it('1. refuses a device key that is not a point on P-256 (400 invalid_request)', async () => {
+    const body = await validBody();
+    body.statement.authKey = { ...AUTH_KEY, x: SIGN_KEY.y };
+    expect(await codeOf(body)).toBe('invalid_request');
+    expectNothingWritten();
+  });
+
+  it('2. refuses an unknown, expired or used challenge (409 challenge_invalid)', async () => {
+    const unknown = await validBody();
+    unknown.statement.challengeId = 'no-such-challenge';
+    expect(await codeOf(unknown)).toBe('challenge_invalid');
+
+    const expired = await validBody();
+    const stored = world.challenges.get(expired.statement.challengeId) as RegistrationChallenge;
+    stored.expiresAt = NOW;
+    expect(await codeOf(expired)).toBe('challenge_invalid');
+
+    const once = await validBody();
+    expect(await codeOf(once)).toBe('created');
+    world.created = [];
+    world.sealed = [];
+    expect(await codeOf(once)).toBe('challenge_invalid');
+    expectNothingWritten();
+  });
+
+  it.each([
+    ['another nonce', { nonce: 'n'.repeat(43) }],
+    ['older terms', { termsVersion: '2025-01' }],
+    ['another digest of the terms', { termsSha256: 'f'.repeat(64) }],
+    ['another privacy policy', { privacyPolicyVersion: '2025-01' }],
+    ['another digest of the policy', { privacyPolicySha256: 'f'.repeat(64) }],
+    ['one key for both PINs', { signKey: AUTH_KEY }],
+  ])('3. refuses a statement with %s (400 statement_mismatch)', async (_, change) => {
+    const body = await validBody();
+    Object.assign(body.statement, change);
+    expect(await codeOf(body)).toBe('statement_mismatch');
+    expect(world.verifyCalls).toBe(0);
+    expectNothingWritten();
+  });
+
+  it('4. refuses without the identity-verification consent (400 consent_required)', async () => {
+    const body = { ...(await validBody()), consents: { identityVerification: false } };
+    expect(await codeOf(body)).toBe('consent_required');
+    expect(world.verifyCalls).toBe(0);
+    expectNothingWritten();
+  });
+
+  it.each([
+    'certificate_malformed',
+    'certificate_untrusted',
+    'certificate_expired',
+    'certificate_not_yet_valid',
+    'certificate_profile',
+    'certificate_revoked',
+    'revocation_unavailable',
+    'signature_invalid',
+  ] as const)('5–10. passes on the card verifier’s %s, writing nothing', async (code) => {
+    world.refuseCard = new ProblemError(code);
+    expect(await codeOf(await validBody())).toBe(code);
+    expect(world.verifyCalls).toBe(1);
+    expectNothingWritten();
+  });
+
+  it('11. refuses an address with no municipality (422 municipality_unknown)', async () => {
+    const original = verified.items.address;
+    verified.items.address = '架空県架空市1-2-3';
+    try {
+      expect(await codeOf(await validBody())).toBe('municipality_unknown');
+    } finally {
+      verified.items.address = original;
+    }
+    expectNothingWritten();
+  });
+
+  it('12. refuses a certificate already registered, read first or lost in the transaction (409 already_registered)', async () => {
+    world.registered.add(`${verified.certificate.issuerSha256}#${verified.certificate.serial}`);
+    expect(await codeOf(await validBody())).toBe('already_registered');
+    expectNothingWritten();
+    world.registered.clear();
+    world.transactionFails = 'already_registered';
+    expect(await codeOf(await validBody())).toBe('already_registered');
+    expect(world.created).toEqual([]);
+  });
+});
+
+describe('registration: the order of the checks', () => {
+  it('reports the first failing row when several fail', async () => {
+    // 2 before 3 and 4
+    const a = await validBody();
+    a.statement.challengeId = 'gone';
+    a.statement.termsVersion = 'old';
+    a.consents.identityVerification = false;
+    expect(await codeOf(a)).toBe('challenge_invalid');
+    // 3 before 4
+    const b = await validBody();
+    b.statement.termsVersion = 'old';
+    b.consents.identityVerification = false;
+    expect(await codeOf(b)).toBe('statement_mismatch');
+    // 4 before the certificate
+    const c = await validBody();
+    c.consents.identityVerification = false;
+    world.refuseCard = new ProblemError('certificate_revoked');
+    expect(await codeOf(c)).toBe('consent_required');
+    // the certificate before the municipality and the index
+    world.registered.add(`${verified.certificate.issuerSha256}#${verified.certificate.serial}`);
+    expect(await codeOf(await validBody())).toBe('certificate_revoked');
+    expectNothingWritten();
+  });
+});
+
+describe('registration: what is written', () => {
+  it('creates one pending account with the municipality, sealed items, consents, device keys and a 10-minute activation', async () => {
+    const body = await validBody();
+    const result = await register(body, world.ports);
+    expect(result).toMatchObject({
+      status: 'pending_activation',
+      municipality: { code: '131091', name: '品川区' },
+      activation: { expiresAt: new Date(NOW.getTime() + 600_000).toISOString() },
+    });
+    expect(world.created).toHaveLength(1);
+    const account = world.created[0] as NewAccount;
+    expect(account.accountId).toBe(result.accountId);
+    expect(account.name).toBe('公的　花子');
+    expect(Object.keys(account.sealed).sort()).toEqual(['address', 'addressFlags', 'dateOfBirth', 'gender']);
+    expect(JSON.stringify(account.sealed)).not.toContain('東京都');
+    expect(world.sealed[0]).not.toHaveProperty('name');
+    expect(account.deviceKeys).toEqual({ auth: AUTH_KEY, sign: SIGN_KEY });
+    expect(account.consents.map((c) => c.kind).sort()).toEqual([
+      'identityVerification',
+      'privacyPolicy',
+      'terms',
+    ]);
+    expect(account.certificate).toEqual(verified.certificate);
+    expect(account.activation.nonce).toBe(result.activation.nonce);
+  });
+});

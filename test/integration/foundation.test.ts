@@ -43,6 +43,11 @@ describe('the local runtime', () => {
           .digest('hex'),
       ).toBe(doc.sha256);
       expect(text.headers.get('x-document-version')).toBe(doc.version);
+      const again = await fetch(doc.url, { headers: { 'If-None-Match': `"${doc.sha256}"` } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('etag')).toBe(`"${doc.sha256}"`);
+      expect(again.headers.get('cache-control')).toBe('public, no-cache');
+      expect(await again.text()).toBe('');
     }
   });
 

@@ -51,6 +51,19 @@ describe('the local runtime', () => {
     }
   });
 
+  it('answers a problem in Japanese when the request asks for it, with the same code', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/terms/no-such-document`, {
+      headers: { 'Accept-Language': 'ja-JP,ja;q=0.9,en;q=0.8' },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-language')).toBe('ja');
+    expect(await response.json()).toMatchObject({
+      code: 'not_found',
+      title: '該当するものが見つかりません',
+      detail: '該当する文書がありません。',
+    });
+  });
+
   it('answers an unknown route with 404 not_found', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/nothing-here`);
     expect(response.status).toBe(404);

@@ -1,9 +1,9 @@
 #!/usr/bin/env -S npx tsx
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { runCommand } from '../lib/local/commands.ts';
 import { ensureLocalPki } from '../lib/local/pki.ts';
 import { readRuntimeRecord } from '../lib/local/runtime.ts';
-import { localStateDir, REPO_ROOT } from '../lib/paths.ts';
+import { localStateDir } from '../lib/paths.ts';
 import { issueCard } from '../test/harness/cards.ts';
 import { ApiClient } from '../test/harness/phone/api.ts';
 import { latestLink } from '../test/harness/phone/mailbox.ts';
@@ -61,13 +61,9 @@ step('8', '通知の設定: PUT /v1/me/push');
 const device = randomBytes(32).toString('hex');
 show(await api.registerPush(accessToken, 'APNS_SANDBOX', device));
 step('9', '自治体からのお知らせ: onboard 品川区, subscribe, publish, read');
-const municipality = (...args: string[]) =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'bin/municipality.ts', ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-if (!municipality('list').includes('131091')) {
-  municipality('onboard', '131091', '--publisher', 'arn:aws:iam::210987654321:role/shinagawa-notices');
+const municipality = (...args: string[]) => runCommand('bin/municipality.ts', args);
+if (!(await municipality('list')).includes('131091')) {
+  await municipality('onboard', '131091', '--publisher', 'arn:aws:iam::210987654321:role/shinagawa-notices');
 }
 show(await api.municipality(accessToken));
 show(
@@ -76,7 +72,7 @@ show(
     privacyPolicyVersion: terms.privacyPolicy.version,
   }),
 );
-municipality(
+await municipality(
   'publish',
   '131091',
   '--title',

@@ -1,37 +1,26 @@
 import { apiHandler } from '../shared/http/api.ts';
 import { publicBaseUrl } from '../shared/http/base-url.ts';
+import { header } from '../shared/http/middleware.ts';
 import { json } from '../shared/http/response.ts';
-import { ProblemError } from '../shared/problems.ts';
-import { LEGAL_FOLDER, type LegalDocument, loadLegalTexts } from './legal-texts.ts';
+import { legalTexts } from './legal-texts.ts';
+import type { TermsPorts } from './ports.ts';
+import { termsDocument, termsSummary } from './use-cases.ts';
 
-const texts = loadLegalTexts(LEGAL_FOLDER);
+const ports: TermsPorts = { legalTexts };
+ports.legalTexts(); // read at cold start: a bundle without its texts fails loudly, not at the first request
 
-/** URL path segment of each document. */
-const SLUGS: Record<LegalDocument, string> = { terms: 'terms-of-use', privacyPolicy: 'privacy-policy' };
+/** `GET /v1/terms` (guide step 1: 利用規約・プライバシーポリシーに同意). */
+export const getTerms = apiHandler({}, async ({ event }) =>
+  json(200, termsSummary(publicBaseUrl(event), ports)),
+);
 
-/** `GET /v1/terms`: the versions in force and the SHA-256 a resident's card signs over. */
-export const getTerms = apiHandler({}, async ({ event }) => {
-  const base = publicBaseUrl(event);
-  const describe = (doc: LegalDocument) => ({
-    version: texts[doc].version,
-    sha256: texts[doc].sha256,
-    url: `${base}/v1/terms/${SLUGS[doc]}`,
-  });
-  return json(200, { terms: describe('terms'), privacyPolicy: describe('privacyPolicy') });
-});
-
-/** `GET /v1/terms/{document}`: the text itself, byte for byte what the digest covers. */
+/** `GET /v1/terms/{document}`: the text, or 304 when the client's copy is current. */
 export const getTermsDocument = apiHandler({}, async ({ event }) => {
-  const slug = event.pathParameters?.document;
-  const doc = (Object.keys(SLUGS) as LegalDocument[]).find((d) => SLUGS[d] === slug);
-  if (!doc) throw new ProblemError('not_found', 'No such document');
+  const found = termsDocument(event.pathParameters?.document, header(event, 'if-none-match'), ports);
+  if (found.notModified) return { statusCode: 304, headers: found.headers, body: '' };
   return {
     statusCode: 200,
-    headers: {
-      'Content-Type': 'text/markdown; charset=utf-8',
-      ETag: `"${texts[doc].sha256}"`,
-      'X-Document-Version': texts[doc].version,
-    },
-    body: texts[doc].text,
+    headers: { 'Content-Type': 'text/markdown; charset=utf-8', ...found.headers },
+    body: found.text,
   };
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -14,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
 import { LOCAL_CREDENTIALS, topicArn } from '#functions/shared/names';
-import { REPO_ROOT } from '#lib/paths';
+import { runCommand } from '#lib/local/commands';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import { startWorld, type World } from './world.ts';
 
@@ -27,12 +26,8 @@ let world: World;
 let sns: SNSClient;
 const PUBLISHER = 'arn:aws:iam::210987654321:role/shinagawa-notices';
 
-function cli(...args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', 'bin/municipality.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir },
-    encoding: 'utf8',
-  });
+function cli(...args: string[]): Promise<string> {
+  return runCommand('bin/municipality.ts', args, { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir });
 }
 
 async function subscribedResident(address: string): Promise<{ phone: VirtualPhone; device: string }> {
@@ -73,8 +68,8 @@ beforeAll(async () => {
     region: env.AWS_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-  expect(cli('onboard', '131091', '--publisher', PUBLISHER)).toContain('品川区 (131091) onboarded');
-  cli('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
+  expect(await cli('onboard', '131091', '--publisher', PUBLISHER)).toContain('品川区 (131091) onboarded');
+  await cli('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
 }, 180_000);
 
 afterAll(async () => {
@@ -83,8 +78,8 @@ afterAll(async () => {
 });
 
 describe('municipality notices', () => {
-  it('lists the onboarded municipalities', () => {
-    const list = cli('list');
+  it('lists the onboarded municipalities', async () => {
+    const list = await cli('list');
     expect(list).toContain('131091  東京都品川区');
     expect(list).toContain('141003  神奈川県横浜市');
   });
@@ -104,7 +99,7 @@ describe('municipality notices', () => {
     const shinagawa = await subscribedResident('東京都品川区広町2-1-10');
     const tsurumi = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
     const sent = notice();
-    cli('publish', '131091', '--title', sent.title, '--body', sent.body, '--id', sent.noticeId);
+    await cli('publish', '131091', '--title', sent.title, '--body', sent.body, '--id', sent.noticeId);
     const pushes = await world.api.localPushes(shinagawa.device);
     expect(pushes).toHaveLength(1);
     const apns = JSON.parse(pushes[0]?.payload.APNS as string);
@@ -200,7 +195,7 @@ describe('municipality notices', () => {
   });
 
   it('makes the same number of SNS calls to publish a notice to 1 or to 1,000 devices', async () => {
-    cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
+    await cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
     Object.assign(process.env, world.runtime.record.environment);
     const { sns: functionSns } = await import('#functions/shared/clients');
     const { handler } = await import('#functions/notices/ingest-handler');
@@ -304,10 +299,10 @@ describe('municipality notices', () => {
   });
 
   it('offboards a municipality: its topic goes, its notices stay', async () => {
-    cli('onboard', '011002', '--publisher', 'arn:aws:iam::210987654321:role/sapporo-notices');
-    expect(cli('list')).toContain('011002');
-    expect(cli('offboard', '011002')).toContain('offboarded');
-    expect(cli('list')).not.toContain('011002');
+    await cli('onboard', '011002', '--publisher', 'arn:aws:iam::210987654321:role/sapporo-notices');
+    expect(await cli('list')).toContain('011002');
+    expect(await cli('offboard', '011002')).toContain('offboarded');
+    expect(await cli('list')).not.toContain('011002');
   });
 
   it('says when a municipality does not publish notices, and refuses to subscribe to it', async () => {

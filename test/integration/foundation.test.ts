@@ -43,7 +43,25 @@ describe('the local runtime', () => {
           .digest('hex'),
       ).toBe(doc.sha256);
       expect(text.headers.get('x-document-version')).toBe(doc.version);
+      const again = await fetch(doc.url, { headers: { 'If-None-Match': `"${doc.sha256}"` } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('etag')).toBe(`"${doc.sha256}"`);
+      expect(again.headers.get('cache-control')).toBe('public, no-cache');
+      expect(await again.text()).toBe('');
     }
+  });
+
+  it('answers a problem in Japanese when the request asks for it, with the same code', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/terms/no-such-document`, {
+      headers: { 'Accept-Language': 'ja-JP,ja;q=0.9,en;q=0.8' },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-language')).toBe('ja');
+    expect(await response.json()).toMatchObject({
+      code: 'not_found',
+      title: '該当するものが見つかりません',
+      detail: '該当する文書がありません。',
+    });
   });
 
   it('answers an unknown route with 404 not_found', async () => {

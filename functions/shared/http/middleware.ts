@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { logger, metrics } from '../powertools.ts';
 import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
+import { preferredLanguage } from './language.ts';
 import { problem, SECURITY_HEADERS } from './response.ts';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -20,6 +21,7 @@ export function problemDetails(): Middleware {
     onError: async (request) => {
       const error = request.error;
       const instance = request.context?.awsRequestId;
+      const language = preferredLanguage(header(request.event, 'accept-language'));
       if (error instanceof ProblemError) {
         if (PROBLEMS[error.code].status >= 500) {
           // Ours or AWS's fault: the cause (an SDK error, a denied permission) must reach the logs.
@@ -36,12 +38,13 @@ export function problemDetails(): Middleware {
           instance,
           errors: error.extra.errors,
           headers,
+          language,
         });
         return;
       }
       logger.error('unhandled error', error instanceof Error ? error : new Error(String(error)));
       metrics.addMetric('UnhandledError', 'Count', 1);
-      request.response = problem('internal_error', { instance });
+      request.response = problem('internal_error', { instance, language });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type FieldError, PROBLEMS, type ProblemCode, problemType } from '../problems.ts';
+import { type Language, problemText } from './language.ts';
 
 /** Headers on every API response: no caching of personal data, no sniffing, no framing, strict transport. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -32,16 +33,22 @@ export function problem(
     instance?: string;
     errors?: FieldError[];
     headers?: Record<string, string>;
+    /** The request's language (`Accept-Language`); the answer then says which it used. English if absent. */
+    language?: Language;
   } = {},
 ): APIGatewayProxyResult {
-  const { status, title } = PROBLEMS[code];
+  const { status } = PROBLEMS[code];
+  const { title, detail } = problemText(code, options.detail, options.language ?? 'en');
   const body: Record<string, unknown> = { type: problemType(code), title, status, code };
-  if (options.detail) body.detail = options.detail;
+  if (detail) body.detail = detail;
   if (options.instance) body.instance = options.instance;
   if (options.errors?.length) body.errors = options.errors;
+  const language: Record<string, string> = options.language
+    ? { 'Content-Language': options.language, Vary: 'Accept-Language' }
+    : {};
   return {
     statusCode: status,
-    headers: { 'Content-Type': 'application/problem+json; charset=utf-8', ...options.headers },
+    headers: { 'Content-Type': 'application/problem+json; charset=utf-8', ...language, ...options.headers },
     body: JSON.stringify(body),
   };
 }

@@ -35,6 +35,45 @@ describe('terms', () => {
     expect(digest).toBe(loadLegalTexts(LEGAL_FOLDER).privacyPolicy.sha256);
   });
 
+  describe('conditional GET', () => {
+    const etag = `"${loadLegalTexts(LEGAL_FOLDER).privacyPolicy.sha256}"`;
+    const get = (headers: Record<string, string>) => {
+      const event = loadEvent('apigw', 'get-terms-document');
+      event.headers = { ...event.headers, ...headers };
+      return getTermsDocument(event, lambdaContext('getTermsDocument'));
+    };
+
+    it('lets a client keep the text and revalidate it, instead of forbidding storage', async () => {
+      const result = await get({});
+      expect(result.headers?.['Cache-Control']).toBe('public, no-cache');
+      expect(result.headers?.['X-Content-Type-Options']).toBe('nosniff');
+    });
+
+    it.each([
+      ['the same tag', { 'If-None-Match': etag }],
+      ['the header in lower case', { 'if-none-match': etag }],
+      ['the weak form of the tag', { 'If-None-Match': `W/${etag}` }],
+      ['a list that holds the tag', { 'If-None-Match': `"0000", ${etag}` }],
+      ['*', { 'If-None-Match': '*' }],
+    ])('answers 304 without a body for %s', async (_, headers) => {
+      const result = await get(headers);
+      expect(result.statusCode).toBe(304);
+      expect(result.body).toBe('');
+      expect(result.headers?.ETag).toBe(etag);
+      expect(result.headers?.['Cache-Control']).toBe('public, no-cache');
+    });
+
+    it.each([
+      ['another tag', '"0000"'],
+      ['the tag without its quotes', etag.replaceAll('"', '')],
+      ['an empty header', ''],
+    ])('answers 200 with the text for %s', async (_, value) => {
+      const result = await get({ 'If-None-Match': value });
+      expect(result.statusCode).toBe(200);
+      expect(createHash('sha256').update(result.body, 'utf8').digest('hex')).toBe(etag.slice(1, -1));
+    });
+  });
+
   it('answers an unknown document with 404 not_found', async () => {
     const event = loadEvent('apigw', 'get-terms-document');
     event.pathParameters = { document: '..%2Fmanifest.json' };

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
+import { meResponse } from '../functions/account/schemas.ts';
 import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
 import { emailBody } from '../functions/mail/schemas.ts';
 import { subscriptionBody } from '../functions/notices/schemas.ts';
 import { pushBody } from '../functions/push/schemas.ts';
 import { registrationBody } from '../functions/registration/schemas.ts';
+import { termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
 
 /**
@@ -21,6 +23,8 @@ export interface Route extends FunctionSpec {
   auth: 'public' | 'resident';
   /** JSON body schema; API Gateway validates against it first, the handler again. */
   body?: z.ZodType;
+  /** Schema of the success response body (JSON routes), for the API contract and response checks. */
+  response?: z.ZodType;
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
@@ -43,6 +47,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/terms/handler.ts',
     handler: 'getTerms',
     auth: 'public',
+    response: termsResponse,
     binds: {},
     assets: [LEGAL_TEXTS],
     description: 'Current terms-of-use and privacy-policy versions and digests',
@@ -121,6 +126,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/account/handler.ts',
     handler: 'getMe',
     auth: 'resident',
+    response: meResponse,
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
   },

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The local stand-ins for AWS, each a child process on a loopback port: moto_server (DynamoDB, KMS, SNS)
@@ -34,9 +35,11 @@ export class MissingToolError extends Error {
 
 const MOTO_INSTALL = "python3 -m pip install 'moto[server]'";
 
-/** Finds moto_server; if it is missing, says how to install it and tries that once. */
+/** Finds moto (with its server) for python3; if it is missing, says how to install it and tries that once. */
 export function ensureMoto(log: (line: string) => void): void {
-  const works = () => spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  const works = () =>
+    spawnSync('python3', ['-c', 'import moto.server, moto.dynamodb'], { stdio: 'ignore', timeout: 30_000 })
+      .status === 0;
   if (works()) return;
   log(
     `moto_server was not found. It is the local stand-in for DynamoDB, KMS and SNS. Install it with:\n  ${MOTO_INSTALL}`,
@@ -115,9 +118,13 @@ async function startService(
   };
 }
 
-/** Starts moto_server on a loopback port. */
+/**
+ * Starts moto's server on a loopback port, through `moto_server.py` beside this module: moto with its
+ * DynamoDB operations serialised and transactions that copy only the items they touch (see that file).
+ */
 export function startMoto(port: number, logDir: string): Promise<Service> {
-  return startService('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], port, logDir);
+  const launcher = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+  return startService('moto', 'python3', [launcher, '-H', '127.0.0.1', '-p', String(port)], port, logDir);
 }
 
 /** Starts aws-ses-v2-local on a loopback port (run with this Node, not through npx: one process, one pid). */

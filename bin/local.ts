@@ -13,8 +13,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const log = (line: string) => console.log(`[xid] ${line}`);
 
 async function main(): Promise<void> {
-  const runtime = await startLocalRuntime({ log });
   let stopping = false;
+  const runtime = await startLocalRuntime({
+    log,
+    onServiceExit: (name, how) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(
+        `[xid] ${name} exited unexpectedly (${how}); see ${localStateDir()}/logs/${name}.log. Stopping: start again with npm start.`,
+      );
+      void runtime.stop().finally(() => process.exit(3));
+    },
+  });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

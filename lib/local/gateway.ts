@@ -9,7 +9,11 @@ import { EVENT_FUNCTIONS } from '../event-functions.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import type { LocalNotices, SnsHttpMessage } from './notices.ts';
+
+/** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
+export const AUTHORIZER_CACHE_ENTRIES = 1000;
 
 /** API Gateway's own limit on a request payload. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -48,14 +52,17 @@ export async function startGateway(
    * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
    * answers cached per token as the stack configures it.
    */
-  const authorizations = new Map<string, { context: Record<string, unknown> | undefined; until: number }>();
+  const authorizations = new BoundedCache<Record<string, unknown> | undefined>(
+    AUTHORIZER_CACHE_ENTRIES,
+    AUTHORIZER_CACHE_SECONDS * 1000,
+  );
   const authorize = async (
     header: string | undefined,
     route: Route,
   ): Promise<Record<string, unknown> | undefined> => {
     if (!header || !BEARER.test(header)) return undefined;
     const cached = authorizations.get(header);
-    if (cached && cached.until > Date.now()) return cached.context;
+    if (cached) return cached.value;
     const { entry, handler } = EVENT_FUNCTIONS.authorizer;
     const authorizerFn = (await load(entry))[handler] as Handler;
     const methodArn = `arn:aws:execute-api:local:000000000000:local/local/${route.method}${route.path}`;
@@ -77,7 +84,7 @@ export async function startGateway(
     } catch {
       context = undefined;
     }
-    authorizations.set(header, { context, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
+    authorizations.set(header, context);
     return context;
   };
 
@@ -147,6 +154,9 @@ export async function startGateway(
         lambdaContext(match.route.id),
         () => undefined,
       )) as APIGatewayProxyResult;
+      // Before the client hears of it: e.g. a new push topic gets its local subscription now, so the first
+      // notice published after the first subscription of a municipality is delivered too.
+      if (result.statusCode < 300) await options.afterRoute?.(match.route.id);
       send(result);
     } catch (error) {
       console.error('local gateway: handler failed', error);

@@ -26,6 +26,11 @@ export interface LocalRuntimeOptions {
   /** moto port; default `XID_MOTO_PORT` or a free one. */
   motoPort?: number;
   log?: (line: string) => void;
+  /**
+   * A stand-in (moto, the SES stand-in) ended on its own: everything after would fail. `npm start` logs it
+   * and exits non-zero rather than serve 500s from a runtime with half its services gone.
+   */
+  onServiceExit?: (name: string, how: string) => void;
 }
 
 export interface LocalRuntime {
@@ -115,6 +120,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const mailPort = portFrom(options.mailPort, 'XID_MAIL_PORT', 8005) || (await freePort());
     const [moto, ses] = await Promise.all([startMoto(motoPort, logDir), startSes(mailPort, logDir)]);
     services.push(moto, ses);
+    for (const service of services) {
+      service.onUnexpectedExit((how) => options.onServiceExit?.(service.name, how));
+    }
 
     const [resources, pki] = await Promise.all([provision(config, moto.url), ensureLocalPki(dir)]);
     const withLocal = (own: string, extra: string | undefined) => [own, ...listOf(extra)].join(',');

@@ -14,6 +14,8 @@ export interface Service {
   name: string;
   url: string;
   pid: number;
+  /** Called once if the child ends on its own (not through `stop`), with its exit code or signal. */
+  onUnexpectedExit(listener: (how: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -110,11 +112,23 @@ async function startService(
     await stopChild(child);
     throw error;
   }
+  let stopping = false;
+  const listeners: ((how: string) => void)[] = [];
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    for (const listener of listeners) listener(signal ? `signal ${signal}` : `code ${code}`);
+  });
   return {
     name,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid ?? -1,
-    stop: () => stopChild(child),
+    onUnexpectedExit: (listener) => {
+      listeners.push(listener);
+    },
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
   };
 }
 

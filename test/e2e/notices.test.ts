@@ -113,6 +113,15 @@ describe('municipality notices', () => {
     ).not.toContain(sent.noticeId);
   });
 
+  it("pushes the very first notice published right after a municipality's first subscription", async () => {
+    await cli('onboard', '022012', '--publisher', 'arn:aws:iam::210987654321:role/aomori-notices');
+    const resident = await subscribedResident('青森県青森市長島1丁目1-1');
+    const first = notice();
+    await publish('022012', first);
+    const pushes = await world.api.localPushes(resident.device);
+    expect(pushes.map((p) => JSON.parse(p.payload.APNS as string).noticeId)).toEqual([first.noticeId]);
+  });
+
   it("stores and pushes once a notice delivered twice, and files a notice under the topic's municipality", async () => {
     const resident = await subscribedResident('東京都品川区広町2-1-10');
     const twice = notice({ municipality: { code: '141003', name: '横浜市' } });

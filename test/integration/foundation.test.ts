@@ -116,6 +116,18 @@ describe('the local runtime', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  it('says so and exits non-zero when moto dies under it, leaving no child behind', async () => {
+    const other = await startRuntimeProcess();
+    const moto = other.record.children.find((c) => c.name === 'moto');
+    const ses = other.record.children.find((c) => c.name === 'ses');
+    if (!moto || !ses) throw new Error('no moto or ses child');
+    process.kill(moto.pid, 'SIGKILL');
+    await expect.poll(() => other.child.exitCode, { timeout: 20_000, interval: 200 }).toBe(3);
+    expect(other.output()).toMatch(/moto exited unexpectedly \(signal SIGKILL\)/);
+    await expect.poll(() => isAlive(ses.pid), { timeout: 10_000, interval: 200 }).toBe(false);
+    await other.stop();
+  });
+
   it('stops its children on Ctrl-C (SIGINT) too', async () => {
     const other = await startRuntimeProcess();
     const pids = other.record.children.map((c) => c.pid);

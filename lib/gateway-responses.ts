@@ -20,6 +20,9 @@ export const GATEWAY_RESPONSES = {
   THROTTLED: 'rate_limited',
   QUOTA_EXCEEDED: 'rate_limited',
   INTEGRATION_FAILURE: 'service_unavailable',
+  // The authorizer could not check a token because a dependency failed: retry, do not drop the token.
+  AUTHORIZER_FAILURE: 'service_unavailable',
+  AUTHORIZER_CONFIGURATION_ERROR: 'service_unavailable',
   INTEGRATION_TIMEOUT: 'service_unavailable',
   DEFAULT_4XX: 'invalid_request',
   DEFAULT_5XX: 'internal_error',

@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { checkToken } from '../adapters/token-keys.ts';
+import { isDependencyFailure } from '../shared/dependency-failure.ts';
 import { BEARER } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
 import type { TokenClaims } from './jwt.ts';
@@ -19,6 +20,12 @@ export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
     try {
       sub = (await check(match[1])).sub;
     } catch (error) {
+      if (isDependencyFailure(error)) {
+        // Not the token's fault: any error but "Unauthorized" makes API Gateway answer AUTHORIZER_FAILURE
+        // (a retryable 503), so the app keeps its token.
+        logger.error('token not checked: a dependency failed', error as Error);
+        throw new Error('Dependency unavailable');
+      }
       logger.info('token refused', { reason: error instanceof Error ? error.message : 'unknown' });
       throw new Error('Unauthorized');
     }

@@ -62,8 +62,10 @@ export async function activate(
     verifyProof(proofs.authProof, statement('auth'), authKey) &&
     verifyProof(proofs.signProof, statement('sign'), signKey);
   if (!valid) await refuseProof(ports, accountId, now);
+  // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
+  const { token } = await ports.mintToken(accountId);
   await ports.activate(accountId, activation.nonce, now);
-  return tokenResponse(accountId, (await ports.mintToken(accountId)).token);
+  return tokenResponse(accountId, token);
 }
 
 /** `POST /v1/sessions/challenges`: a nonce for a later login. Says nothing about whether the account exists. */
@@ -99,6 +101,7 @@ export async function login(input: { challengeId: string; proof: string }, ports
   if (status !== 'active' || !authKey || !verifyProof(input.proof, expected, authKey)) {
     await refuseProof(ports, accountId, now);
   }
+  const { token } = await ports.mintToken(accountId);
   await ports.consumeSessionChallenge(input.challengeId, now);
-  return tokenResponse(accountId, (await ports.mintToken(accountId)).token);
+  return tokenResponse(accountId, token);
 }

@@ -22,21 +22,45 @@ function once<T>(create: () => T): () => T {
   };
 }
 
-function endpointFor(service: 'aws' | 'ses'): { endpoint?: string } {
+/**
+ * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
+ * attempts. A dependency that hangs therefore costs at most about 4 s, and the function still answers
+ * (503 `service_unavailable`, see `dependency-failure.ts`) instead of being cut off by its own timeout
+ * while the hung write may still land.
+ */
+export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
+
+function configFor(service: 'aws' | 'ses'): {
+  endpoint?: string;
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+} {
   const endpoint = optional(service === 'ses' ? ENV.localSesEndpoint : ENV.localAwsEndpoint);
-  return endpoint ? { endpoint } : {};
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: CLIENT_BUDGET.maxAttempts,
+    requestHandler: {
+      connectionTimeout: CLIENT_BUDGET.connectionTimeoutMs,
+      requestTimeout: CLIENT_BUDGET.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  };
 }
 
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
 export const dynamo = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(endpointFor('aws'))), {
+  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(configFor('aws'))), {
     marshallOptions: { removeUndefinedValues: true },
   }),
 );
-export const kms = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KMSClient(endpointFor('aws'))));
-export const sns = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SNSClient(endpointFor('aws'))));
-export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(endpointFor('ses'))));
+export const kms = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KMSClient(configFor('aws'))));
+export const sns = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SNSClient(configFor('aws'))));
+export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(configFor('ses'))));
 /** Trust material (anchors, CRLs) in the stage's trust bucket; never a local stand-in. */
-export const s3 = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new S3Client({})));
+export const s3 = /* @__PURE__ */ once(() =>
+  tracer.captureAWSv3Client(new S3Client({ ...configFor('aws'), endpoint: undefined })),
+);
 /** Push credentials, read by the platform-applications custom resource at deployment. */
-export const secrets = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SecretsManagerClient({})));
+export const secrets = /* @__PURE__ */ once(() =>
+  tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 })),
+);

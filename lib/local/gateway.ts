@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Handler } from 'aws-lambda';
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../functions/shared/dependency-failure.ts';
 import { problem, SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
 import { AUTHORIZER_CACHE_SECONDS, BEARER } from '../../functions/shared/names.ts';
 import type { ProblemCode } from '../../functions/shared/problems.ts';
@@ -10,10 +11,14 @@ import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import { type FaultRule, faultRules } from './fault-proxy.ts';
 import type { LocalNotices, SnsHttpMessage } from './notices.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
 export const AUTHORIZER_CACHE_ENTRIES = 1000;
+
+/** The authorizer failed for another reason than the token (API Gateway's AUTHORIZER_FAILURE). */
+const AUTHORIZER_FAILURE = Symbol('authorizer failure');
 
 /** API Gateway's own limit on a request payload. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -22,6 +27,11 @@ export interface GatewayOptions {
   routes: readonly Route[];
   /** Local delivery of SNS notices (under `/_local/`), when the runtime provides it. */
   notices?: LocalNotices;
+  /** The fault-injection seam's rules, under `/_local/faults` (local stage only). */
+  faults?: {
+    list(): unknown[];
+    set(rules: FaultRule[]): void;
+  };
   /** Called after a route answered 2xx (the runtime reacts to new push topics without polling delays). */
   afterRoute?: (routeId: string) => Promise<void>;
   host: string;
@@ -59,7 +69,7 @@ export async function startGateway(
   const authorize = async (
     header: string | undefined,
     route: Route,
-  ): Promise<Record<string, unknown> | undefined> => {
+  ): Promise<Record<string, unknown> | typeof AUTHORIZER_FAILURE | undefined> => {
     if (!header || !BEARER.test(header)) return undefined;
     const cached = authorizations.get(header);
     if (cached) return cached.value;
@@ -81,7 +91,10 @@ export async function startGateway(
             .some((r) => r && matchesArn(r, methodArn)),
       );
       context = allowed ? { principalId: result.principalId, ...result.context } : undefined;
-    } catch {
+    } catch (error) {
+      // As API Gateway: "Unauthorized" is a 401 (and cached); any other error is AUTHORIZER_FAILURE, a 503
+      // that is not cached, so the same token works once the dependency is back.
+      if ((error as Error).message !== 'Unauthorized') return AUTHORIZER_FAILURE;
       context = undefined;
     }
     authorizations.set(header, context);
@@ -109,6 +122,9 @@ export async function startGateway(
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === 'too-large') return refuse('payload_too_large');
       const url = new URL(req.url ?? '/', `http://${options.host}`);
+      if (url.pathname === '/_local/faults' && options.faults) {
+        return send(faults(req.method ?? 'GET', body, options.faults));
+      }
       if (url.pathname.startsWith('/_local/') && options.notices) {
         return await local(url, req.method ?? 'GET', body, options.notices, send);
       }
@@ -130,8 +146,11 @@ export async function startGateway(
       template = match.route.path;
       let authorizer: Record<string, unknown> | undefined;
       if (match.route.auth === 'resident') {
-        authorizer = await authorize(req.headers.authorization, match.route);
-        if (!authorizer) return refuse('unauthorized', { 'WWW-Authenticate': 'Bearer' });
+        const answer = await authorize(req.headers.authorization, match.route);
+        if (answer === AUTHORIZER_FAILURE)
+          return refuse('service_unavailable', { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
+        if (!answer) return refuse('unauthorized', { 'WWW-Authenticate': 'Bearer' });
+        authorizer = answer;
       }
       const event = toProxyEvent(
         {
@@ -212,6 +231,37 @@ async function local(
   if (method === 'GET' && push?.[1]) return ok(notices.pushesFor(decodeURIComponent(push[1])));
   if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
   send(problem('not_found'));
+}
+
+/**
+ * `GET /_local/faults` lists the rules with their hits; `PUT` (a JSON array of rules) replaces them;
+ * `DELETE` lifts them all.
+ */
+function faults(
+  method: string,
+  body: Buffer,
+  seam: NonNullable<GatewayOptions['faults']>,
+): APIGatewayProxyResult {
+  const listing = () => ({
+    statusCode: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ rules: seam.list() }),
+  });
+  if (method === 'GET') return listing();
+  if (method === 'DELETE') {
+    seam.set([]);
+    return listing();
+  }
+  if (method !== 'PUT') return problem('method_not_allowed', { headers: { Allow: 'DELETE, GET, PUT' } });
+  let parsed: ReturnType<typeof faultRules.safeParse>;
+  try {
+    parsed = faultRules.safeParse(JSON.parse(body.toString('utf8')));
+  } catch {
+    return problem('malformed_json');
+  }
+  if (!parsed.success) return problem('invalid_request', { detail: parsed.error.message });
+  seam.set(parsed.data);
+  return listing();
 }
 
 /** IAM-style matching of an execute-api ARN against a policy resource with `*` wildcards. */

@@ -11,6 +11,7 @@ import {
 import { type StageConfig, stageConfig } from '../config/stages.ts';
 import { localStateDir } from '../paths.ts';
 import { ROUTES } from '../routes.ts';
+import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
 import { localNotices } from './notices.ts';
 import { ensureLocalPki } from './pki.ts';
@@ -49,6 +50,8 @@ export interface RuntimeRecord {
   children: { name: string; pid: number }[];
   apiUrl: string;
   mailboxUrl: string;
+  /** moto itself, for tools and tests that look at the table (the functions go through the fault proxy). */
+  awsEndpoint: string;
   environment: Record<string, string>;
 }
 
@@ -66,6 +69,14 @@ function portFrom(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`${variable} must be a port number`);
   return port;
+}
+
+/** Fault rules given at start (`XID_FAULTS`, a JSON array); a malformed value stops the start with its reason. */
+function faultsFromEnvironment(value: string | undefined): FaultRule[] {
+  if (!value) return [];
+  const parsed = faultRules.safeParse(JSON.parse(value));
+  if (!parsed.success) throw new Error(`XID_FAULTS is not a list of fault rules: ${parsed.error.message}`);
+  return parsed.data;
 }
 
 /** Reads the record of the runtime that last ran from this state folder, if any. */
@@ -112,6 +123,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   ensureMoto(log);
   const services: Service[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const stopServices = async () => {
     await Promise.all(services.map((s) => s.stop()));
   };
@@ -125,6 +137,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     const [resources, pki] = await Promise.all([provision(config, moto.url), ensureLocalPki(dir)]);
+    // The handlers reach the stand-ins through the fault-injection seam (no rules: it only forwards).
+    const initialFaults = faultsFromEnvironment(process.env.XID_FAULTS);
+    const proxies = {
+      aws: await startFaultProxy(
+        moto.url,
+        initialFaults.filter((r) => r.service !== 'ses'),
+      ),
+      ses: await startFaultProxy(
+        ses.url,
+        initialFaults.filter((r) => r.service === 'ses'),
+      ),
+    };
+    closers.push(proxies.aws.close, proxies.ses.close);
     const withLocal = (own: string, extra: string | undefined) => [own, ...listOf(extra)].join(',');
     const apiPort = portFrom(options.port, 'XID_PORT', 3000) ?? 3000;
     const environment: Record<string, string> = {
@@ -146,8 +171,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
       [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${topicPrefixName(config.stage)}`,
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
-      [ENV.localAwsEndpoint]: moto.url,
-      [ENV.localSesEndpoint]: ses.url,
+      [ENV.localAwsEndpoint]: proxies.aws.url,
+      [ENV.localSesEndpoint]: proxies.ses.url,
     };
     // Every handler of this process reads its configuration from here, as a Lambda reads its own.
     Object.assign(process.env, environment);
@@ -159,6 +184,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       port: apiPort,
       accessLog: log,
       notices,
+      faults: {
+        list: () => [...proxies.aws.rules(), ...proxies.ses.rules()],
+        set: (rules) => {
+          proxies.aws.setRules(rules.filter((r) => r.service !== 'ses'));
+          proxies.ses.setRules(rules.filter((r) => r.service === 'ses'));
+        },
+      },
       afterRoute: async (routeId) => {
         if (routeId === 'putNoticeSubscription') await pushTopics?.sync();
       },
@@ -177,6 +209,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       children: services.map((s) => ({ name: s.name, pid: s.pid })),
       apiUrl: gateway.url,
       mailboxUrl: ses.url,
+      awsEndpoint: moto.url,
       environment,
     };
     writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
@@ -190,11 +223,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stop: async () => {
         pushTopics?.stop();
         await gateway.close();
+        await Promise.all(closers.map((close) => close()));
         await stopServices();
         rmSync(path.join(dir, RECORD_FILE), { force: true });
       },
     };
   } catch (error) {
+    await Promise.all(closers.map((close) => close()));
     await stopServices();
     throw error;
   }

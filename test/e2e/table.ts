@@ -9,7 +9,7 @@ import type { RuntimeRecord } from '#lib/local/runtime';
 export function tableOf(record: RuntimeRecord) {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint: record.environment[ENV.localAwsEndpoint],
+      endpoint: record.awsEndpoint,
       region: record.environment.AWS_REGION,
       credentials: LOCAL_CREDENTIALS,
     }),

@@ -12,7 +12,7 @@ const b64 = (value: unknown) =>
 export function tokenFactory(record: RuntimeRecord) {
   const env = record.environment;
   const kms = new KMSClient({
-    endpoint: env[ENV.localAwsEndpoint],
+    endpoint: record.awsEndpoint,
     region: env.AWS_REGION,
     credentials: LOCAL_CREDENTIALS,
   });

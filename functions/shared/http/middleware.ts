@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../dependency-failure.ts';
 import { logger, metrics } from '../powertools.ts';
 import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
 import { preferredLanguage } from './language.ts';
@@ -31,14 +32,27 @@ export function problemDetails(): Middleware {
           logger.info('request refused', { code: error.code });
         }
         const headers: Record<string, string> = {};
-        if (error.extra.retryAfterSeconds !== undefined)
-          headers['Retry-After'] = String(error.extra.retryAfterSeconds);
+        const retryAfter =
+          error.extra.retryAfterSeconds ??
+          (PROBLEMS[error.code].status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : undefined);
+        if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
         request.response = problem(error.code, {
           detail: error.detail,
           instance,
           errors: error.extra.errors,
           headers,
           language,
+        });
+        return;
+      }
+      if (isDependencyFailure(error)) {
+        // AWS refused, failed, throttled or did not answer in time: the app may try again.
+        logger.error('dependency unavailable', error instanceof Error ? error : new Error(String(error)));
+        metrics.addMetric('ServiceUnavailable', 'Count', 1);
+        request.response = problem('service_unavailable', {
+          instance,
+          language,
+          headers: { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
         });
         return;
       }

@@ -1,3 +1,4 @@
+import { isDependencyFailure } from '../dependency-failure.ts';
 import { BEARER } from '../names.ts';
 import { ProblemError } from '../problems.ts';
 
@@ -16,7 +17,9 @@ export function residentAuth(check: (token: string) => Promise<{ sub: string }>)
     let sub: string;
     try {
       sub = (await check(token)).sub;
-    } catch {
+    } catch (error) {
+      if (isDependencyFailure(error))
+        throw new ProblemError('service_unavailable', undefined, { cause: error });
       throw new ProblemError('unauthorized');
     }
     const fromAuthorizer = (event.requestContext.authorizer as { accountId?: string } | undefined)?.accountId;

@@ -215,3 +215,34 @@ describe('sessions', () => {
     expect(state.failures).toBeUndefined();
   });
 });
+
+describe('commit last', () => {
+  it('activates nothing when the token cannot be signed, so the same proofs work on the retry', async () => {
+    const signing = ports.mintToken;
+    ports.mintToken = async () => {
+      throw Object.assign(new Error('KMS down'), { $fault: 'server' });
+    };
+    await expect(activate(ACCOUNT, proofs(), ports)).rejects.toThrow('KMS down');
+    expect(state.status).toBe('pending_activation');
+    expect(state.activation?.nonce).toBe('activation-nonce');
+    ports.mintToken = signing;
+    expect((await activate(ACCOUNT, proofs(), ports)).accessToken).toBe(`token-for-${ACCOUNT}`);
+  });
+
+  it('keeps the login challenge when the token cannot be signed', async () => {
+    state.status = 'active';
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    const proof = signJws(AUTH.privateKey, {
+      type: 'xid/session/v1',
+      accountId: ACCOUNT,
+      nonce: challenge.nonce,
+    });
+    const signing = ports.mintToken;
+    ports.mintToken = async () => {
+      throw new Error('KMS down');
+    };
+    await expect(login({ challengeId: challenge.challengeId, proof }, ports)).rejects.toThrow('KMS down');
+    ports.mintToken = signing;
+    expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBeDefined();
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Whether an error is an AWS dependency failing rather than a bug of ours: the service answered 5xx or
+ * throttled, or it could not be reached in time (refused, reset, timed out). Such a request is answered
+ * 503 `service_unavailable` with `Retry-After`, never 500: the app may simply try again.
+ */
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'LimitExceededException',
+  'KMSInternalException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+]);
+
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** Seconds the client should wait before trying again after a dependency failure. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
+
+export function isDependencyFailure(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: { throttling?: boolean };
+    cause?: unknown;
+  };
+  if (e.$fault === 'server' || e.$retryable?.throttling) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (e.name && (THROTTLING.has(e.name) || NETWORK_NAMES.has(e.name))) return true;
+  if (e.code && NETWORK.has(e.code)) return true;
+  // Node's fetch and the SDK wrap the socket error.
+  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
+}

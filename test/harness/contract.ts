@@ -73,11 +73,20 @@ export function contractOf(document: Json): Contract {
     operation,
     responseViolations: ({ method, path: target, status, contentType, body }) => {
       const pathname = new URL(target, 'http://contract.invalid').pathname;
+      // Outside the API (the local runtime's own /_local/ routes) nothing is promised.
+      if (pathname.startsWith('/_local/')) return [];
       const found = operation(method, pathname);
       if (!found) {
-        // Outside the API (the local runtime's own /_local/ routes) nothing is promised.
-        if (pathname.startsWith('/_local/')) return [];
-        return [`${method} ${pathname}: no such operation in the contract`];
+        // No operation: the gateway answers 405 for a known path, 404 otherwise, as a problem document.
+        const known = Object.keys(paths).some((template) => matchPath(template, pathname));
+        const [code, expected] = known ? ['method_not_allowed', 405] : ['not_found', 404];
+        const validate = compile({ $ref: '#/components/schemas/Problem' });
+        const where = `${method} ${pathname} (no operation) → ${status}`;
+        if (status !== expected || !contentType?.startsWith('application/problem+json'))
+          return [`${where}: expected ${expected} ${code} as application/problem+json`];
+        if (!validate(body) || (body as { code?: string }).code !== code)
+          return [`${where}: not a ${code} problem document`];
+        return [];
       }
       const where = `${method} ${found.template} → ${status}`;
       const responses = found.operation.responses as Record<string, Json>;
@@ -110,12 +119,44 @@ export function apiContract(): Contract {
 
 /**
  * Every contract violation the harness saw in this process, for a test run to fail on even where a test
- * caught the error the client threw.
+ * caught the error the client threw (`test/e2e/contract-setup.ts` checks after each test).
  */
 const violations: string[] = [];
 
-export function recordViolations(found: string[]): void {
+/**
+ * `fetch`, with the answer checked against the contract: a violation is recorded (and fails the test that
+ * made the request); the response is returned untouched for the caller to read.
+ */
+export async function checkedFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(url, init);
+  await checkResponse(init.method ?? 'GET', url, response);
+  return response;
+}
+
+/** Checks an answer (reading a clone of it) against the contract; records and returns the violations. */
+export async function checkResponse(
+  method: string,
+  url: string | URL,
+  response: Response,
+): Promise<string[]> {
+  const text = await response.clone().text();
+  const contentType = response.headers.get('content-type');
+  let found: string[];
+  let body: unknown = text === '' ? undefined : text;
+  try {
+    if (text !== '' && contentType?.includes('json')) body = JSON.parse(text);
+    found = apiContract().responseViolations({
+      method,
+      path: new URL(url).pathname,
+      status: response.status,
+      contentType,
+      body,
+    });
+  } catch {
+    found = [`${method} ${new URL(url).pathname}: ${contentType} that is not JSON`];
+  }
   violations.push(...found);
+  return found;
 }
 
 /** The violations seen since the last call, and forget them. */

@@ -56,7 +56,7 @@ function implementations(name: string, handlerFile: string): ts.Node[] {
   return found;
 }
 
-export function problemCodesOf(route: Route): Set<ProblemCode> {
+function problemCodesOf(route: Route): Set<ProblemCode> {
   const handlerFile = path.join(REPO_ROOT, route.entry);
   const source = program.getSourceFile(handlerFile);
   if (!source) throw new Error(`no source for ${route.entry}`);

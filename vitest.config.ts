@@ -41,6 +41,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          setupFiles: ['test/e2e/contract-setup.ts'],
           env,
           testTimeout: 60_000,
           hookTimeout: 120_000,

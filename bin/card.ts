@@ -1,13 +1,15 @@
 #!/usr/bin/env -S npx tsx
 import { parseArgs } from 'node:util';
 import type { Gender } from '../functions/jpki/profile.ts';
-import { createTestPki, issueCard } from '../test/harness/cards.ts';
+import { issueLocalCard } from '../lib/local/cards.ts';
+import { localStateDir } from '../lib/paths.ts';
 import { connectToVpcd, VPCD_PORT } from '../test/harness/vpcd/bridge.ts';
 
 /**
  * `npm run card -- vpcd [options]`: a virtual My Number card in vsmartcard's virtual reader, for PC/SC
  * software such as OpenSC. Start pcscd first (with vsmartcard-vpcd installed), then run this; Ctrl-C
- * takes the card out.
+ * takes the card out. The card is issued by the local PKI (`.xid-local/pki/`, made if missing), the one
+ * `npm start` trusts, so what it signs registers against the local runtime.
  */
 const usage = `usage: npm run card -- vpcd [--name 公的　花子] [--gender male|female|unknown] [--dob 1966-11-10]
                             [--address 東京都品川区広町2-1-10] [--sign-pin ABCD1234] [--auth-pin 1234]
@@ -37,8 +39,7 @@ if (values.gender && !['male', 'female', 'unknown'].includes(values.gender)) {
   process.exit(2);
 }
 
-const pki = await createTestPki();
-const { card, holder } = await issueCard(pki, {
+const { card, holder } = await issueLocalCard(localStateDir(), {
   ...(values.name ? { name: values.name } : {}),
   ...(values.gender ? { gender: values.gender as Gender } : {}),
   ...(values.dob ? { dateOfBirth: values.dob } : {}),
@@ -56,6 +57,7 @@ console.log(
     `Virtual My Number card inserted in vpcd (127.0.0.1:${port}).`,
     `  holder        ${holder.name} / ${holder.gender} / ${holder.dateOfBirth} / ${holder.address}`,
     `  signature PIN ${holder.signPin} (5 tries)    authentication PIN ${holder.authPin} (3 tries)`,
+    `  issued by the local PKI in ${localStateDir()}/pki (trusted by npm start)`,
     '  try: pkcs15-tool --list-certificates',
     'ready',
   ].join('\n'),

@@ -81,7 +81,15 @@ await municipality(
   '12月29日から1月3日まで、区役所の窓口業務を休止します。',
 );
 const pushes = await api.localPushes(device);
-console.log(`    push received: ${JSON.parse(pushes.at(-1)?.payload.APNS ?? '{}').aps?.alert?.title}`);
+const pushed = JSON.parse(pushes.at(-1)?.payload.APNS ?? '{}') as {
+  aps?: { alert?: { title?: string } };
+  noticeId?: string;
+};
+console.log(`    push received: ${pushed.aps?.alert?.title}`);
+if (pushed.noticeId) {
+  console.log(`    deep link xid://notices/${pushed.noticeId}: GET /v1/me/notices/{noticeId}`);
+  show(await api.notice(accessToken, pushed.noticeId));
+}
 const notices = await api.notices(accessToken);
 show(notices.items.map((n) => n.title));
 console.log('\nすべてのお知らせ — the journey is complete.');

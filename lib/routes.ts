@@ -1,11 +1,39 @@
 import type { z } from 'zod';
 import { meResponse } from '../functions/account/schemas.ts';
-import { activationBody, sessionBody, sessionChallengeBody } from '../functions/auth/schemas.ts';
-import { emailBody } from '../functions/mail/schemas.ts';
-import { subscriptionBody } from '../functions/notices/schemas.ts';
-import { pushBody } from '../functions/push/schemas.ts';
-import { registrationBody } from '../functions/registration/schemas.ts';
-import { termsResponse } from '../functions/terms/schemas.ts';
+import {
+  accountIdParameter,
+  activationBody,
+  jwksResponse,
+  sessionBody,
+  sessionChallengeBody,
+  sessionChallengeResponse,
+  tokenResponse,
+} from '../functions/auth/schemas.ts';
+import { healthResponse } from '../functions/health/schemas.ts';
+import {
+  emailBody,
+  emailResendResponse,
+  emailResponse,
+  verificationTokenParameter,
+} from '../functions/mail/schemas.ts';
+import {
+  municipalityResponse,
+  noticeIdParameter,
+  noticeItem,
+  noticeListQuery,
+  noticeListResponse,
+  subscriptionBody,
+  subscriptionResponse,
+} from '../functions/notices/schemas.ts';
+import { openApiResponse } from '../functions/openapi/schemas.ts';
+import { pushBody, pushResponse } from '../functions/push/schemas.ts';
+import {
+  registrationBody,
+  registrationChallengeResponse,
+  registrationResponse,
+} from '../functions/registration/schemas.ts';
+import type { ProblemCode } from '../functions/shared/problems.ts';
+import { documentParameter, termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
 
 /**
@@ -25,9 +53,36 @@ export interface Route extends FunctionSpec {
   body?: z.ZodType;
   /** Schema of the success response body (JSON routes), for the API contract and response checks. */
   response?: z.ZodType;
+  /** Status of that JSON success; 200 unless stated. */
+  status?: 201 | 202;
+  /** Answers that are neither the JSON success nor a problem document: a text, a page, 204, 304. */
+  answers?: Readonly<Record<number, Answer>>;
+  /** Schemas of the path template's parameters, by name (every `{name}` of `path` has one). */
+  params?: Readonly<Record<string, z.ZodType>>;
+  /** Schemas of the query parameters, by name; all optional. */
+  query?: Readonly<Record<string, z.ZodType>>;
+  /**
+   * Problem codes this route's own function may answer with, beyond those every route may (the gateway's
+   * and the shared middleware's, see `lib/openapi/document.ts`) and `unauthorized` on resident routes.
+   * A unit test follows the calls from the handler and fails when a code it can throw is missing here.
+   */
+  problems?: readonly ProblemCode[];
+}
+
+/** An answer that is not JSON: its media type (none for 204 and 304), and the headers that matter. */
+export interface Answer {
+  description: string;
+  mediaType?: string;
+  headers?: Readonly<Record<string, string>>;
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
+
+const TERMS_HEADERS = {
+  ETag: 'The SHA-256 of the text, quoted; send it back as If-None-Match',
+  'Cache-Control': 'public, no-cache',
+  'X-Document-Version': 'The version of the text',
+};
 
 export const ROUTES: readonly Route[] = [
   {
@@ -37,6 +92,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/health/handler.ts',
     handler: 'handler',
     auth: 'public',
+    response: healthResponse,
     binds: {},
     description: 'Liveness',
   },
@@ -59,6 +115,16 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/terms/handler.ts',
     handler: 'getTermsDocument',
     auth: 'public',
+    params: { document: documentParameter },
+    answers: {
+      200: {
+        description: 'The text, byte for byte what the published SHA-256 covers',
+        mediaType: 'text/markdown',
+        headers: TERMS_HEADERS,
+      },
+      304: { description: 'The copy named by If-None-Match is current', headers: TERMS_HEADERS },
+    },
+    problems: ['not_found'],
     binds: {},
     assets: [LEGAL_TEXTS],
     description: 'The text of a legal document',
@@ -70,6 +136,8 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/registration/handler.ts',
     handler: 'postChallenge',
     auth: 'public',
+    response: registrationChallengeResponse,
+    status: 201,
     binds: { table: 'write' },
     assets: [LEGAL_TEXTS],
     description: 'A single-use nonce for the registration statement',
@@ -82,6 +150,23 @@ export const ROUTES: readonly Route[] = [
     handler: 'postRegistration',
     auth: 'public',
     body: registrationBody,
+    response: registrationResponse,
+    status: 201,
+    problems: [
+      'challenge_invalid',
+      'statement_mismatch',
+      'consent_required',
+      'certificate_malformed',
+      'certificate_untrusted',
+      'certificate_expired',
+      'certificate_not_yet_valid',
+      'certificate_profile',
+      'certificate_revoked',
+      'revocation_unavailable',
+      'signature_invalid',
+      'municipality_unknown',
+      'already_registered',
+    ],
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
@@ -93,7 +178,10 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/auth/handler.ts',
     handler: 'postActivation',
     auth: 'public',
+    params: { accountId: accountIdParameter },
     body: activationBody,
+    response: tokenResponse,
+    problems: ['not_found', 'already_active', 'challenge_invalid', 'proof_invalid'],
     binds: { table: 'readWrite', tokenKey: 'sign' },
     description: 'Activation with the auth and sign device keys (PIN1, PIN2)',
   },
@@ -105,6 +193,8 @@ export const ROUTES: readonly Route[] = [
     handler: 'postSessionChallenge',
     auth: 'public',
     body: sessionChallengeBody,
+    response: sessionChallengeResponse,
+    status: 201,
     binds: { table: 'write' },
     description: 'A nonce for a later login',
   },
@@ -116,6 +206,8 @@ export const ROUTES: readonly Route[] = [
     handler: 'postSession',
     auth: 'public',
     body: sessionBody,
+    response: tokenResponse,
+    problems: ['challenge_invalid', 'proof_invalid'],
     binds: { table: 'readWrite', tokenKey: 'sign' },
     description: 'Login with the auth device key',
   },
@@ -138,6 +230,9 @@ export const ROUTES: readonly Route[] = [
     handler: 'putEmail',
     auth: 'resident',
     body: emailBody,
+    response: emailResponse,
+    status: 202,
+    problems: ['mail_unavailable'],
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Set the e-mail address and send the confirmation mail',
   },
@@ -148,6 +243,9 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/mail/handler.ts',
     handler: 'postEmailResend',
     auth: 'resident',
+    response: emailResendResponse,
+    status: 202,
+    problems: ['email_not_pending', 'mail_unavailable'],
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Send the confirmation mail again',
   },
@@ -158,6 +256,13 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/mail/handler.ts',
     handler: 'getEmailVerification',
     auth: 'public',
+    params: { token: verificationTokenParameter },
+    answers: {
+      200: { description: 'Confirmed: a page in Japanese and English', mediaType: 'text/html' },
+      404: { description: 'Unknown or tampered link: a page', mediaType: 'text/html' },
+      409: { description: 'The link was used already: a page', mediaType: 'text/html' },
+      410: { description: 'Expired, or replaced by a newer link: a page', mediaType: 'text/html' },
+    },
     binds: { table: 'readWrite' },
     description: 'The confirmation link of the mail',
   },
@@ -169,6 +274,8 @@ export const ROUTES: readonly Route[] = [
     handler: 'putPush',
     auth: 'resident',
     body: pushBody,
+    response: pushResponse,
+    problems: ['platform_unavailable'],
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     description: "The device's push endpoint",
   },
@@ -179,6 +286,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/notices/handler.ts',
     handler: 'getMunicipality',
     auth: 'resident',
+    response: municipalityResponse,
     binds: { table: 'read', tokenKey: 'verify' },
     assets: [LEGAL_TEXTS],
     description: 'The municipality of the address on the card',
@@ -191,6 +299,8 @@ export const ROUTES: readonly Route[] = [
     handler: 'putSubscription',
     auth: 'resident',
     body: subscriptionBody,
+    response: subscriptionResponse,
+    problems: ['consent_required', 'municipality_not_onboarded', 'push_not_registered'],
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     assets: [LEGAL_TEXTS],
     description: "Subscribe the device to the municipality's notices",
@@ -202,6 +312,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/notices/handler.ts',
     handler: 'deleteSubscription',
     auth: 'resident',
+    answers: { 204: { description: 'The pushes stopped (or there were none); the notices stay readable' } },
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     assets: [LEGAL_TEXTS],
     description: 'Stop the pushes',
@@ -213,9 +324,25 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/notices/handler.ts',
     handler: 'getNotices',
     auth: 'resident',
+    query: noticeListQuery,
+    response: noticeListResponse,
     binds: { table: 'read', tokenKey: 'verify' },
     assets: [LEGAL_TEXTS],
     description: "The municipality's notices, newest first",
+  },
+  {
+    id: 'getNotice',
+    method: 'GET',
+    path: '/v1/me/notices/{noticeId}',
+    entry: 'functions/notices/handler.ts',
+    handler: 'getNotice',
+    auth: 'resident',
+    params: { noticeId: noticeIdParameter },
+    response: noticeItem,
+    problems: ['not_found'],
+    binds: { table: 'read', tokenKey: 'verify' },
+    assets: [LEGAL_TEXTS],
+    description: 'One notice of the municipality: where the deep link xid://notices/{noticeId} leads',
   },
   {
     id: 'getJwks',
@@ -224,8 +351,21 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/auth/handler.ts',
     handler: 'getJwks',
     auth: 'public',
+    response: jwksResponse,
     binds: { tokenKey: 'verify' },
     description: 'Public keys of the access tokens',
+  },
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    entry: 'functions/openapi/handler.ts',
+    handler: 'getOpenApi',
+    auth: 'public',
+    response: openApiResponse,
+    binds: {},
+    description:
+      'This API as an OpenAPI 3.1 document (docs/openapi.json), its server set to the address asked',
   },
 ];
 

@@ -14,11 +14,11 @@ import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
-import { table } from './table.ts';
+import { type ItemKey, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
 type NoticeStorePorts = Pick<NoticeIngestPorts, 'municipalityOfTopic' | 'storeOnce' | 'markPushed'> &
-  Pick<ResidentNoticePorts, 'municipalityRecord' | 'noticePage'> &
+  Pick<ResidentNoticePorts, 'municipalityRecord' | 'noticePage' | 'notice'> &
   Pick<OnboardingPorts, 'municipalityRecord' | 'saveMunicipality' | 'deleteMunicipality' | 'municipalities'>;
 
 /** DynamoDB side of notices: municipalities, notices stored once, and the list residents read. */
@@ -104,6 +104,17 @@ export function noticeStore(tableName: string) {
       );
       const items = (Items ?? []).map(({ pk: _pk, sk: _sk, ...rest }) => rest as StoredNotice);
       return { items, next: LastEvaluatedKey ? String(LastEvaluatedKey.sk) : undefined };
+    },
+
+    /** One notice: its id item gives the sort key of the stored notice (two reads, both in its partition). */
+    async notice(code: string, noticeId: string): Promise<StoredNotice | undefined> {
+      const byId = await db.get<{ publishedAt: string }>(KEYS.noticeId(code, noticeId));
+      if (!byId) return undefined;
+      const sortKey = new Date(byId.publishedAt).toISOString();
+      const Item = await db.get<StoredNotice & ItemKey>(KEYS.notice(code, sortKey, noticeId));
+      if (!Item) return undefined;
+      const { pk: _pk, sk: _sk, ...notice } = Item;
+      return notice;
     },
 
     async saveMunicipality(record: MunicipalityRecord): Promise<void> {

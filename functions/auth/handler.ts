@@ -7,7 +7,13 @@ import { apiHandler } from '../shared/http/api.ts';
 import { json } from '../shared/http/response.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { AuthPorts } from './ports.ts';
-import { accountIdParameter, activationBody, sessionBody, sessionChallengeBody } from './schemas.ts';
+import {
+  accountIdParameter,
+  activationBody,
+  type JwksResponse,
+  sessionBody,
+  sessionChallengeBody,
+} from './schemas.ts';
 import { activate, createSessionChallenge, login } from './use-cases.ts';
 
 let ports: AuthPorts | undefined;
@@ -47,5 +53,5 @@ export const postSession = apiHandler({ body: sessionBody }, async ({ body }) =>
 /** `GET /.well-known/jwks.json`: every key that tokens may name, the signing one first. */
 export const getJwks = apiHandler({}, async () => {
   const keys = [...(await verificationKeys()).values()].map((k) => k.jwk);
-  return json(200, { keys }, { 'Cache-Control': 'public, max-age=300' });
+  return json(200, { keys } satisfies JwksResponse, { 'Cache-Control': 'public, max-age=300' });
 });

@@ -2,6 +2,12 @@ import { ProblemError } from '../shared/problems.ts';
 import { TOKEN_TTL_SECONDS } from './jwt.ts';
 import type { AuthPorts, SessionChallenge } from './ports.ts';
 import { verifyProof } from './proofs.ts';
+import type {
+  ActivationProofPayload,
+  SessionChallengeResponse,
+  SessionProofPayload,
+  TokenResponse,
+} from './schemas.ts';
 
 /**
  * Activation (guide step 6, IDの有効化) and later logins: the device keys bound by the card at registration
@@ -25,10 +31,10 @@ async function refuseProof(ports: AuthPorts, accountId: string, now: Date): Prom
   throw new ProblemError('proof_invalid');
 }
 
-const tokenResponse = (accountId: string, token: string) => ({
+const tokenResponse = (accountId: string, token: string): TokenResponse => ({
   accountId,
   accessToken: token,
-  tokenType: 'Bearer' as const,
+  tokenType: 'Bearer',
   expiresIn: TOKEN_TTL_SECONDS,
 });
 
@@ -37,7 +43,7 @@ export async function activate(
   accountId: string,
   proofs: { authProof: string; signProof: string },
   ports: AuthPorts,
-) {
+): Promise<TokenResponse> {
   const now = ports.now();
   await guard(ports, accountId, now);
   const status = await ports.accountStatus(accountId);
@@ -50,7 +56,7 @@ export async function activate(
     ports.deviceKey(accountId, 'auth'),
     ports.deviceKey(accountId, 'sign'),
   ]);
-  const statement = (key: 'auth' | 'sign') => ({
+  const statement = (key: 'auth' | 'sign'): ActivationProofPayload => ({
     type: 'xid/activation/v1',
     accountId,
     nonce: activation.nonce,
@@ -69,7 +75,10 @@ export async function activate(
 }
 
 /** `POST /v1/sessions/challenges`: a nonce for a later login. Says nothing about whether the account exists. */
-export async function createSessionChallenge(accountId: string, ports: AuthPorts) {
+export async function createSessionChallenge(
+  accountId: string,
+  ports: AuthPorts,
+): Promise<SessionChallengeResponse> {
   const challenge: SessionChallenge = {
     challengeId: ports.newId(),
     accountId,
@@ -85,7 +94,10 @@ export async function createSessionChallenge(accountId: string, ports: AuthPorts
 }
 
 /** `POST /v1/sessions`: a proof by the auth key (PIN1) over the session challenge. */
-export async function login(input: { challengeId: string; proof: string }, ports: AuthPorts) {
+export async function login(
+  input: { challengeId: string; proof: string },
+  ports: AuthPorts,
+): Promise<TokenResponse> {
   const now = ports.now();
   const challenge = await ports.sessionChallenge(input.challengeId);
   if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
@@ -95,7 +107,7 @@ export async function login(input: { challengeId: string; proof: string }, ports
     ports.accountStatus(accountId),
     ports.deviceKey(accountId, 'auth'),
   ]);
-  const expected = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
+  const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
   // No account behind the challenge: the same answer, but nothing to count (and nothing written).
   if (!status) throw new ProblemError('proof_invalid');
   if (status !== 'active' || !authKey || !verifyProof(input.proof, expected, authKey)) {

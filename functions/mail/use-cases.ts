@@ -4,7 +4,12 @@ import { ProblemError } from '../shared/problems.ts';
 import { normaliseEmailAddress } from './email-address.ts';
 import type { VerificationOutcome } from './page.ts';
 import type { EmailState, MailFeedbackPorts, MailPorts } from './ports.ts';
-import { sesEvent } from './schemas.ts';
+import {
+  type EmailResendResponse,
+  type EmailResponse,
+  sesEvent,
+  verificationTokenParameter,
+} from './schemas.ts';
 import { confirmationMail } from './template.ts';
 
 /**
@@ -56,7 +61,12 @@ async function mailLink(
 }
 
 /** `PUT /v1/me/email`: a new address, unconfirmed, and a confirmation mail to it. */
-export async function setEmail(accountId: string, input: string, linkBase: string, ports: MailPorts) {
+export async function setEmail(
+  accountId: string,
+  input: string,
+  linkBase: string,
+  ports: MailPorts,
+): Promise<EmailResponse> {
   const normalised = normaliseEmailAddress(input);
   if (typeof normalised === 'string') {
     throw new ProblemError('invalid_request', 'The e-mail address is not valid', {
@@ -74,7 +84,11 @@ export async function setEmail(accountId: string, input: string, linkBase: strin
 }
 
 /** `POST /v1/me/email/resend`: the same address, a new link; the older links stop working. */
-export async function resendEmail(accountId: string, linkBase: string, ports: MailPorts) {
+export async function resendEmail(
+  accountId: string,
+  linkBase: string,
+  ports: MailPorts,
+): Promise<EmailResendResponse> {
   const { exists, email } = await ports.emailState(accountId);
   if (!exists) throw new ProblemError('unauthorized');
   if (!email || email.verified) throw new ProblemError('email_not_pending');
@@ -84,7 +98,7 @@ export async function resendEmail(accountId: string, linkBase: string, ports: Ma
 
 /** `GET /v1/email-verifications/{token}`: confirms the address if this is its current, unused, fresh link. */
 export async function verifyEmail(token: string, ports: MailPorts): Promise<VerificationOutcome> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return 'unknown';
+  if (!verificationTokenParameter.safeParse(token).success) return 'unknown';
   const hash = tokenHash(token);
   const now = ports.now();
   const stored = await ports.emailToken(hash);

@@ -11,7 +11,7 @@ import { json, noContent } from '../shared/http/response.ts';
 import { currentTerms } from '../terms/legal-texts.ts';
 import type { ResidentNoticePorts } from './ports.ts';
 import { subscriptionBody } from './schemas.ts';
-import { listNotices, municipality, subscribe, unsubscribe } from './use-cases.ts';
+import { listNotices, municipality, readNotice, subscribe, unsubscribe } from './use-cases.ts';
 
 const tableName = required(ENV.tableName);
 const ports: ResidentNoticePorts = {
@@ -46,4 +46,9 @@ export const deleteSubscription = apiHandler({ auth }, async ({ accountId }) => 
 /** `GET /v1/me/notices` (すべてのお知らせ). */
 export const getNotices = apiHandler({ auth }, async ({ accountId, event }) =>
   json(200, await listNotices(accountId, event.queryStringParameters ?? {}, ports)),
+);
+
+/** `GET /v1/me/notices/{noticeId}`: one notice, where a push's deep link `xid://notices/<id>` leads. */
+export const getNotice = apiHandler({ auth }, async ({ accountId, event }) =>
+  json(200, await readNotice(accountId, event.pathParameters?.noticeId, ports)),
 );

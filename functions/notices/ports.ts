@@ -45,6 +45,8 @@ export interface ResidentNoticePorts
   ): Promise<void>;
   /** A page of a municipality's notices, newest first, after the opaque key of the last one seen. */
   noticePage(code: string, limit: number, after?: string): Promise<{ items: StoredNotice[]; next?: string }>;
+  /** One notice of a municipality by its id; undefined when the municipality has no such notice. */
+  notice(code: string, noticeId: string): Promise<StoredNotice | undefined>;
   currentTerms(): CurrentTerms;
   now(): Date;
 }

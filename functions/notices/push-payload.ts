@@ -1,4 +1,5 @@
 import type { Notice } from './notice.ts';
+import type { ApnsPayload, FcmPayload, PushTopicMessage } from './schemas.ts';
 
 /**
  * The one push message for a notice, in SNS's per-platform structure (`MessageStructure: json`). Title and
@@ -24,12 +25,12 @@ export function pushMessage(notice: Notice, municipality: { code: string; name: 
   const apns = JSON.stringify({
     aps: { alert: { title, body }, sound: 'default', 'thread-id': `notices-${municipality.code}` },
     ...data,
-  });
+  } satisfies ApnsPayload);
   const gcm = JSON.stringify({
     notification: { title, body },
     data: { ...data, deepLink: `xid://notices/${notice.noticeId}` },
     android: { priority: 'normal' },
-  });
+  } satisfies FcmPayload);
   for (const payload of [apns, gcm]) {
     if (Buffer.byteLength(payload) > PAYLOAD_MAX_BYTES)
       throw new Error('push payload over the platform limit');
@@ -41,5 +42,5 @@ export function pushMessage(notice: Notice, municipality: { code: string; name: 
     APNS_SANDBOX: apns,
     GCM: gcm,
     http: JSON.stringify({ APNS: apns, GCM: gcm }),
-  });
+  } satisfies PushTopicMessage);
 }

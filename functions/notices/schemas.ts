@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { municipalityCode, municipalityRef } from '../shared/schemas.ts';
 
 /** `PUT /v1/me/notice-subscription` (guide: 自治体からのお知らせの設定). */
 export const subscriptionBody = z.strictObject({
@@ -36,17 +37,115 @@ const plainText = (max: number) =>
     )
     .refine((text) => !/<\/?[a-z][^>]*>/i.test(text), { message: 'plain text only, no markup' });
 
-export const noticeSchema = z.strictObject({
-  schema: z.literal('xid/notice/v1'),
-  noticeId: z.uuid(),
-  title: plainText(100),
-  body: plainText(2000),
-  category: z.enum(NOTICE_CATEGORIES),
-  url: z
-    .url({ protocol: /^https$/, hostname: z.regexes.domain })
-    .max(2048)
-    .optional(),
-  publishedAt: z.iso.datetime({ offset: true }),
-  /** Tolerated and ignored: the municipality is the topic's, never the message's. */
-  municipality: z.unknown().optional(),
+export const noticeSchema = z
+  .strictObject({
+    schema: z.literal('xid/notice/v1'),
+    noticeId: z.uuid(),
+    title: plainText(100),
+    body: plainText(2000),
+    category: z.enum(NOTICE_CATEGORIES),
+    url: z
+      .url({ protocol: /^https$/, hostname: z.regexes.domain })
+      .max(2048)
+      .optional(),
+    publishedAt: z.iso.datetime({ offset: true }),
+    /** Tolerated and ignored: the municipality is the topic's, never the message's. */
+    municipality: z.unknown().optional(),
+  })
+  .describe(
+    "A notice as a municipality publishes it to its ingest topic (SNS). The municipality is the topic's, never the message's.",
+  );
+
+/** `GET /v1/me/municipality` → 200. */
+export const municipalityResponse = z.strictObject({
+  code: municipalityCode,
+  name: z.string().min(1),
+  prefecture: z.string().min(1),
+  /** Only in designated cities (政令指定都市): the ward of the address. */
+  ward: municipalityRef.optional(),
+  /** Whether the municipality publishes notices through xID (is onboarded). */
+  notices: z.boolean(),
 });
+
+/** `PUT /v1/me/notice-subscription` → 200. */
+export const subscriptionResponse = z.strictObject({ municipality: municipalityRef, push: z.literal(true) });
+
+/** A notice as residents read it (すべてのお知らせ, and the screen a push's deep link opens). */
+export const noticeItem = z.strictObject({
+  noticeId: z.uuid(),
+  title: z.string(),
+  body: z.string(),
+  category: z.enum(NOTICE_CATEGORIES),
+  url: z.url().optional(),
+  publishedAt: z.iso.datetime({ offset: true }),
+});
+
+/** `GET /v1/me/notices` → 200: newest first, `nextCursor` for the next page or null. */
+export const noticeListResponse = z.strictObject({
+  municipality: municipalityRef,
+  items: z.array(noticeItem),
+  nextCursor: z.string().nullable(),
+});
+
+/** `GET /v1/me/notices?limit=&cursor=`. */
+export const noticeListQuery = {
+  limit: z.int().min(1).max(50).describe('How many notices, 1 to 50; 20 when absent.'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .describe('The `nextCursor` of the previous page.'),
+};
+
+export const noticeIdParameter = z.uuid();
+
+export type MunicipalityResponse = z.infer<typeof municipalityResponse>;
+export type SubscriptionResponse = z.infer<typeof subscriptionResponse>;
+export type NoticeItem = z.infer<typeof noticeItem>;
+export type NoticeListResponse = z.infer<typeof noticeListResponse>;
+
+/**
+ * The one push a notice becomes (push-payload.ts): what APNs and FCM deliver to the app. `noticeId` opens
+ * the notice (`GET /v1/me/notices/{noticeId}`); FCM carries the deep link `xid://notices/<noticeId>`.
+ */
+const pushData = {
+  noticeId: z.uuid(),
+  municipality: municipalityCode,
+  category: z.enum(NOTICE_CATEGORIES),
+};
+const pushText = { title: z.string().min(1), body: z.string() };
+
+export const apnsPayload = z
+  .strictObject({
+    aps: z.strictObject({
+      alert: z.strictObject(pushText),
+      sound: z.literal('default'),
+      'thread-id': z.string().regex(/^notices-\d{6}$/),
+    }),
+    ...pushData,
+  })
+  .describe('The APNs payload of a notice push (APNS and APNS_SANDBOX).');
+
+export const fcmPayload = z
+  .strictObject({
+    notification: z.strictObject(pushText),
+    data: z.strictObject({ ...pushData, deepLink: z.string().regex(/^xid:\/\/notices\/[0-9a-f-]{36}$/) }),
+    android: z.strictObject({ priority: z.literal('normal') }),
+  })
+  .describe('The FCM payload of a notice push: a notification message with data.');
+
+/** The SNS message (`MessageStructure: json`) published once per notice to the municipality's push topic. */
+export const pushTopicMessage = z
+  .strictObject({
+    default: z.string(),
+    APNS: z.string(),
+    APNS_SANDBOX: z.string(),
+    GCM: z.string(),
+    http: z.string(),
+  })
+  .describe(
+    'The SNS message published to a municipality push topic: APNS, APNS_SANDBOX and GCM are the JSON strings of the APNs and FCM payloads.',
+  );
+
+export type ApnsPayload = z.infer<typeof apnsPayload>;
+export type FcmPayload = z.infer<typeof fcmPayload>;
+export type PushTopicMessage = z.infer<typeof pushTopicMessage>;

@@ -1,8 +1,16 @@
 import type { AccountRecord } from '../account/model.ts';
 import { ProblemError } from '../shared/problems.ts';
+import type { StoredNotice } from './model.ts';
 import { NoticeRejectedError, parseNotice } from './notice.ts';
 import type { NoticeIngestPorts, ResidentNoticePorts } from './ports.ts';
 import { pushMessage } from './push-payload.ts';
+import {
+  type MunicipalityResponse,
+  type NoticeItem,
+  type NoticeListResponse,
+  noticeIdParameter,
+  type SubscriptionResponse,
+} from './schemas.ts';
 
 /**
  * Municipality notices (design.md §3.5): what the notices function does with a published notice, and the
@@ -41,7 +49,10 @@ async function accountOf(ports: ResidentNoticePorts, accountId: string): Promise
 }
 
 /** `GET /v1/me/municipality`: from the address on the card; for a designated city, with the ward. */
-export async function municipality(accountId: string, ports: ResidentNoticePorts) {
+export async function municipality(
+  accountId: string,
+  ports: ResidentNoticePorts,
+): Promise<MunicipalityResponse> {
   const { municipality: m } = await accountOf(ports, accountId);
   const onboarded = (await ports.municipalityRecord(m.code)) !== undefined;
   return {
@@ -58,7 +69,7 @@ export async function subscribe(
   accountId: string,
   input: { consents: { termsVersion: string; privacyPolicyVersion: string } },
   ports: ResidentNoticePorts,
-) {
+): Promise<SubscriptionResponse> {
   const account = await accountOf(ports, accountId);
   const current = ports.currentTerms();
   if (
@@ -107,7 +118,7 @@ export async function listNotices(
   accountId: string,
   query: { limit?: string; cursor?: string },
   ports: ResidentNoticePorts,
-) {
+): Promise<NoticeListResponse> {
   const { municipality: m } = await accountOf(ports, accountId);
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 50) {
@@ -126,14 +137,33 @@ export async function listNotices(
   const page = await ports.noticePage(m.code, limit, after);
   return {
     municipality: { code: m.code, name: m.name },
-    items: page.items.map(({ noticeId, title, body, category, url, publishedAt }) => ({
-      noticeId,
-      title,
-      body,
-      category,
-      url,
-      publishedAt,
-    })),
+    items: page.items.map(noticeItem),
     nextCursor: page.next ? Buffer.from(page.next, 'utf8').toString('base64url') : null,
   };
+}
+
+/** What a resident reads of a stored notice. */
+const noticeItem = ({ noticeId, title, body, category, url, publishedAt }: StoredNotice): NoticeItem => ({
+  noticeId,
+  title,
+  body,
+  category,
+  url,
+  publishedAt,
+});
+
+/**
+ * `GET /v1/me/notices/{noticeId}`: one notice of the resident's municipality, the target of a push's deep
+ * link. Notices are kept per municipality, so another municipality's notice is simply not found.
+ */
+export async function readNotice(
+  accountId: string,
+  noticeId: string | undefined,
+  ports: ResidentNoticePorts,
+): Promise<NoticeItem> {
+  const { municipality: m } = await accountOf(ports, accountId);
+  const id = noticeIdParameter.safeParse(noticeId);
+  const notice = id.success ? await ports.notice(m.code, id.data) : undefined;
+  if (!notice) throw new ProblemError('not_found', 'No such notice');
+  return noticeItem(notice);
 }

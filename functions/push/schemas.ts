@@ -20,6 +20,14 @@ export const pushBody = z
 
 export type PushBody = z.infer<typeof pushBody>;
 
+/** `PUT /v1/me/push` → 200: the device's endpoint works. */
+export const pushResponse = z.strictObject({
+  platform: z.enum(['APNS', 'APNS_SANDBOX', 'FCM']),
+  enabled: z.literal(true),
+});
+
+export type PushResponse = z.infer<typeof pushResponse>;
+
 /** An endpoint event of a platform application (`EventEndpointUpdated`, `…Deleted`, `…DeliveryFailure`). */
 export const platformEvent = z.object({
   EventType: z.string(),

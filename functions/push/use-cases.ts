@@ -3,7 +3,7 @@ import type { PushPlatform } from '../shared/names.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { DeviceRecord } from './model.ts';
 import type { EndpointEventPorts, PushPorts } from './ports.ts';
-import { type PushBody, platformEvent } from './schemas.ts';
+import { type PushBody, type PushResponse, platformEvent } from './schemas.ts';
 
 /**
  * The resident's push device (guide step 8, 通知の設定): one SNS platform endpoint per device, and what
@@ -11,7 +11,11 @@ import { type PushBody, platformEvent } from './schemas.ts';
  */
 
 /** `PUT /v1/me/push`: one endpoint per device, idempotent per token; a new or re-enabled token updates it. */
-export async function registerPush(accountId: string, input: PushBody, ports: PushPorts) {
+export async function registerPush(
+  accountId: string,
+  input: PushBody,
+  ports: PushPorts,
+): Promise<PushResponse> {
   if (!(await ports.accountExists(accountId))) throw new ProblemError('unauthorized');
   const platform: PushPlatform = input.platform === 'FCM' ? 'GCM' : input.platform;
   const application = ports.applications()[platform];

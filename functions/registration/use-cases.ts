@@ -8,10 +8,16 @@ import {
   type RegistrationChallenge,
 } from './model.ts';
 import type { RegistrationPorts } from './ports.ts';
-import { MAX_CERTIFICATE_BYTES, type RegistrationBody, SIGNATURE_BYTES } from './schemas.ts';
+import {
+  MAX_CERTIFICATE_BYTES,
+  type RegistrationBody,
+  type RegistrationChallengeResponse,
+  type RegistrationResponse,
+  SIGNATURE_BYTES,
+} from './schemas.ts';
 
 /** `POST /v1/registration/challenges`: a fresh single-use nonce, with the terms it must be signed with. */
-export async function createChallenge(ports: RegistrationPorts) {
+export async function createChallenge(ports: RegistrationPorts): Promise<RegistrationChallengeResponse> {
   const challenge: RegistrationChallenge = {
     challengeId: ports.newId(),
     nonce: ports.newNonce(),
@@ -50,7 +56,10 @@ function sameText(a: string, b: string): boolean {
  * `POST /v1/registrations`: every check of design.md §3.2 in the table's order, then one transaction.
  * Nothing is written unless every check passed; the challenge is consumed inside that transaction.
  */
-export async function register(body: RegistrationBody, ports: RegistrationPorts) {
+export async function register(
+  body: RegistrationBody,
+  ports: RegistrationPorts,
+): Promise<RegistrationResponse> {
   const { statement } = body;
   const certificate = decodeBase64(body.certificate, 'certificate', MAX_CERTIFICATE_BYTES);
   const signature = decodeBase64(body.signature, 'signature', SIGNATURE_BYTES, SIGNATURE_BYTES);
@@ -127,7 +136,7 @@ export async function register(body: RegistrationBody, ports: RegistrationPorts)
   );
   return {
     accountId,
-    status: 'pending_activation' as const,
+    status: 'pending_activation',
     municipality: { code: municipality.code, name: municipality.name },
     activation: { nonce: activation.nonce, expiresAt: activation.expiresAt.toISOString() },
   };

@@ -10,3 +10,7 @@ const document = z.strictObject({
 export const termsResponse = z.strictObject({ terms: document, privacyPolicy: document });
 
 export type TermsResponse = z.infer<typeof termsResponse>;
+
+/** `GET /v1/terms/{document}`: the two documents by their path segment. */
+export const documentParameter = z.enum(['terms-of-use', 'privacy-policy']);
+export type DocumentSlug = z.infer<typeof documentParameter>;

@@ -2,10 +2,10 @@ import { noneMatch } from '../shared/http/conditional.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { LegalDocument } from './legal-texts.ts';
 import type { TermsPorts } from './ports.ts';
-import type { TermsResponse } from './schemas.ts';
+import type { DocumentSlug, TermsResponse } from './schemas.ts';
 
 /** URL path segment of each document. */
-const SLUGS: Record<LegalDocument, string> = { terms: 'terms-of-use', privacyPolicy: 'privacy-policy' };
+const SLUGS: Record<LegalDocument, DocumentSlug> = { terms: 'terms-of-use', privacyPolicy: 'privacy-policy' };
 
 /**
  * The texts are public and change only with a new version, so a client may keep a copy, but must ask again

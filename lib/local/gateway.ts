@@ -11,7 +11,9 @@ import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import { CardRefusal, type LocalCards } from './cards.ts';
 import { type FaultRule, faultRules } from './fault-proxy.ts';
+import { gatewayUrl, hostnameOf } from './hosts.ts';
 import type { LocalNotices, SnsHttpMessage } from './notices.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
@@ -32,6 +34,13 @@ export interface GatewayOptions {
     list(): unknown[];
     set(rules: FaultRule[]): void;
   };
+  /** Test cards for apps without NFC (`/_local/cards`), when the runtime provides them. */
+  cards?: LocalCards;
+  /**
+   * The `Host` names (lower case, no port) that API routes and `/_local/cards` answer; any other is refused
+   * with 403, because links are built from it. Unset: any.
+   */
+  answeredHosts?: ReadonlySet<string>;
   /** Called after a route answered 2xx (the runtime reacts to new push topics without polling delays). */
   afterRoute?: (routeId: string) => Promise<void>;
   host: string;
@@ -121,7 +130,14 @@ export async function startGateway(
     try {
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === 'too-large') return refuse('payload_too_large');
-      const url = new URL(req.url ?? '/', `http://${options.host}`);
+      const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+      const hostAnswered =
+        !options.answeredHosts || options.answeredHosts.has(hostnameOf(req.headers.host) ?? '');
+      if (url.pathname === '/_local/cards' || url.pathname.startsWith('/_local/cards/')) {
+        if (!hostAnswered) return refuse('forbidden');
+        if (!options.cards) return refuse('not_found');
+        return await cards(url, req.method ?? 'GET', body, options.cards, send);
+      }
       if (url.pathname === '/_local/faults' && options.faults) {
         return send(faults(req.method ?? 'GET', body, options.faults));
       }
@@ -144,6 +160,12 @@ export async function startGateway(
         return refuse('method_not_allowed', { Allow: allow });
       }
       template = match.route.path;
+      if (!hostAnswered) {
+        options.accessLog?.(
+          `refused Host ${JSON.stringify(req.headers.host ?? '')}: not an address of this runtime`,
+        );
+        return refuse('forbidden');
+      }
       let authorizer: Record<string, unknown> | undefined;
       if (match.route.auth === 'resident') {
         const answer = await authorize(req.headers.authorization, match.route);
@@ -189,13 +211,45 @@ export async function startGateway(
   });
   const { port } = server.address() as { port: number };
   return {
-    url: `http://${options.host}:${port}`,
+    url: gatewayUrl(options.host, port),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `/_local/cards`: `POST` issues a card from the local PKI; `POST /_local/cards/{cardId}/apdu` sends it one
+ * APDU; `POST /_local/cards/{cardId}/signatures` has it sign a registration statement (one whole tap).
+ */
+async function cards(
+  url: URL,
+  method: string,
+  body: Buffer,
+  store: LocalCards,
+  send: (result: APIGatewayProxyResult) => void,
+): Promise<void> {
+  const reply = (statusCode: number, value: unknown) =>
+    send({ statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+  if (method !== 'POST') return send(problem('method_not_allowed', { headers: { Allow: 'POST' } }));
+  let input: unknown;
+  try {
+    input = body.byteLength ? JSON.parse(body.toString('utf8')) : undefined;
+  } catch {
+    return send(problem('malformed_json'));
+  }
+  try {
+    if (url.pathname === '/_local/cards') return reply(201, await store.issue(input));
+    const [, cardId, action] = /^\/_local\/cards\/([^/]+)\/(apdu|signatures)$/.exec(url.pathname) ?? [];
+    if (!cardId) return send(problem('not_found'));
+    if (action === 'apdu') return reply(200, store.apdu(decodeURIComponent(cardId), input));
+    return reply(200, await store.sign(decodeURIComponent(cardId), input));
+  } catch (error) {
+    if (error instanceof CardRefusal) return reply(error.status, error.body);
+    throw error;
+  }
 }
 
 /**

@@ -11,8 +11,10 @@ import {
 import { type StageConfig, stageConfig } from '../config/stages.ts';
 import { localStateDir } from '../paths.ts';
 import { ROUTES } from '../routes.ts';
+import { localCards } from './cards.ts';
 import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
+import { answeredHostnames, listenHost } from './hosts.ts';
 import { localNotices } from './notices.ts';
 import { ensureLocalPki } from './pki.ts';
 import { type LocalResources, provision } from './provision.ts';
@@ -26,6 +28,8 @@ export interface LocalRuntimeOptions {
   mailPort?: number;
   /** moto port; default `XID_MOTO_PORT` or a free one. */
   motoPort?: number;
+  /** Address the API listens on; default `XID_HOST` or 127.0.0.1 (see lib/local/hosts.ts). */
+  host?: string;
   log?: (line: string) => void;
   /**
    * A stand-in (moto, the SES stand-in) ended on its own: everything after would fail. `npm start` logs it
@@ -36,6 +40,9 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   apiUrl: string;
+  /** The address the API listens on, and the host names it answers. */
+  host: string;
+  answeredHosts: ReadonlySet<string>;
   mailboxUrl: string;
   awsEndpoint: string;
   resources: LocalResources;
@@ -152,6 +159,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     closers.push(proxies.aws.close, proxies.ses.close);
     const withLocal = (own: string, extra: string | undefined) => [own, ...listOf(extra)].join(',');
     const apiPort = portFrom(options.port, 'XID_PORT', 3000) ?? 3000;
+    const { host, warning } = listenHost(options.host ?? process.env.XID_HOST);
+    if (warning) log(`warning: ${warning}`);
+    const answeredHosts = answeredHostnames(host);
     const environment: Record<string, string> = {
       AWS_REGION: config.region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -173,6 +183,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
       [ENV.localAwsEndpoint]: proxies.aws.url,
       [ENV.localSesEndpoint]: proxies.ses.url,
+      // Links (terms, mails) name the address the client used; the gateway answers only this machine's.
+      [ENV.publicBaseUrl]: 'http://{host}',
     };
     // Every handler of this process reads its configuration from here, as a Lambda reads its own.
     Object.assign(process.env, environment);
@@ -180,7 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let pushTopics: ReturnType<typeof watchPushTopics> | undefined;
     const gateway = await startGateway({
       routes: ROUTES,
-      host: '127.0.0.1',
+      host,
       port: apiPort,
       accessLog: log,
       notices,
@@ -191,6 +203,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           proxies.ses.setRules(rules.filter((r) => r.service === 'ses'));
         },
       },
+      cards: localCards(pki),
+      answeredHosts,
       afterRoute: async (routeId) => {
         if (routeId === 'putNoticeSubscription') await pushTopics?.sync();
       },
@@ -201,8 +215,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       environment[ENV.topicPrefix] as string,
       gateway.url,
     );
-    environment[ENV.publicBaseUrl] = gateway.url;
-    process.env[ENV.publicBaseUrl] = gateway.url;
 
     const record: RuntimeRecord = {
       pid: process.pid,
@@ -216,6 +228,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     return {
       apiUrl: gateway.url,
+      host,
+      answeredHosts,
       mailboxUrl: ses.url,
       awsEndpoint: moto.url,
       resources,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedFetch } from '#test/harness/contract';
 import { ApiError } from '#test/harness/phone/api';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import { tokenFactory } from './tokens.ts';
@@ -215,7 +216,7 @@ describe('activation refusals', () => {
       world.api.activate(accountId, await phone.activationProofs('1234', '567890')),
     );
     expect(error.status).toBe(429);
-    const response = await fetch(`${world.runtime.apiUrl}/v1/accounts/${accountId}/activation`, {
+    const response = await checkedFetch(`${world.runtime.apiUrl}/v1/accounts/${accountId}/activation`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(bad),
@@ -234,7 +235,7 @@ describe('the authorizer and the handler check of tokens', () => {
   });
 
   const rejected = async (authorization: string | undefined) => {
-    const response = await fetch(`${world.runtime.apiUrl}/v1/me`, {
+    const response = await checkedFetch(`${world.runtime.apiUrl}/v1/me`, {
       headers: authorization ? { authorization } : {},
     });
     const body = (await response.json()) as { code: string };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedFetch } from '#test/harness/contract';
 import type { ApiError } from '#test/harness/phone/api';
 import { latestLink, mailsTo } from '#test/harness/phone/mailbox';
 import type { VirtualPhone } from '#test/harness/phone/phone';
@@ -15,7 +16,7 @@ async function activePhone(): Promise<{ phone: VirtualPhone; token: string }> {
 
 const address = () => `hanako.${Date.now()}.${counter++}@example.jp`;
 const open = async (link: string) => {
-  const response = await fetch(link);
+  const response = await checkedFetch(link);
   return {
     status: response.status,
     html: await response.text(),

@@ -122,6 +122,35 @@ describe('municipality notices', () => {
     expect(pushes.map((p) => JSON.parse(p.payload.APNS as string).noticeId)).toEqual([first.noticeId]);
   });
 
+  it("opens a pushed notice by its deep link, and never another municipality's notice", async () => {
+    const shinagawa = await subscribedResident('東京都品川区広町2-1-10');
+    const tsurumi = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
+    const sent = notice();
+    await cli('publish', '131091', '--title', sent.title, '--body', sent.body, '--id', sent.noticeId);
+    const [pushed] = await world.api.localPushes(shinagawa.device);
+    const deepLink = JSON.parse(pushed?.payload.GCM as string).data.deepLink as string;
+    expect(deepLink).toBe(`xid://notices/${sent.noticeId}`);
+    const noticeId = deepLink.slice('xid://notices/'.length);
+    const opened = await world.api.notice(shinagawa.phone.accessToken as string, noticeId);
+    expect(opened).toMatchObject({
+      noticeId,
+      title: sent.title,
+      body: sent.body,
+      category: 'administration',
+    });
+    expect(opened).not.toHaveProperty('receivedAt');
+    for (const [token, id] of [
+      [tsurumi.phone.accessToken, noticeId],
+      [shinagawa.phone.accessToken, randomUUID()],
+      [shinagawa.phone.accessToken, 'not-a-uuid'],
+    ] as const) {
+      await expect(world.api.notice(token as string, id)).rejects.toMatchObject({
+        status: 404,
+        code: 'not_found',
+      });
+    }
+  });
+
   it("stores and pushes once a notice delivered twice, and files a notice under the topic's municipality", async () => {
     const resident = await subscribedResident('東京都品川区広町2-1-10');
     const twice = notice({ municipality: { code: '141003', name: '横浜市' } });

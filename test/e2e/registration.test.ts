@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPki } from '#lib/local/pki';
 import { type IssuedCard, issueCard } from '#test/harness/cards';
+import { checkedFetch } from '#test/harness/contract';
 import { type ApiClient, ApiError } from '#test/harness/phone/api';
 import { type CardSignedStatement, registrationRequest, VirtualPhone } from '#test/harness/phone/phone';
 import { TestCa } from '#test/harness/pki/test-pki';
@@ -139,7 +140,7 @@ describe('registration refusals: each with its code, and nothing written', () =>
 
   it('a 2 MB body → 413, malformed JSON → 400 malformed_json, a wrong content type → 415', async () => {
     const post = (body: string, type: string) =>
-      fetch(`${runtime.apiUrl}/v1/registrations`, {
+      checkedFetch(`${runtime.apiUrl}/v1/registrations`, {
         method: 'POST',
         headers: { 'content-type': type },
         body,

@@ -130,7 +130,8 @@ describe.skipIf(lacking.length > 0)('OpenSC against the virtual card through pcs
         '--port',
         String(port),
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      // The card comes from a local PKI (npm start's); this test's own, in its work folder.
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XID_LOCAL_DIR: work } },
     );
     let output = '';
     bridge.stdout?.on('data', (chunk) => {

@@ -1,3 +1,4 @@
+import { checkResponse } from '../contract.ts';
 import type { ChallengeForStatement } from './statement.ts';
 
 /** An API error as the app sees it: the status and the problem document's `code`. */
@@ -12,7 +13,19 @@ export class ApiError extends Error {
   }
 }
 
-/** The app's HTTP client: JSON in and out, problem documents turned into `ApiError`. */
+/** An answer that `docs/openapi.json` does not allow: the API broke its contract. */
+export class ContractViolation extends Error {
+  override name = 'ContractViolation';
+  constructor(readonly violations: string[]) {
+    super(`the answer breaks the API contract (docs/openapi.json):\n${violations.join('\n')}`);
+  }
+}
+
+/**
+ * The app's HTTP client: JSON in and out, problem documents turned into `ApiError`. Every answer is checked
+ * against the API contract first (status, media type, body schema, the problem codes the operation lists):
+ * one that breaks it throws `ContractViolation`, and is recorded so that the test fails even if it catches.
+ */
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
@@ -22,7 +35,8 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const url = `${this.baseUrl}${path}`;
+    const response = await fetch(url, {
       method,
       headers: {
         accept: 'application/json',
@@ -31,6 +45,8 @@ export class ApiClient {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    const violations = await checkResponse(method, url, response);
+    if (violations.length) throw new ContractViolation(violations);
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok)
@@ -126,6 +142,28 @@ export class ApiClient {
       items: { noticeId: string; title: string; body: string; publishedAt: string }[];
       nextCursor: string | null;
     }>('GET', `/v1/me/notices${query}`, undefined, { authorization: `Bearer ${token}` });
+  }
+
+  /** The notice a push's deep link `xid://notices/<noticeId>` opens. */
+  notice(token: string, noticeId: string) {
+    return this.request<{
+      noticeId: string;
+      title: string;
+      body: string;
+      category: string;
+      url?: string;
+      publishedAt: string;
+    }>('GET', `/v1/me/notices/${encodeURIComponent(noticeId)}`, undefined, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
+  /** The API contract as the stage serves it. */
+  openApi() {
+    return this.request<{ openapi: string; servers: { url: string }[]; paths: Record<string, unknown> }>(
+      'GET',
+      '/v1/openapi.json',
+    );
   }
 
   /** Local runtime only: what the push gateway delivered to a device token. */

@@ -1,5 +1,5 @@
 import { canonicalBytes } from '#functions/shared/jcs';
-import type { VirtualJpkiCard } from '../card/jpki-card.ts';
+import { VirtualJpkiCard } from '../card/jpki-card.ts';
 import type { ApiClient, RegistrationResult, TokenResult } from './api.ts';
 import { type DeviceKeyName, DeviceKeys, type KdfCost } from './device-keys.ts';
 import { JpkiClient } from './jpki-client.ts';
@@ -9,7 +9,7 @@ import {
   type RegistrationStatement,
   registrationStatement,
 } from './statement.ts';
-import { NfcTap } from './transport.ts';
+import { type ApduTransport, NfcTap } from './transport.ts';
 
 /** The `POST /v1/registrations` body for a card-signed statement. */
 export function registrationRequest(signed: CardSignedStatement, consent = true) {
@@ -28,7 +28,7 @@ export interface CardSignedStatement {
   certificate: string;
   /** base64 of the card's 256-byte RSA signature over the statement's JCS bytes. */
   signature: string;
-  /** Every APDU of the tap, for tests that check the sequence. */
+  /** Every APDU of the tap, for tests that check the sequence (none recorded over another transport). */
   exchanges: NfcTap['exchanges'];
 }
 
@@ -58,7 +58,7 @@ export class VirtualPhone {
    * card's signature over the registration statement.
    */
   async signRegistration(
-    card: VirtualJpkiCard,
+    card: VirtualJpkiCard | ApduTransport,
     signPin: string,
     challenge: ChallengeForStatement,
   ): Promise<CardSignedStatement> {
@@ -66,7 +66,7 @@ export class VirtualPhone {
       auth: this.deviceKeys.publicJwk('auth'),
       sign: this.deviceKeys.publicJwk('sign'),
     });
-    const tap = new NfcTap(card);
+    const tap = card instanceof VirtualJpkiCard ? new NfcTap(card) : card;
     const result = await new JpkiClient(tap).signWithSignatureCertificate(signPin, () =>
       canonicalBytes(statement),
     );
@@ -74,7 +74,7 @@ export class VirtualPhone {
       statement,
       certificate: result.certificate.toString('base64'),
       signature: result.signature.toString('base64'),
-      exchanges: tap.exchanges,
+      exchanges: tap instanceof NfcTap ? tap.exchanges : [],
     };
   }
 
@@ -82,7 +82,11 @@ export class VirtualPhone {
    * Guide steps 1–5 against the API: read the terms, get a challenge, tap the card, and send the
    * card-signed statement with the identity-verification consent.
    */
-  async register(api: ApiClient, card: VirtualJpkiCard, signPin: string): Promise<RegistrationResult> {
+  async register(
+    api: ApiClient,
+    card: VirtualJpkiCard | ApduTransport,
+    signPin: string,
+  ): Promise<RegistrationResult> {
     const challenge = await api.createRegistrationChallenge();
     const signed = await this.signRegistration(card, signPin, challenge);
     const result = await api.register(registrationRequest(signed));

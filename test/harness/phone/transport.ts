@@ -22,3 +22,27 @@ export class NfcTap implements ApduTransport {
     return response;
   }
 }
+
+/**
+ * A card of the local runtime's `/_local/cards`, reached over HTTP: what an app in a simulator (no NFC)
+ * swaps in for CoreNFC or IsoDep. The first APDU starts a new tap, as holding the card to the phone does.
+ */
+export class LocalCardTransport implements ApduTransport {
+  private started = false;
+
+  constructor(
+    private readonly apiUrl: string,
+    readonly cardId: string,
+  ) {}
+
+  async transceive(command: Uint8Array): Promise<Uint8Array> {
+    const response = await fetch(`${this.apiUrl}/_local/cards/${this.cardId}/apdu`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: Buffer.from(command).toString('hex'), newTap: !this.started }),
+    });
+    if (!response.ok) throw new Error(`/_local/cards answered ${response.status}: ${await response.text()}`);
+    this.started = true;
+    return Buffer.from(((await response.json()) as { response: string }).response, 'hex');
+  }
+}

@@ -5,9 +5,11 @@ import type { MunicipalityRecord, StoredNotice } from '#functions/notices/model'
 import { type Notice, NoticeRejectedError, parseNotice } from '#functions/notices/notice';
 import type { NoticeIngestPorts, ResidentNoticePorts } from '#functions/notices/ports';
 import { BODY_MAX, cut, pushMessage, TITLE_MAX } from '#functions/notices/push-payload';
+import { apnsPayload, fcmPayload, noticeItem, pushTopicMessage } from '#functions/notices/schemas';
 import {
   listNotices,
   municipality,
+  readNotice,
   receiveNotice,
   subscribe,
   unsubscribe,
@@ -132,9 +134,12 @@ describe('notices: the push message', () => {
     const notice = parseNotice(
       JSON.stringify({ ...sample(), title: '長'.repeat(100), body: '本文'.repeat(900) }),
     );
-    const message = JSON.parse(pushMessage(notice, { code: '131091', name: '品川区' }));
-    const apns = JSON.parse(message.APNS);
-    const gcm = JSON.parse(message.GCM);
+    const message = pushTopicMessage.parse(
+      JSON.parse(pushMessage(notice, { code: '131091', name: '品川区' })),
+    );
+    // The payloads are exactly what the API contract publishes as ApnsPayload and FcmPayload.
+    const apns = apnsPayload.parse(JSON.parse(message.APNS));
+    const gcm = fcmPayload.parse(JSON.parse(message.GCM));
     expect(message.APNS_SANDBOX).toBe(message.APNS);
     expect([...apns.aps.alert.title].length).toBe(TITLE_MAX);
     expect([...apns.aps.alert.body].length).toBe(BODY_MAX);
@@ -166,6 +171,9 @@ describe('notices: the resident’s side', () => {
       consents: [] as { kind: string; version: string }[],
       subscribed: new Set<string>(),
       notices: [] as StoredNotice[],
+      /** Notices of another municipality (品川区), in their own partition. */
+      elsewhere: [] as StoredNotice[],
+      lookups: [] as string[],
     };
     let n = 0;
     const ports: ResidentNoticePorts = {
@@ -213,6 +221,11 @@ describe('notices: the resident’s side', () => {
           items: page,
           next: items.length > limit && last ? `${last.publishedAt}#${last.noticeId}` : undefined,
         };
+      },
+      notice: async (code, noticeId) => {
+        state.lookups.push(code);
+        const partition = code === '141003' ? state.notices : code === '131091' ? state.elsewhere : [];
+        return partition.find((x) => x.noticeId === noticeId);
       },
       currentTerms: () => terms,
       now: () => new Date('2026-11-27T03:00:00Z'),
@@ -283,5 +296,42 @@ describe('notices: the resident’s side', () => {
       const error = await listNotices(ACCOUNT, query, ports).catch((e) => e);
       expect((error as ProblemError).code).toBe('invalid_request');
     }
+  });
+
+  it('reads one notice of the municipality by id (the deep link), and nothing of another municipality', async () => {
+    const { ports, state } = resident();
+    const stored = (i: number, publishedAt: string) => ({
+      ...(parseNotice(
+        JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-00000000000${i}` }),
+      ) as Notice),
+      publishedAt,
+      receivedAt: publishedAt,
+    });
+    state.notices = [stored(1, '2026-11-21T00:00:00.000Z')];
+    state.elsewhere = [stored(2, '2026-11-22T00:00:00.000Z')];
+    const found = await readNotice(ACCOUNT, '00000000-0000-4000-8000-000000000001', ports);
+    expect(found).toEqual(noticeItem.parse(found));
+    expect(found).toMatchObject({
+      noticeId: '00000000-0000-4000-8000-000000000001',
+      category: 'administration',
+    });
+    expect(found).not.toHaveProperty('receivedAt');
+    for (const id of [
+      '00000000-0000-4000-8000-000000000002',
+      '00000000-0000-4000-8000-000000000009',
+      'x',
+      undefined,
+    ]) {
+      const error = await readNotice(ACCOUNT, id, ports).catch((e) => e);
+      expect((error as ProblemError).code, String(id)).toBe('not_found');
+    }
+    // Always looked up in the resident's own municipality; a malformed id is not looked up at all.
+    expect(state.lookups).toEqual(['141003', '141003', '141003']);
+    const stranger = await readNotice(
+      '00000000-0000-4000-8000-0000000000ff',
+      '00000000-0000-4000-8000-000000000001',
+      ports,
+    ).catch((e) => e);
+    expect((stranger as ProblemError).code).toBe('unauthorized');
   });
 });

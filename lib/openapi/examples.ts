@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../paths.ts';
+
+/**
+ * Examples in the OpenAPI document. The card, statement, proof and push examples are the published test
+ * vectors (`docs/test-vectors/`), which a unit test recomputes; the rest are written here. A unit test
+ * validates every example against its schema, so none of them can drift from the contract.
+ */
+const vectors = <T>(name: string): T =>
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs/test-vectors', name), 'utf8')) as T;
+
+const registration = vectors<{
+  challenge: Record<string, unknown>;
+  statement: Record<string, unknown>;
+  request: Record<string, unknown>;
+}>('registration.json');
+const proofs = vectors<{
+  activation: {
+    auth: { payload: { accountId: string; nonce: string } };
+    request: Record<string, unknown>;
+  };
+  session: { payload: Record<string, unknown>; jws: string };
+}>('proofs.json');
+const push = vectors<{
+  notice: Record<string, unknown> & { noticeId: string };
+  municipality: { code: string; name: string };
+  snsMessage: string;
+  apns: unknown;
+  fcm: unknown;
+}>('push.json');
+
+const { accountId, nonce: activationNonce } = proofs.activation.auth.payload;
+const municipality = push.municipality;
+const sha = (c: string) => c.repeat(64);
+const token = {
+  accountId,
+  accessToken:
+    'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IjNxNEQ5ZiJ9.eyJzdWIiOiI2YjFkM2EwZS01ZjJjLTRjODktOWQ0ZS0yYTdmMWIzYzVkNjAifQ.c2lnbmF0dXJl',
+  tokenType: 'Bearer',
+  expiresIn: 900,
+};
+const { schema: _schema, ...noticeItem } = push.notice;
+
+/** By named schema: values for its `examples`. */
+export const NAMED_EXAMPLES: Record<string, unknown[]> = {
+  RegistrationStatement: [registration.statement],
+  ActivationProofPayload: [proofs.activation.auth.payload],
+  SessionProofPayload: [proofs.session.payload],
+  Notice: [push.notice],
+  PushTopicMessage: [JSON.parse(push.snsMessage)],
+  ApnsPayload: [push.apns],
+  FcmPayload: [push.fcm],
+};
+
+/** By route id: a request body and a success body. */
+export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unknown }> = {
+  getHealth: { response: { status: 'ok', stage: 'dev' } },
+  getTerms: {
+    response: {
+      terms: {
+        version: '2026-11-01',
+        sha256: sha('a'),
+        url: 'https://api.example.jp/v1/terms/terms-of-use',
+      },
+      privacyPolicy: {
+        version: '2026-11-01',
+        sha256: sha('b'),
+        url: 'https://api.example.jp/v1/terms/privacy-policy',
+      },
+    },
+  },
+  postRegistrationChallenge: {
+    response: { ...registration.challenge, expiresAt: '2026-11-26T09:05:00.000Z' },
+  },
+  postRegistration: {
+    request: registration.request,
+    response: {
+      accountId,
+      status: 'pending_activation',
+      municipality,
+      activation: { nonce: activationNonce, expiresAt: '2026-11-26T09:10:00.000Z' },
+    },
+  },
+  postActivation: { request: proofs.activation.request, response: token },
+  postSessionChallenge: {
+    request: { accountId },
+    response: {
+      challengeId: '5c2e8f1a-9b3d-4e6f-8a1c-2d4e6f8a0b1c',
+      nonce: proofs.session.payload.nonce,
+      expiresAt: '2026-11-27T09:05:00.000Z',
+    },
+  },
+  postSession: {
+    request: { challengeId: '5c2e8f1a-9b3d-4e6f-8a1c-2d4e6f8a0b1c', proof: proofs.session.jws },
+    response: token,
+  },
+  getMe: {
+    response: {
+      accountId,
+      status: 'active',
+      name: '公的　花子',
+      gender: 'female',
+      dateOfBirth: '1966-11-10',
+      address: '東京都品川区広町2-1-10',
+      municipality,
+      email: { address: 'hanako@example.jp', verified: true, deliverable: true },
+      emailVerified: true,
+    },
+  },
+  putEmail: {
+    request: { email: 'hanako@example.jp' },
+    response: { email: 'hanako@example.jp', verified: false, warnings: [] },
+  },
+  postEmailResend: { response: { email: 'hanako@example.jp', verified: false } },
+  putPush: {
+    request: { platform: 'APNS', token: sha('0') },
+    response: { platform: 'APNS', enabled: true },
+  },
+  getMunicipality: {
+    response: {
+      code: '141003',
+      name: '横浜市',
+      prefecture: '神奈川県',
+      ward: { code: '141011', name: '鶴見区' },
+      notices: true,
+    },
+  },
+  putNoticeSubscription: {
+    request: { push: true, consents: { termsVersion: '2026-11-01', privacyPolicyVersion: '2026-11-01' } },
+    response: { municipality, push: true },
+  },
+  getNotices: { response: { municipality, items: [noticeItem], nextCursor: null } },
+  getNotice: { response: noticeItem },
+  getJwks: {
+    response: {
+      keys: [
+        {
+          kty: 'EC',
+          crv: 'P-256',
+          x: 'vRx6_yd-B977shR0eoRlhXm95D2kTvOaIB214RV_1cg',
+          y: '1nRhdOK-Ec1FGZpSKG0jX0xpOBW7hBcIWIy4IqHssLQ',
+          kid: '3q4D9fTnN7xJ0bYp1Vw2Zk8sQe5LmH6gCaRuXoI4t0E',
+          use: 'sig',
+          alg: 'ES256',
+        },
+      ],
+    },
+  },
+};

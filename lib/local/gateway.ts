@@ -276,13 +276,13 @@ async function local(
         >;
         await notices.ingest(message, module[handler] as Handler);
       } else {
-        await notices.push(message);
+        notices.push(message);
       }
     }
     return ok({});
   }
   const push = /^\/_local\/push\/([^/]+)$/.exec(url.pathname);
-  if (method === 'GET' && push?.[1]) return ok(notices.pushesFor(decodeURIComponent(push[1])));
+  if (method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
   if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
   send(problem('not_found'));
 }

@@ -51,14 +51,20 @@ export function snsEvent(message: SnsHttpMessage): SNSEvent {
 
 export interface LocalNotices {
   ingest(message: SnsHttpMessage, handler: Handler): Promise<void>;
-  push(message: SnsHttpMessage): Promise<void>;
-  pushesFor(token: string): unknown[];
+  /**
+   * Takes a push-topic message and delivers it to the enabled device endpoints in the background: SNS
+   * returns from Publish at once, whatever the number of devices, and so must the local stand-in.
+   */
+  push(message: SnsHttpMessage): void;
+  /** What a device token received, once every delivery under way has finished. */
+  pushesFor(token: string): Promise<unknown[]>;
   deadLetters(): unknown[];
 }
 
 export function localNotices(awsEndpoint: string, region: string, deadLetterFile: string): LocalNotices {
   const sns = new SNSClient({ endpoint: awsEndpoint, region, credentials: LOCAL_CREDENTIALS });
   const pushes = new Map<string, unknown[]>();
+  const inflight = new Set<Promise<void>>();
   const dead: unknown[] = [];
   return {
     async ingest(message, handler) {
@@ -70,33 +76,44 @@ export function localNotices(awsEndpoint: string, region: string, deadLetterFile
         appendFileSync(deadLetterFile, `${JSON.stringify(letter)}\n`);
       }
     },
-    async push(message) {
-      let payload: unknown = message.Message;
-      try {
-        payload = JSON.parse(message.Message);
-      } catch {
-        // the `default` text
-      }
-      let next: string | undefined;
-      do {
-        const page = await sns.send(
-          new ListSubscriptionsByTopicCommand({ TopicArn: message.TopicArn, NextToken: next }),
-        );
-        for (const subscription of page.Subscriptions ?? []) {
-          if (subscription.Protocol !== 'application' || !subscription.Endpoint) continue;
-          const { Attributes } = await sns.send(
-            new GetEndpointAttributesCommand({ EndpointArn: subscription.Endpoint }),
-          );
-          if (Attributes?.Enabled !== 'true' || !Attributes.Token) continue;
-          pushes.set(Attributes.Token, [
-            ...(pushes.get(Attributes.Token) ?? []),
-            { at: message.Timestamp, payload },
-          ]);
-        }
-        next = page.NextToken;
-      } while (next);
+    push(message) {
+      const delivery = deliver(message).catch((error: unknown) => {
+        console.error('local push gateway: delivery failed', error);
+      });
+      inflight.add(delivery);
+      void delivery.finally(() => inflight.delete(delivery));
     },
-    pushesFor: (token) => pushes.get(token) ?? [],
+    pushesFor: async (token) => {
+      await Promise.all([...inflight]);
+      return pushes.get(token) ?? [];
+    },
     deadLetters: () => dead,
   };
+
+  async function deliver(message: SnsHttpMessage): Promise<void> {
+    let payload: unknown = message.Message;
+    try {
+      payload = JSON.parse(message.Message);
+    } catch {
+      // the `default` text
+    }
+    let next: string | undefined;
+    do {
+      const page = await sns.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: message.TopicArn, NextToken: next }),
+      );
+      for (const subscription of page.Subscriptions ?? []) {
+        if (subscription.Protocol !== 'application' || !subscription.Endpoint) continue;
+        const { Attributes } = await sns.send(
+          new GetEndpointAttributesCommand({ EndpointArn: subscription.Endpoint }),
+        );
+        if (Attributes?.Enabled !== 'true' || !Attributes.Token) continue;
+        pushes.set(Attributes.Token, [
+          ...(pushes.get(Attributes.Token) ?? []),
+          { at: message.Timestamp, payload },
+        ]);
+      }
+      next = page.NextToken;
+    } while (next);
+  }
 }

@@ -213,27 +213,49 @@ export class HouseFunction extends NodejsFunction {
 
   /**
    * JPKI trust material: sources of anchors and CRLs, each an https:// URL or a key in the trust bucket
-   * (read-only access to exactly those objects), and whether test anchors are allowed.
+   * (read-only access to exactly those objects; a key ending in `/` is a prefix, every CRL under it, and
+   * may also be listed), whether test anchors are allowed, and how old a CRL may be.
    */
   bindJpki(
     bucket: IBucket,
-    trust: { trustAnchors: string[]; crlSources: string[] },
+    trust: { trustAnchors: string[]; crlSources: string[]; maxCrlAgeHours: number },
     allowTestAnchors: boolean,
   ): this {
-    const resolve = (entry: string) =>
-      /^https:\/\//.test(entry) ? entry : `s3://${bucket.bucketName}/${entry}`;
-    const keys = [...trust.trustAnchors, ...trust.crlSources].filter((entry) => !/^https:\/\//.test(entry));
+    const isUrl = (entry: string) => /^https:\/\//.test(entry);
+    const resolve = (entry: string) => (isUrl(entry) ? entry : `s3://${bucket.bucketName}/${entry}`);
+    const keys = [...trust.trustAnchors, ...trust.crlSources].filter((entry) => !isUrl(entry));
     if (keys.length > 0) {
+      const objects = keys.map((key) => bucket.arnForObjects(key.endsWith('/') ? `${key}*` : key));
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+      const prefixed = objects.filter((_, index) => keys[index]?.endsWith('/'));
+      // The bucket lives in another stack: its ARN has its final form (and cdk-nag's finding its name) only
+      // once references are resolved, which is before validation runs.
+      this.node.addValidation({
+        validate: () => {
+          for (const arn of prefixed)
+            acknowledgeWildcardResource(
+              this.role as iam.IRole,
+              arn,
+              'A prefix of the trust bucket holds one CRL per municipality partition; read-only, and only under this prefix',
+            );
+          return [];
+        },
+      });
+    }
+    const prefixes = keys.filter((key) => key.endsWith('/'));
+    if (prefixes.length > 0) {
       this.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: keys.map((key) => bucket.arnForObjects(key)),
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': prefixes } },
         }),
       );
     }
     this.addEnvironment(ENV.trustAnchors, trust.trustAnchors.map(resolve).join(','));
     this.addEnvironment(ENV.crlSources, trust.crlSources.map(resolve).join(','));
     this.addEnvironment(ENV.allowTestAnchors, String(allowTestAnchors));
+    this.addEnvironment(ENV.maxCrlAgeHours, String(trust.maxCrlAgeHours));
     return this;
   }
 

@@ -405,6 +405,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   const trust = stageConfig(stage).jpki;
   if (binds.jpki && [...trust.trustAnchors, ...trust.crlSources].some((s) => !s.startsWith('https://'))) {
     actions.push('s3:GetObject');
+    if (trust.crlSources.some((s) => s.endsWith('/'))) actions.push('s3:ListBucket');
   }
   return [...new Set(actions)];
 }

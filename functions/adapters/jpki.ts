@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RevocationChecker, type RevocationCheckerOptions } from '../jpki/crl.ts';
 import { loadTrustAnchors, type TrustAnchor } from '../jpki/trust.ts';
 import { JpkiVerifier } from '../jpki/verify.ts';
@@ -5,6 +6,7 @@ import { listOf, optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { logger } from '../shared/powertools.ts';
 import { ProblemError } from '../shared/problems.ts';
+import type { RevocationList, StatusCheckPorts } from '../status-check/ports.ts';
 import { certificatesFrom, crlReader, fetchBytes } from './sources.ts';
 
 /**
@@ -67,4 +69,25 @@ export async function jpkiVerifier(): Promise<JpkiVerifier> {
     throw new ProblemError('service_unavailable', 'Certificate verification is not available now');
   });
   return building;
+}
+
+/**
+ * The status check's view of the CRLs: every usable one after reading the sources afresh, named by its
+ * anchor and scope (the same partition keeps its name from one issue to the next).
+ */
+export function revocationLists(checker: () => Promise<RevocationChecker>) {
+  return {
+    async crls(): Promise<RevocationList[]> {
+      const usable = await (await checker()).usable(new Date());
+      return usable.map((crl) => ({
+        id: createHash('sha256')
+          .update([crl.anchor.fingerprint, ...[...crl.scope].sort()].join('|'))
+          .digest('base64url'),
+        label: crl.label,
+        issuerSha256: crl.issuerSha256,
+        thisUpdate: crl.thisUpdate,
+        revoked: crl.revoked,
+      }));
+    },
+  } satisfies Pick<StatusCheckPorts, 'crls'>;
 }

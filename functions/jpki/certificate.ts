@@ -53,6 +53,12 @@ export function readAlgorithm(buf: Buffer, tlv: Tlv | undefined, what: string): 
   return readOid(buf, parts[0], `${what} OID`);
 }
 
+/**
+ * String types a Name's attribute value may have: DirectoryString's (RFC 5280 §4.1.2.4), IA5String
+ * (emailAddress, domainComponent) and NumericString. OpenSSL refuses other types there, and so do we.
+ */
+const NAME_VALUE_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1c, 0x1e]);
+
 /** A Name (SEQUENCE OF non-empty SET OF SEQUENCE { type OID, value }), checked; its DER for comparison. */
 export function readName(buf: Buffer, tlv: Tlv | undefined, what: string): Buffer {
   for (const rdn of childrenOf(buf, tlv, TAG.SEQUENCE, what)) {
@@ -62,6 +68,7 @@ export function readName(buf: Buffer, tlv: Tlv | undefined, what: string): Buffe
       const [type, value, extra] = childrenOf(buf, attribute, TAG.SEQUENCE, `${what} attribute`);
       readOid(buf, type, `${what} attribute type`);
       if (!value || extra) throw new DerError(`${what}: attribute needs a type and one value`);
+      if (!NAME_VALUE_TAGS.has(value.tag)) throw new DerError(`${what}: attribute value is not a string`);
     }
   }
   return whole(buf, tlv as Tlv);

@@ -86,7 +86,7 @@ export interface ParsedCrl {
   /** DER of the issuer Name. */
   issuer: Buffer;
   thisUpdate: Date;
-  nextUpdate?: Date;
+  nextUpdate: Date;
   /** Revoked serials (lower-case hex without leading zeros, as in certificates) and their entries. */
   revoked: Map<string, CrlEntry>;
   extensions: Extensions;
@@ -230,12 +230,10 @@ export function parseCrl(input: Uint8Array): ParsedCrl {
   // Everything but the entries is checked as DER in one go; entries are checked as they are read.
   for (const part of fields.slice(0, i + 2)) checkDer(der, part);
   i += 3;
-  let nextUpdate: Date | undefined;
-  const maybeNext = fields[i];
-  if (maybeNext && (maybeNext.tag === TAG.UTC_TIME || maybeNext.tag === TAG.GENERALIZED_TIME)) {
-    nextUpdate = readTime(der, maybeNext, 'nextUpdate');
-    i += 1;
-  }
+  // nextUpdate is OPTIONAL in the ASN.1 but required of every conforming CRL issuer (RFC 5280 §5.1.2.5),
+  // and without it nothing says how long a CRL may be trusted: refused as malformed.
+  const nextUpdate = readTime(der, fields[i], 'nextUpdate (required by RFC 5280 §5.1.2.5)');
+  i += 1;
   const revoked = new Map<string, CrlEntry>();
   const unknown = new Set<string>();
   if (fields[i]?.tag === TAG.SEQUENCE) {
@@ -323,7 +321,7 @@ export function crlScope(crl: ParsedCrl): string[] {
 /**
  * Whether a parsed CRL may be used (RFC 5280 §6.3.3, design.md §3.7): signed by a trust anchor with
  * sha256WithRSAEncryption, a complete CRL (no delta, no indirect CRL, all reasons), no unrecognised critical
- * extension, for end-entity certificates, with a nextUpdate, and not issued in the future. Returns the
+ * extension, for end-entity certificates, and not issued in the future. Returns the
  * usable CRL, or why not. Staleness is not judged here: it changes with time (see `freshness`).
  */
 export function assessCrl(
@@ -353,7 +351,6 @@ export function assessCrl(
   if (idp?.onlySomeReasons) return { refused: 'covers only some revocation reasons' };
   if (idp?.onlyContainsCACerts || idp?.onlyContainsAttributeCerts)
     return { refused: 'covers no end-entity certificates' };
-  if (!crl.nextUpdate) return { refused: 'no nextUpdate' };
   if (crl.thisUpdate.getTime() > now.getTime() + skewMs)
     return { refused: `thisUpdate ${crl.thisUpdate.toISOString()} is in the future`, future: true };
   return {

@@ -342,8 +342,13 @@ function checkPrimitive(buf: Uint8Array, tag: number, start: number, end: number
     case 0x1e: // BMPString
       if (length % 2 !== 0) throw new DerError('BMPString of odd length');
       return;
-    case 0x1c: // UniversalString
+    case 0x1c: // UniversalString: UCS-4, only Unicode scalar values
       if (length % 4 !== 0) throw new DerError('UniversalString not a multiple of 4 bytes');
+      for (let i = start; i < end; i += 4) {
+        const c = Buffer.from(buf.buffer, buf.byteOffset + i, 4).readUInt32BE(0);
+        if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+          throw new DerError('UniversalString with a value that is no character');
+      }
       return;
     default:
       throw new DerError(`universal tag ${tag} is not used here`);

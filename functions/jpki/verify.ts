@@ -207,7 +207,10 @@ export class JpkiVerifier {
     } catch (error) {
       // Only an unreadable cRLDistributionPoints extension can throw here: the certificate is not usable.
       if (error instanceof DerError)
-        throw new ProblemError('certificate_profile', 'The cRLDistributionPoints extension could not be read');
+        throw new ProblemError(
+          'certificate_profile',
+          'The cRLDistributionPoints extension could not be read',
+        );
       throw error;
     }
     if (revocation.status === 'revoked') throw new ProblemError('certificate_revoked');

@@ -58,6 +58,8 @@ export interface StageConfig {
     /** A CRL whose thisUpdate is older than this many hours is not used, even before its nextUpdate. */
     maxCrlAgeHours: number;
   };
+  /** The status check (現況確認, design.md §3.7): how often it reads the CRLs for new revocations. */
+  statusCheck: { intervalMinutes: number };
 }
 
 const DEFAULT_REGION = 'ap-northeast-1';
@@ -75,6 +77,7 @@ const JLIS_TRUST = {
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
+  statusCheck: { intervalMinutes: 60 },
   api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
 } satisfies Partial<StageConfig>;
 
@@ -160,6 +163,11 @@ function validate(config: StageConfig): void {
   }
   if (config.stage === 'prod' && (config.allowTestTrustAnchors || !config.retainData)) {
     throw new StageConfigError('Stage prod must retain data and must not accept test trust anchors');
+  }
+  if (!(config.statusCheck.intervalMinutes >= 5 && config.statusCheck.intervalMinutes <= 1440)) {
+    throw new StageConfigError(
+      `Stage ${config.stage}: statusCheck.intervalMinutes must be between 5 and 1440`,
+    );
   }
   if (!(config.jpki.maxCrlAgeHours > 0 && config.jpki.maxCrlAgeHours <= 24 * 14)) {
     throw new StageConfigError(`Stage ${config.stage}: jpki.maxCrlAgeHours must be between 0 and 336`);

@@ -158,6 +158,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.platformApplications) this.bindPlatformApplications(config);
+    if (binds.devicePush) this.bindDevicePush();
     return this;
   }
 
@@ -271,7 +272,7 @@ export class HouseFunction extends NodejsFunction {
         new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
       );
     }
-    const endpoints = stack.formatArn({ service: 'sns', resource: 'endpoint', resourceName: `*/xid-*/*` });
+    const endpoints = this.deviceEndpoints();
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
@@ -286,11 +287,6 @@ export class HouseFunction extends NodejsFunction {
     );
     acknowledgeWildcardResource(
       this.role as iam.IRole,
-      endpoints,
-      "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
-    );
-    acknowledgeWildcardResource(
-      this.role as iam.IRole,
       topicArnPattern(topicPrefix, 'push'),
       'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
     );
@@ -299,6 +295,37 @@ export class HouseFunction extends NodejsFunction {
     this.addEnvironment(ENV.topicKeyId, topicKey.keyArn);
     return this;
   }
+
+  /**
+   * Pushes to residents' own devices: Publish to the device endpoints of this project's platform
+   * applications (never to a topic).
+   */
+  bindDevicePush(): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.deviceEndpoints()] }),
+    );
+    return this;
+  }
+
+  /** The ARN pattern of this project's device endpoints, acknowledged once per function for cdk-nag. */
+  private deviceEndpoints(): string {
+    const endpoints = Stack.of(this).formatArn({
+      service: 'sns',
+      resource: 'endpoint',
+      resourceName: '*/xid-*/*',
+    });
+    if (!this.endpointsAcknowledged) {
+      acknowledgeWildcardResource(
+        this.role as iam.IRole,
+        endpoints,
+        "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
+      );
+      this.endpointsAcknowledged = true;
+    }
+    return endpoints;
+  }
+
+  private endpointsAcknowledged = false;
 
   /** Sending through SES v2 from the stage's identity, only with the stage's configuration set. */
   bindMail(identity: IEmailIdentity, configurationSet: IConfigurationSet, fromAddress: string): this {
@@ -434,6 +461,8 @@ export function buildFunctions(
       description: props.describe?.(spec) ?? spec.description,
       assets: spec.assets,
       invocation: spec.invocation,
+      timeout: spec.timeoutSeconds === undefined ? undefined : Duration.seconds(spec.timeoutSeconds),
+      memorySize: spec.memorySize,
     }).bind(spec.binds, props.resources, props.config);
     if (spec.invocation === 'async') {
       const letters = new DeadLetters(scope, `${spec.id}DeadLetters`, {

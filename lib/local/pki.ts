@@ -94,7 +94,7 @@ export async function reissueLocalCrls(crlDir: string, ca: TestCa): Promise<numb
     const file = path.join(crlDir, name);
     const crl = readCrl(file);
     const now = Date.now();
-    if (crl && crl.thisUpdate.getTime() > now - REISSUE_AFTER_MS && (crl.nextUpdate?.getTime() ?? 0) > now + HOUR)
+    if (crl && crl.thisUpdate.getTime() > now - REISSUE_AFTER_MS && crl.nextUpdate.getTime() > now + HOUR)
       continue;
     const distributionPoint = crl?.issuingDistributionPoint?.names[0];
     if (!crl || !distributionPoint) continue; // not one of ours

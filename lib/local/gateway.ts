@@ -282,7 +282,7 @@ async function local(
     return ok({});
   }
   const push = /^\/_local\/push\/([^/]+)$/.exec(url.pathname);
-  if (method === 'GET' && push?.[1]) return ok(notices.pushesFor(decodeURIComponent(push[1])));
+  if (method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
   if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
   send(problem('not_found'));
 }

@@ -4,7 +4,7 @@ import { loadTrustAnchors, type TrustAnchor } from '../jpki/trust.ts';
 import { JpkiVerifier } from '../jpki/verify.ts';
 import { listOf, optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { logger } from '../shared/powertools.ts';
+import { logger, metrics } from '../shared/powertools.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { RevocationList, StatusCheckPorts } from '../status-check/ports.ts';
 import { certificatesFrom, crlReader, fetchBytes } from './sources.ts';
@@ -49,8 +49,10 @@ export function revocationChecker(
       sourceFailed: (source, error) => logger.warn('CRL source unreadable', { source, error: String(error) }),
       refused: (object, reason, distributionPoint) =>
         logger.warn('CRL refused', { object, reason, distributionPoint }),
-      unavailable: (distributionPoint, reason) =>
-        logger.error('revocation status unavailable', { distributionPoint, reason }),
+      unavailable: (distributionPoint, reason) => {
+        logger.error('revocation status unavailable', { distributionPoint, reason });
+        metrics.addMetric('RevocationUnavailable', 'Count', 1);
+      },
     },
     ...options,
   });

@@ -507,7 +507,15 @@ export class RevocationChecker {
 
   private async load(now: Date): Promise<void> {
     this.lastRefresh = now.getTime();
-    const { objects, failed } = await this.options.reader.list();
+    let listing: Awaited<ReturnType<CrlReader['list']>>;
+    try {
+      listing = await this.options.reader.list();
+    } catch (error) {
+      // Keep everything read so far: a reader that fails as a whole has withdrawn nothing.
+      this.log.sourceFailed?.('(all sources)', error);
+      return;
+    }
+    const { objects, failed } = listing;
     for (const { source, error } of failed) this.log.sourceFailed?.(source, error);
     const down = new Set(failed.map((f) => f.source));
     const listed = new Set(objects.map((o) => o.id));

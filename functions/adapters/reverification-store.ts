@@ -57,7 +57,7 @@ export function reverificationStore(tableName: string) {
       accountId: string,
       certificate: { issuerSha256: string; serial: string },
       reverification: Reverification,
-    ): Promise<boolean> {
+    ): Promise<'moved' | 'owed' | 'none'> {
       try {
         await dynamo().send(
           new UpdateCommand({
@@ -77,12 +77,16 @@ export function reverificationStore(tableName: string) {
               ':active': 'active',
               ':activation': 'pending_activation',
             },
+            // One write either way: a refusal says whether an earlier move still owes its notice.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return true;
+        return 'moved';
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const notice = (error.Item as Record<string, { S?: string } | string> | undefined)
+          ?.reverificationNotice;
+        return (typeof notice === 'string' ? notice : notice?.S) === 'pending' ? 'owed' : 'none';
       }
     },
 

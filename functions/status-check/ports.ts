@@ -58,13 +58,14 @@ export interface StatusCheckPorts {
   accountsOf(issuerSha256: string, serials: readonly string[]): Promise<Map<string, string>>;
   /**
    * Moves the account to `reverification_required` if this certificate is still its current one and it
-   * is not there already; true when this call moved it. Marks a notice as owed.
+   * is not there already, marking a notice as owed: `moved`. Otherwise `owed` when a notice from an
+   * earlier move is still owed (a run stopped before sending it), else `none`.
    */
   requireReverification(
     accountId: string,
     certificate: { issuerSha256: string; serial: string },
     reverification: Reverification,
-  ): Promise<boolean>;
+  ): Promise<'moved' | 'owed' | 'none'>;
   /** Takes the owed notice of an account (only one caller ever gets it), with where to send it. */
   claimNotice(accountId: string): Promise<Recipient | undefined>;
   /** Gives a claimed notice back after sending failed, so that the next run tries again. */

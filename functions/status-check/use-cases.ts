@@ -97,8 +97,9 @@ async function checkOne(
       { issuerSha256: crl.issuerSha256, serial },
       { reason, since: new Date(entry.revocationDate).toISOString() },
     );
-    if (moved) summary.moved += 1;
-    // Claimed even when another run moved the account: a notice owed by a run that stopped is sent here.
+    if (moved === 'moved') summary.moved += 1;
+    // A notice is claimed also when an earlier run moved the account but stopped before telling.
+    if (moved === 'none') return;
     const recipient = await ports.claimNotice(accountId);
     if (!recipient) return;
     try {

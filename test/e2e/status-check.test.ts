@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBJECT } from '#functions/status-check/messages';
 import type { StatusCheckSummary } from '#functions/status-check/use-cases';
@@ -38,14 +39,17 @@ async function resident(name: string): Promise<Resident> {
   return { card, phone, token, device, email };
 }
 
-/** `npm run status-check` against this world's runtime; its summary is the JSON the handler returned. */
-function statusCheck(): StatusCheckSummary {
-  const out = execFileSync('npm', ['run', '--silent', 'status-check'], {
+/**
+ * `npm run status-check` against this world's runtime; its summary is the JSON the handler returned.
+ * Asynchronous, so that the HTTP client sees the gateway close idle connections meanwhile.
+ */
+async function statusCheck(): Promise<StatusCheckSummary> {
+  const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'status-check'], {
     cwd: REPO_ROOT,
     env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir },
     encoding: 'utf8',
   });
-  return JSON.parse(out.slice(out.indexOf('{'))) as StatusCheckSummary;
+  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as StatusCheckSummary;
 }
 
 beforeAll(async () => {
@@ -60,12 +64,18 @@ describe('status check (現況確認)', () => {
   it('finds a card revoked because its holder moved, and tells the resident once', async () => {
     const moved = await resident('転居\u3000花子');
     const neighbour = await resident('近所\u3000太郎');
-    expect(statusCheck()).toMatchObject({ moved: 0, pushes: 0, mails: 0 });
+    expect(await statusCheck()).toMatchObject({ moved: 0, pushes: 0, mails: 0 });
 
     await world.pki.publishCrl(moved.card.holder.locality, [
       { serial: moved.card.signature?.serial ?? '', reason: x509.X509CrlReason.affiliationChanged },
     ]);
-    expect(statusCheck()).toMatchObject({ newSerials: 1, registered: 1, moved: 1, pushes: 1, mails: 1 });
+    expect(await statusCheck()).toMatchObject({
+      newSerials: 1,
+      registered: 1,
+      moved: 1,
+      pushes: 1,
+      mails: 1,
+    });
 
     const me = await world.api.me(moved.token);
     expect(me).toMatchObject({
@@ -94,7 +104,7 @@ describe('status check (現況確認)', () => {
     expect(await world.api.localPushes(neighbour.device)).toEqual([]);
 
     // Again: nothing new, no one told twice.
-    expect(statusCheck()).toMatchObject({ newSerials: 0, moved: 0, pushes: 0, mails: 0 });
+    expect(await statusCheck()).toMatchObject({ newSerials: 0, moved: 0, pushes: 0, mails: 0 });
     expect(await world.api.localPushes(moved.device)).toHaveLength(1);
     expect(
       (await mailsTo(world.runtime.record.mailboxUrl, moved.email)).filter((m) => m.subject === SUBJECT),

@@ -48,10 +48,12 @@ function world(accounts: Record<string, Account>) {
     },
     requireReverification: async (id, certificate, reverification) => {
       const account = accounts[id];
-      if (!account || account.serial !== certificate.serial) return false;
-      if (account.status !== 'active' && account.status !== 'pending_activation') return false;
+      const movable =
+        account?.serial === certificate.serial &&
+        (account.status === 'active' || account.status === 'pending_activation');
+      if (!movable) return account?.notice === 'pending' ? 'owed' : 'none';
       Object.assign(account, { status: 'reverification_required', reverification, notice: 'pending' });
-      return true;
+      return 'moved';
     },
     claimNotice: async (id) => {
       const account = accounts[id];

@@ -8,7 +8,7 @@ import { parseCertificate } from '#functions/jpki/certificate';
 import { type CrlReader, RevocationChecker } from '#functions/jpki/crl';
 import { loadTrustAnchors, type TrustAnchor } from '#functions/jpki/trust';
 import { ENV } from '#functions/shared/env';
-import { LOCAL_CREDENTIALS } from '#lib/local/provision';
+import { LOCAL_CREDENTIALS } from '#functions/shared/names';
 import { freePort, type Service, startMoto } from '#lib/local/services';
 import { createTestPki, type IssuedCard, issueCard, type TestPki } from '#test/harness/cards';
 

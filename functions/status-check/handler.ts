@@ -13,8 +13,9 @@ import { runStatusCheck, type StatusCheckSummary } from './use-cases.ts';
 
 /**
  * The status check (現況確認), run by an EventBridge schedule (design.md §3.7; locally `npm run
- * status-check`). It reads every CRL source afresh on each run. A failure is thrown, so that the run
- * counts as failed (the Errors alarm); whatever it had done is kept, and the next run carries on.
+ * status-check`). It reads every CRL source afresh on each run. A failure is thrown: Lambda retries the
+ * run, then its event goes to the dead-letter queue, whose alarm tells operators; whatever a run had done
+ * is kept, and the next run carries on.
  */
 const tableName = required(ENV.tableName);
 // Anchors are loaded once per container (again after a failure); the CRL sources are read on every run.

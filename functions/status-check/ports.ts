@@ -23,10 +23,16 @@ export interface RevocationList {
   revoked: ReadonlyMap<string, RevocationEntry>;
 }
 
-/** The serials of a CRL that the previous run saw, and their digest. */
+/**
+ * The serials of a CRL that the previous run saw, their digest, and those that were new to it (`recent`):
+ * those are looked up once more, because a registration verified against a CRL read just before the
+ * revocation appeared (a container reads its sources at most every 5 minutes) may commit after the run
+ * that first saw the serial.
+ */
 export interface SeenSerials {
   digest: string;
   serials: ReadonlySet<string>;
+  recent: ReadonlySet<string>;
 }
 
 /** Where to tell a resident: their device endpoint, if pushes reach it, and their address, if verified. */
@@ -52,7 +58,13 @@ export interface StatusCheckPorts {
   recordSerials(
     crlId: string,
     previousDigest: string | undefined,
-    next: { digest: string; serials: readonly string[]; label: string; thisUpdate: Date },
+    next: {
+      digest: string;
+      serials: readonly string[];
+      recent: readonly string[];
+      label: string;
+      thisUpdate: Date;
+    },
   ): Promise<boolean>;
   /** Certificate index lookups: the account registered with each serial of this issuer, where one is. */
   accountsOf(issuerSha256: string, serials: readonly string[]): Promise<Map<string, string>>;

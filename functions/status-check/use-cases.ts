@@ -11,13 +11,16 @@ import type { RevocationList, StatusCheckPorts } from './ports.ts';
  * because every change is a conditional write and a notice is claimed before it is sent.
  *
  * A CRL's serials are recorded only when every notice it owed went out; otherwise the next run looks at
- * the same serials again and sends what was not sent (accounts already moved are not moved twice).
+ * the same serials again and sends what was not sent (accounts already moved are not moved twice). The
+ * serials new to a run are looked up once more by the next one (`SeenSerials.recent`).
  */
 export interface StatusCheckSummary {
   crls: number;
   /** CRLs whose serials had not changed since the previous run. */
   unchanged: number;
   newSerials: number;
+  /** Serials new at the previous run, looked up once more (see `SeenSerials`). */
+  rechecked: number;
   /** Certificate index entries found for new serials. */
   registered: number;
   /** Accounts moved to reverification_required by this run. */
@@ -56,6 +59,7 @@ export async function runStatusCheck(
     crls: 0,
     unchanged: 0,
     newSerials: 0,
+    rechecked: 0,
     registered: 0,
     moved: 0,
     pushes: 0,
@@ -79,13 +83,17 @@ async function checkOne(
   const serials = [...crl.revoked.keys()].sort();
   const digest = serialsDigest(serials);
   const previous = await ports.seenSerials(crl.id);
-  if (previous?.digest === digest) {
+  const same = previous?.digest === digest;
+  if (same && previous.recent.size === 0) {
     summary.unchanged += 1;
     return;
   }
-  const fresh = previous ? serials.filter((serial) => !previous.serials.has(serial)) : serials;
+  const fresh = !previous ? serials : same ? [] : serials.filter((serial) => !previous.serials.has(serial));
+  const freshSet = new Set(fresh);
+  const recheck = [...(previous?.recent ?? [])].filter((s) => crl.revoked.has(s) && !freshSet.has(s));
   summary.newSerials += fresh.length;
-  const accounts = await ports.accountsOf(crl.issuerSha256, fresh);
+  summary.rechecked += recheck.length;
+  const accounts = await ports.accountsOf(crl.issuerSha256, [...fresh, ...recheck]);
   summary.registered += accounts.size;
   let complete = true;
   await eachLimited([...accounts], concurrency, async ([serial, accountId]) => {
@@ -121,6 +129,7 @@ async function checkOne(
   const recorded = await ports.recordSerials(crl.id, previous?.digest, {
     digest,
     serials,
+    recent: fresh,
     label: crl.label,
     thisUpdate: crl.thisUpdate,
   });

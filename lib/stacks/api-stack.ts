@@ -22,6 +22,8 @@ export class ApiStack extends Stack {
   public readonly functions: Record<string, HouseFunction>;
   public readonly restApi: XidRestApi;
   public readonly authorizer: HouseFunction;
+  /** The event functions this stack builds (`eventFunctionsOf('api')`), by id. */
+  public readonly eventFunctions: Record<string, HouseFunction>;
   /** The status check (現況確認) and its schedule. */
   public readonly statusCheck: HouseFunction;
   public readonly statusCheckSchedule: StatusCheckSchedule;
@@ -38,6 +40,7 @@ export class ApiStack extends Stack {
       },
     }).functions;
     const events = buildFunctions(this, eventFunctionsOf('api'), { config, resources }).functions;
+    this.eventFunctions = events;
     this.authorizer = events.authorizer as HouseFunction;
     this.statusCheck = events.statusCheck as HouseFunction;
     this.statusCheckSchedule = new StatusCheckSchedule(this, 'StatusCheckSchedule', {

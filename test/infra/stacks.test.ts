@@ -81,10 +81,11 @@ describe.each(STAGES)('stage %s', (name) => {
     const stores = allResources(stageOf(name)).filter(
       ([, r]) => r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::SNS::Topic',
     );
-    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the three async functions.
+    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the four async functions.
     expect(stores.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::SNS::Topic',
       'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
@@ -373,7 +374,7 @@ function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFun
     where === 'stateful'
       ? stacks.stateful.platformApplications.handler
       : where === 'api'
-        ? stacks.api.authorizer
+        ? stacks.api.eventFunctions[spec.id]
         : stacks[where].functions[spec.id];
   if (!fn) throw new Error(`no function for ${spec.id}`);
   return { fn, stack: stacks[where] };

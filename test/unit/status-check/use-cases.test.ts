@@ -36,7 +36,7 @@ function world(accounts: Record<string, Account>) {
     seenSerials: async (id) => state.get(id),
     recordSerials: async (id, previous, next) => {
       if (state.get(id)?.digest !== previous) return false;
-      state.set(id, { digest: next.digest, serials: new Set(next.serials) });
+      state.set(id, { digest: next.digest, serials: new Set(next.serials), recent: new Set(next.recent) });
       return true;
     },
     accountsOf: async (issuer, serials) => {

@@ -4,9 +4,10 @@
  * BENCH_INDEX_ITEMS entries (default 1,000,000), publishes a partition CRL with BENCH_REVOKED (default
  * 100,000) serials that are all new, of which BENCH_ACCOUNTS (default 1,000) are in the index, with an
  * active account each (as in life: most revoked certificates belong to people not registered with xID),
- * and runs the handler twice: the first run looks up every new serial, moves the accounts and records the
- * CRL; the second finds nothing new. It prints how long each part took and what the runs did. The target:
- * the first run in under 2 minutes.
+ * and runs the handler three times: the first run looks up every new serial, moves the accounts and
+ * records the CRL; the second finds nothing new but looks the first run's new serials up once more (a
+ * registration may have committed just after the first run); the third has nothing to do. It prints how
+ * long each part took and what the runs did. The target: the first run in under 2 minutes.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -104,7 +105,7 @@ try {
     handler: (event: ScheduledEvent, context: unknown) => Promise<StatusCheckSummary>;
   };
   const event = loadEvent('schedule', 'status-check');
-  for (const label of ['first run', 'second run']) {
+  for (const label of ['first run', 'second run', 'third run']) {
     started = performance.now();
     const summary = await handler(event, lambdaContext('statusCheck'));
     const took = Number(seconds(started));

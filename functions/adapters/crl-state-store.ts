@@ -109,7 +109,8 @@ export function crlStateStore(tableName: string) {
         if (isConditionFailure(error)) return false;
         throw error;
       }
-      if (previousDigest && previousDigest !== next.digest) await deleteChunks(tableName, crlId, previousDigest);
+      if (previousDigest && previousDigest !== next.digest)
+        await deleteChunks(tableName, crlId, previousDigest);
       return true;
     },
   } satisfies Pick<StatusCheckPorts, 'seenSerials' | 'recordSerials'>;

@@ -138,20 +138,33 @@ describe('status check', () => {
     w.publish({ '0a': entry(3) });
     await runStatusCheck(w.ports);
     const again = await runStatusCheck(w.ports);
-    expect(again).toMatchObject({ unchanged: 1, newSerials: 0, moved: 0, pushes: 0, mails: 0 });
-    expect(w.lookups).toHaveLength(1);
+    expect(again).toMatchObject({ newSerials: 0, rechecked: 1, moved: 0, pushes: 0, mails: 0 });
+    expect(await runStatusCheck(w.ports)).toMatchObject({ unchanged: 1, rechecked: 0, moved: 0 });
+    expect(w.lookups).toEqual([['0a'], ['0a']]);
     expect(w.pushes).toHaveLength(1);
     expect(w.mails).toHaveLength(1);
+  });
+
+  it('finds a registration that committed after the run that first saw its serial, at the next run', async () => {
+    const accounts: Record<string, Account> = {};
+    const w = world(accounts);
+    w.publish({ '0a': entry(3) });
+    expect(await runStatusCheck(w.ports)).toMatchObject({ newSerials: 1, registered: 0 });
+    // Verified against a CRL read just before the revocation appeared, the registration lands now.
+    accounts.late = resident('0a', { email: 'late@example.jp' });
+    expect(await runStatusCheck(w.ports)).toMatchObject({ rechecked: 1, moved: 1, mails: 1 });
+    expect(accounts.late?.status).toBe('reverification_required');
   });
 
   it('looks up only the serials that are new since the previous run', async () => {
     const w = world({ a1: resident('0a'), a2: resident('0c') });
     w.publish({ '0a': entry(3), '0b': entry() });
     await runStatusCheck(w.ports);
+    await runStatusCheck(w.ports); // looks at the first run's new serials once more
     w.publish({ '0a': entry(3), '0b': entry(), '0c': entry(4) });
     const summary = await runStatusCheck(w.ports);
-    expect(w.lookups.at(-1)).toEqual(['0c']);
-    expect(summary).toMatchObject({ newSerials: 1, moved: 1 });
+    expect(w.lookups).toEqual([['0a', '0b'], ['0a', '0b'], ['0c']]);
+    expect(summary).toMatchObject({ newSerials: 1, rechecked: 0, moved: 1 });
   });
 
   it('sends no mail to an unverified address and no push where none is registered', async () => {
@@ -193,6 +206,7 @@ describe('status check', () => {
     w.failNextMails(1);
     expect(await runStatusCheck(w.ports)).toMatchObject({ moved: 1, mails: 0, failed: 1 });
     expect(await runStatusCheck(w.ports)).toMatchObject({ moved: 0, mails: 1, failed: 0 });
+    expect(await runStatusCheck(w.ports)).toMatchObject({ rechecked: 1, mails: 0 });
     expect(await runStatusCheck(w.ports)).toMatchObject({ unchanged: 1, mails: 0 });
     expect(w.mails).toHaveLength(1);
   });

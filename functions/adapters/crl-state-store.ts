@@ -12,6 +12,11 @@ import { KEYS } from './table-keys.ts';
  * serials takes about 1 MB in three chunks.
  */
 const CHUNK_BYTES = 350_000;
+/**
+ * How many of a run's new serials the next run looks up again: a day's revocations of one partition are
+ * far fewer; the first run after deployment, which sees every serial as new, is not worth repeating.
+ */
+const RECENT_MAX = 10_000;
 
 function pack(serials: readonly string[]): Buffer[] {
   const chunks: Buffer[] = [];
@@ -96,8 +101,8 @@ export function crlStateStore(tableName: string) {
               ...KEYS.crlState(crlId),
               digest: next.digest,
               count: next.serials.length,
-              // In the head, so that it costs no extra read: at most one chunk's worth (some 35,000).
-              recent: pack(next.recent)[0],
+              // In the head, so that it costs no extra read; a first run's whole CRL is not worth it.
+              recent: pack(next.recent.slice(0, RECENT_MAX))[0],
               label: next.label,
               thisUpdate: next.thisUpdate.toISOString(),
             },

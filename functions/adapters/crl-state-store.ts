@@ -53,28 +53,34 @@ export function crlStateStore(tableName: string) {
       const Item = await db.get(KEYS.crlState(crlId));
       if (!Item) return undefined;
       const digest = String(Item.digest);
-      const serials = new Set<string>();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo().send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': KEYS.crlState(crlId).pk,
-              ':prefix': KEYS.crlSerialsPrefix(digest),
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) unpack(item.serials as Uint8Array, serials);
-        start = page.LastEvaluatedKey;
-      } while (start);
-      if (serials.size !== Number(Item.count)) throw new Error(`state of CRL ${crlId} is incomplete`);
       const recent = new Set<string>();
       if (Item.recent) unpack(Item.recent as Uint8Array, recent);
-      return { digest, serials, recent };
+      return {
+        digest,
+        recent,
+        serials: async () => {
+          const serials = new Set<string>();
+          let start: Record<string, unknown> | undefined;
+          do {
+            const page = await dynamo().send(
+              new QueryCommand({
+                TableName: tableName,
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: {
+                  ':pk': KEYS.crlState(crlId).pk,
+                  ':prefix': KEYS.crlSerialsPrefix(digest),
+                },
+                ConsistentRead: true,
+                ExclusiveStartKey: start,
+              }),
+            );
+            for (const item of page.Items ?? []) unpack(item.serials as Uint8Array, serials);
+            start = page.LastEvaluatedKey;
+          } while (start);
+          if (serials.size !== Number(Item.count)) throw new Error(`state of CRL ${crlId} is incomplete`);
+          return serials;
+        },
+      };
     },
 
     async recordSerials(

@@ -31,8 +31,9 @@ export interface RevocationList {
  */
 export interface SeenSerials {
   digest: string;
-  serials: ReadonlySet<string>;
   recent: ReadonlySet<string>;
+  /** The serials themselves: read only when the digest differs (a large CRL's set is a megabyte). */
+  serials(): Promise<ReadonlySet<string>>;
 }
 
 /** Where to tell a resident: their device endpoint, if pushes reach it, and their address, if verified. */

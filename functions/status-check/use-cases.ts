@@ -88,7 +88,8 @@ async function checkOne(
     summary.unchanged += 1;
     return;
   }
-  const fresh = !previous ? serials : same ? [] : serials.filter((serial) => !previous.serials.has(serial));
+  const seen = previous && !same ? await previous.serials() : undefined;
+  const fresh = !previous ? serials : !seen ? [] : serials.filter((serial) => !seen.has(serial));
   const freshSet = new Set(fresh);
   const recheck = [...(previous?.recent ?? [])].filter((s) => crl.revoked.has(s) && !freshSet.has(s));
   summary.newSerials += fresh.length;

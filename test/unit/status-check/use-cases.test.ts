@@ -31,12 +31,18 @@ function world(accounts: Record<string, Account>) {
   const mails: { to: string; subject: string; text: string }[] = [];
   let crls: RevocationList[] = [];
   let failMail = 0;
+  let loads = 0;
   const ports: StatusCheckPorts = {
     crls: async () => crls,
     seenSerials: async (id) => state.get(id),
     recordSerials: async (id, previous, next) => {
       if (state.get(id)?.digest !== previous) return false;
-      state.set(id, { digest: next.digest, serials: new Set(next.serials), recent: new Set(next.recent) });
+      const serials = new Set(next.serials);
+      const load = async () => {
+        loads += 1;
+        return serials;
+      };
+      state.set(id, { digest: next.digest, recent: new Set(next.recent), serials: load });
       return true;
     },
     accountsOf: async (issuer, serials) => {
@@ -94,6 +100,8 @@ function world(accounts: Record<string, Account>) {
         },
       ];
     },
+    /** How often a recorded serial set was read back. */
+    loads: () => loads,
     failNextMails: (count: number) => {
       failMail = count;
     },
@@ -141,6 +149,7 @@ describe('status check', () => {
     expect(again).toMatchObject({ newSerials: 0, rechecked: 1, moved: 0, pushes: 0, mails: 0 });
     expect(await runStatusCheck(w.ports)).toMatchObject({ unchanged: 1, rechecked: 0, moved: 0 });
     expect(w.lookups).toEqual([['0a'], ['0a']]);
+    expect(w.loads()).toBe(0); // the digest said it all
     expect(w.pushes).toHaveLength(1);
     expect(w.mails).toHaveLength(1);
   });
@@ -164,6 +173,7 @@ describe('status check', () => {
     w.publish({ '0a': entry(3), '0b': entry(), '0c': entry(4) });
     const summary = await runStatusCheck(w.ports);
     expect(w.lookups).toEqual([['0a', '0b'], ['0a', '0b'], ['0c']]);
+    expect(w.loads()).toBe(1);
     expect(summary).toMatchObject({ newSerials: 1, rechecked: 0, moved: 1 });
   });
 

@@ -59,7 +59,9 @@ export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv
 /** Trust material (anchors, CRLs) in the stage's trust bucket; locally moto, by path-style addressing. */
 export const s3 = /* @__PURE__ */ once(() => {
   const config = configFor('aws');
-  return tracer.captureAWSv3Client(new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }));
+  return tracer.captureAWSv3Client(
+    new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }),
+  );
 });
 /** Push credentials, read by the platform-applications custom resource at deployment. */
 export const secrets = /* @__PURE__ */ once(() =>

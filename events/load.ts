@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayTokenAuthorizerEvent,
   CloudFormationCustomResourceEvent,
+  ScheduledEvent,
   SNSEvent,
 } from 'aws-lambda';
 
@@ -17,6 +18,7 @@ interface EventsBySource {
   sns: SNSEvent;
   authorizer: APIGatewayTokenAuthorizerEvent;
   cloudformation: CloudFormationCustomResourceEvent;
+  schedule: ScheduledEvent;
 }
 
 export type EventSource = keyof EventsBySource;

@@ -18,6 +18,8 @@ export interface Bindings {
   pushTopics?: 'publish' | 'unsubscribe';
   /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
   platformApplications?: boolean;
+  /** Pushes to one resident's own device: Publish to the device endpoints (never to a topic). */
+  devicePush?: boolean;
 }
 
 /** One function as the catalogues declare it. */
@@ -37,4 +39,8 @@ export interface FunctionSpec {
    * destination, a dead-letter queue with an alarm. `sync` ones answer their caller, who sees the error.
    */
   invocation?: 'sync' | 'async';
+  /** Default 10 seconds (`HouseFunctionProps.timeout`). */
+  timeoutSeconds?: number;
+  /** Default 512 MB. */
+  memorySize?: number;
 }

@@ -8,7 +8,7 @@ import type { FunctionSpec } from './bindings.ts';
  */
 export interface EventFunction extends FunctionSpec {
   /** The event source, which names the folder of its sample events in `events/`. */
-  source: 'cloudformation' | 'sns' | 'authorizer';
+  source: 'cloudformation' | 'sns' | 'authorizer' | 'schedule';
   /** The stack that builds it. */
   stack: 'stateful' | 'api' | 'notices' | 'mail';
   invocation: 'sync' | 'async';
@@ -55,6 +55,20 @@ export const EVENT_FUNCTIONS = {
     invocation: 'async',
     binds: { table: 'readWrite', pushTopics: 'unsubscribe' },
     description: 'Push endpoint events: disabled endpoints are recorded and taken off the push topics',
+  },
+  statusCheck: {
+    id: 'statusCheck',
+    entry: 'functions/status-check/handler.ts',
+    handler: 'handler',
+    source: 'schedule',
+    stack: 'api',
+    invocation: 'async',
+    binds: { table: 'readWrite', jpki: true, mail: true, devicePush: true },
+    // A run with 100,000 new revocations takes minutes: lookups and writes, not CPU.
+    timeoutSeconds: 900,
+    memorySize: 1024,
+    description:
+      'Status check (現況確認): new revocations on the CRLs move accounts to reverification_required and tell the resident',
   },
   mailFeedback: {
     id: 'mailFeedback',

@@ -5,7 +5,14 @@ import type { Municipality } from '../municipality/municipalities.ts';
  * that activation, sessions, `GET /v1/me`, e-mail and notices read. Storage details (keys, item layout)
  * stay in the adapters.
  */
-export type AccountStatus = 'pending_activation' | 'active';
+export type AccountStatus = 'pending_activation' | 'active' | 'reverification_required';
+
+/** Why and since when an account must be verified again with the current card (design.md §3.7). */
+export interface Reverification {
+  reason: string;
+  /** ISO time of the revocation. */
+  since: string;
+}
 
 /** A device public key as it appears in the registration statement (design.md §3.2). */
 export interface DeviceJwk {
@@ -32,6 +39,8 @@ export interface EmailSummary {
 export interface AccountRecord {
   accountId: string;
   status: AccountStatus;
+  /** Set by the status check when the account's certificate was revoked. */
+  reverification?: Reverification;
   /** Family and given name as on the card, in clear (design.md §5). */
   name: string;
   /** Gender, date of birth, address (and its substitute-character flags), sealed. */

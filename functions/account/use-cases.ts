@@ -18,6 +18,12 @@ export async function me(accountId: string, ports: AccountPorts): Promise<MeResp
   return {
     accountId,
     status: account.status,
+    reverification: account.reverification
+      ? {
+          reason: account.reverification.reason as NonNullable<MeResponse['reverification']>['reason'],
+          since: account.reverification.since,
+        }
+      : null,
     name: account.name,
     gender: open.gender as MeResponse['gender'],
     dateOfBirth: open.dateOfBirth as string,

@@ -36,6 +36,16 @@ export const KEYS = {
     pk: `CERT#${issuerSha256}#${serial}`,
     sk: 'CERT',
   }),
+  /**
+   * The status check's record of one CRL (design.md §3.7): the digest of the serials it saw, and those
+   * serials in chunks named by that digest (so that runs writing the same set write the same items).
+   */
+  crlState: (crlId: string) => ({ pk: `CRLSTATE#${crlId}`, sk: 'HEAD' }),
+  crlSerials: (crlId: string, digest: string, index: number) => ({
+    pk: `CRLSTATE#${crlId}`,
+    sk: `SERIALS#${digest}#${String(index).padStart(4, '0')}`,
+  }),
+  crlSerialsPrefix: (digest: string) => `SERIALS#${digest}#`,
 } as const;
 
 /** Epoch seconds, as DynamoDB TTL wants them. */

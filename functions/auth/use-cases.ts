@@ -48,6 +48,7 @@ export async function activate(
   await guard(ports, accountId, now);
   const status = await ports.accountStatus(accountId);
   if (!status) throw new ProblemError('not_found', 'No such account');
+  if (status === 'reverification_required') throw new ProblemError('reverification_required');
   if (status !== 'pending_activation') throw new ProblemError('already_active');
   const activation = await ports.activationNonce(accountId);
   if (!activation || activation.expiresAt <= now)
@@ -110,7 +111,9 @@ export async function login(
   const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
   // No account behind the challenge: the same answer, but nothing to count (and nothing written).
   if (!status) throw new ProblemError('proof_invalid');
-  if (status !== 'active' || !authKey || !verifyProof(input.proof, expected, authKey)) {
+  // A resident whose certificate was revoked still signs in (design.md §3.7): only re-verification waits.
+  const signsIn = status === 'active' || status === 'reverification_required';
+  if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
     await refuseProof(ports, accountId, now);
   }
   const { token } = await ports.mintToken(accountId);

@@ -201,9 +201,20 @@ export class JpkiVerifier {
       throw new ProblemError('certificate_profile', 'The certificate extensions could not be read');
     }
 
-    const status = await this.options.revocation.status(anchor, certificate.serial, now);
-    if (status === 'revoked') throw new ProblemError('certificate_revoked');
-    if (status === 'unknown') throw new ProblemError('revocation_unavailable');
+    let revocation: Awaited<ReturnType<RevocationChecker['status']>>;
+    try {
+      revocation = await this.options.revocation.status(anchor, certificate, now);
+    } catch (error) {
+      // Only an unreadable cRLDistributionPoints extension can throw here: the certificate is not usable.
+      if (error instanceof DerError)
+        throw new ProblemError(
+          'certificate_profile',
+          'The cRLDistributionPoints extension could not be read',
+        );
+      throw error;
+    }
+    if (revocation.status === 'revoked') throw new ProblemError('certificate_revoked');
+    if (revocation.status === 'unknown') throw new ProblemError('revocation_unavailable');
 
     let valid = false;
     try {

@@ -31,13 +31,21 @@ export function pushMessage(notice: Notice, municipality: { code: string; name: 
     data: { ...data, deepLink: `xid://notices/${notice.noticeId}` },
     android: { priority: 'normal' },
   } satisfies FcmPayload);
+  return snsPushMessage(`${title}\n${body}`, apns, gcm);
+}
+
+/**
+ * The SNS per-platform structure of one push (`MessageStructure: json`) from its APNs and FCM payloads,
+ * each checked against the platforms' 4 KB limit. Notices and the status check's device push share it.
+ */
+export function snsPushMessage(text: string, apns: string, gcm: string): string {
   for (const payload of [apns, gcm]) {
     if (Buffer.byteLength(payload) > PAYLOAD_MAX_BYTES)
       throw new Error('push payload over the platform limit');
   }
   // `http` reaches HTTP subscribers only: in AWS there are none; locally it is the push gateway's copy.
   return JSON.stringify({
-    default: `${title}\n${body}`,
+    default: text,
     APNS: apns,
     APNS_SANDBOX: apns,
     GCM: gcm,

@@ -56,10 +56,13 @@ export const dynamo = /* @__PURE__ */ once(() =>
 export const kms = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KMSClient(configFor('aws'))));
 export const sns = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SNSClient(configFor('aws'))));
 export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(configFor('ses'))));
-/** Trust material (anchors, CRLs) in the stage's trust bucket; never a local stand-in. */
-export const s3 = /* @__PURE__ */ once(() =>
-  tracer.captureAWSv3Client(new S3Client({ ...configFor('aws'), endpoint: undefined })),
-);
+/** Trust material (anchors, CRLs) in the stage's trust bucket; locally moto, by path-style addressing. */
+export const s3 = /* @__PURE__ */ once(() => {
+  const config = configFor('aws');
+  return tracer.captureAWSv3Client(
+    new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }),
+  );
+});
 /** Push credentials, read by the platform-applications custom resource at deployment. */
 export const secrets = /* @__PURE__ */ once(() =>
   tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 })),

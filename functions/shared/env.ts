@@ -13,8 +13,13 @@ export const ENV = {
   publicBaseUrl: 'XID_PUBLIC_BASE_URL',
   /** Comma-separated sources (file path, https:// URL, s3://bucket/key) of trust anchor certificates. */
   trustAnchors: 'XID_TRUST_ANCHORS',
-  /** Comma-separated sources of CRLs (same forms). */
+  /**
+   * Comma-separated sources of CRLs (same forms); one ending in `/` is every object under that S3 prefix
+   * (or, locally, every file in that folder): one per municipality partition is the production shape.
+   */
   crlSources: 'XID_CRL_SOURCES',
+  /** A CRL whose thisUpdate is older than this many hours is not used (the stage's `maxCrlAgeHours`). */
+  maxCrlAgeHours: 'XID_MAX_CRL_AGE_HOURS',
   /** `true` where certificates from test CAs (never J-LIS) may be accepted; never in prod. */
   allowTestAnchors: 'XID_ALLOW_TEST_ANCHORS',
   /** ARN prefix of the stage's notice topics, e.g. `arn:aws:sns:ap-northeast-1:123456789012:xid-dev`. */

@@ -32,6 +32,10 @@ export const PROBLEMS = {
   already_registered: { status: 409, title: 'This certificate is already registered' },
   proof_invalid: { status: 422, title: 'The device-key proof is not valid' },
   already_active: { status: 409, title: 'The account is already active' },
+  reverification_required: {
+    status: 409,
+    title: 'The certificate of this account was revoked; the registration must be updated first',
+  },
   mail_unavailable: { status: 503, title: 'The mail could not be sent now; nothing was changed, try again' },
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },

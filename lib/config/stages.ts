@@ -48,20 +48,36 @@ export interface StageConfig {
    * (Stateful stack output `TrustBucketName`). Anchors must be the pinned J-LIS signature CAs unless
    * `allowTestTrustAnchors`.
    */
-  jpki: { trustAnchors: string[]; crlSources: string[] };
+  jpki: {
+    trustAnchors: string[];
+    /**
+     * CRL sources; an entry ending in `/` is every object under that prefix of the trust bucket (one
+     * partition CRL per municipality, jpki.md §3.6).
+     */
+    crlSources: string[];
+    /** A CRL whose thisUpdate is older than this many hours is not used, even before its nextUpdate. */
+    maxCrlAgeHours: number;
+  };
+  /** The status check (現況確認, design.md §3.7): how often it reads the CRLs for new revocations. */
+  statusCheck: { intervalMinutes: number };
 }
 
 const DEFAULT_REGION = 'ap-northeast-1';
 
-/** The J-LIS signature CAs of all three generations and one CRL, uploaded by the operator (docs/operations.md). */
+/**
+ * The J-LIS signature CAs of all three generations, and every CRL under `crl/` (J-LIS's partition CRLs,
+ * one per municipality), uploaded by the operator (docs/operations.md).
+ */
 const JLIS_TRUST = {
   trustAnchors: ['anchors/signca01.cer', 'anchors/signca02.cer', 'anchors/signca03.cer'],
-  crlSources: ['crl/signature.crl'],
+  crlSources: ['crl/'],
+  maxCrlAgeHours: 48,
 };
 
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
+  statusCheck: { intervalMinutes: 60 },
   api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
 } satisfies Partial<StageConfig>;
 
@@ -73,7 +89,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },
     // The local runtime makes its own test PKI under .xid-local/ and adds XID_TRUST_ANCHORS/XID_CRL_SOURCES.
-    jpki: { trustAnchors: [], crlSources: [] },
+    jpki: { ...JLIS_TRUST, trustAnchors: [], crlSources: [] },
     push: { apns: { secretName: 'xid/local/apns', sandbox: true }, fcm: { secretName: 'xid/local/fcm' } },
     allowTestTrustAnchors: true,
   },
@@ -147,6 +163,14 @@ function validate(config: StageConfig): void {
   }
   if (config.stage === 'prod' && (config.allowTestTrustAnchors || !config.retainData)) {
     throw new StageConfigError('Stage prod must retain data and must not accept test trust anchors');
+  }
+  if (!(config.statusCheck.intervalMinutes >= 5 && config.statusCheck.intervalMinutes <= 1440)) {
+    throw new StageConfigError(
+      `Stage ${config.stage}: statusCheck.intervalMinutes must be between 5 and 1440`,
+    );
+  }
+  if (!(config.jpki.maxCrlAgeHours > 0 && config.jpki.maxCrlAgeHours <= 24 * 14)) {
+    throw new StageConfigError(`Stage ${config.stage}: jpki.maxCrlAgeHours must be between 0 and 336`);
   }
   if (config.api.burstLimit < config.api.rateLimit) {
     throw new StageConfigError(`Stage ${config.stage}: api.burstLimit must be at least api.rateLimit`);

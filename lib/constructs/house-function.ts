@@ -158,6 +158,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.platformApplications) this.bindPlatformApplications(config);
+    if (binds.devicePush) this.bindDevicePush();
     return this;
   }
 
@@ -213,27 +214,49 @@ export class HouseFunction extends NodejsFunction {
 
   /**
    * JPKI trust material: sources of anchors and CRLs, each an https:// URL or a key in the trust bucket
-   * (read-only access to exactly those objects), and whether test anchors are allowed.
+   * (read-only access to exactly those objects; a key ending in `/` is a prefix, every CRL under it, and
+   * may also be listed), whether test anchors are allowed, and how old a CRL may be.
    */
   bindJpki(
     bucket: IBucket,
-    trust: { trustAnchors: string[]; crlSources: string[] },
+    trust: { trustAnchors: string[]; crlSources: string[]; maxCrlAgeHours: number },
     allowTestAnchors: boolean,
   ): this {
-    const resolve = (entry: string) =>
-      /^https:\/\//.test(entry) ? entry : `s3://${bucket.bucketName}/${entry}`;
-    const keys = [...trust.trustAnchors, ...trust.crlSources].filter((entry) => !/^https:\/\//.test(entry));
+    const isUrl = (entry: string) => /^https:\/\//.test(entry);
+    const resolve = (entry: string) => (isUrl(entry) ? entry : `s3://${bucket.bucketName}/${entry}`);
+    const keys = [...trust.trustAnchors, ...trust.crlSources].filter((entry) => !isUrl(entry));
     if (keys.length > 0) {
+      const objects = keys.map((key) => bucket.arnForObjects(key.endsWith('/') ? `${key}*` : key));
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+      const prefixed = objects.filter((_, index) => keys[index]?.endsWith('/'));
+      // The bucket lives in another stack: its ARN has its final form (and cdk-nag's finding its name) only
+      // once references are resolved, which is before validation runs.
+      this.node.addValidation({
+        validate: () => {
+          for (const arn of prefixed)
+            acknowledgeWildcardResource(
+              this.role as iam.IRole,
+              arn,
+              'A prefix of the trust bucket holds one CRL per municipality partition; read-only, and only under this prefix',
+            );
+          return [];
+        },
+      });
+    }
+    const prefixes = keys.filter((key) => key.endsWith('/'));
+    if (prefixes.length > 0) {
       this.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: keys.map((key) => bucket.arnForObjects(key)),
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': prefixes } },
         }),
       );
     }
     this.addEnvironment(ENV.trustAnchors, trust.trustAnchors.map(resolve).join(','));
     this.addEnvironment(ENV.crlSources, trust.crlSources.map(resolve).join(','));
     this.addEnvironment(ENV.allowTestAnchors, String(allowTestAnchors));
+    this.addEnvironment(ENV.maxCrlAgeHours, String(trust.maxCrlAgeHours));
     return this;
   }
 
@@ -249,7 +272,7 @@ export class HouseFunction extends NodejsFunction {
         new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
       );
     }
-    const endpoints = stack.formatArn({ service: 'sns', resource: 'endpoint', resourceName: `*/xid-*/*` });
+    const endpoints = this.deviceEndpoints();
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
@@ -264,11 +287,6 @@ export class HouseFunction extends NodejsFunction {
     );
     acknowledgeWildcardResource(
       this.role as iam.IRole,
-      endpoints,
-      "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
-    );
-    acknowledgeWildcardResource(
-      this.role as iam.IRole,
       topicArnPattern(topicPrefix, 'push'),
       'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
     );
@@ -277,6 +295,37 @@ export class HouseFunction extends NodejsFunction {
     this.addEnvironment(ENV.topicKeyId, topicKey.keyArn);
     return this;
   }
+
+  /**
+   * Pushes to residents' own devices: Publish to the device endpoints of this project's platform
+   * applications (never to a topic).
+   */
+  bindDevicePush(): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.deviceEndpoints()] }),
+    );
+    return this;
+  }
+
+  /** The ARN pattern of this project's device endpoints, acknowledged once per function for cdk-nag. */
+  private deviceEndpoints(): string {
+    const endpoints = Stack.of(this).formatArn({
+      service: 'sns',
+      resource: 'endpoint',
+      resourceName: '*/xid-*/*',
+    });
+    if (!this.endpointsAcknowledged) {
+      acknowledgeWildcardResource(
+        this.role as iam.IRole,
+        endpoints,
+        "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
+      );
+      this.endpointsAcknowledged = true;
+    }
+    return endpoints;
+  }
+
+  private endpointsAcknowledged = false;
 
   /** Sending through SES v2 from the stage's identity, only with the stage's configuration set. */
   bindMail(identity: IEmailIdentity, configurationSet: IConfigurationSet, fromAddress: string): this {
@@ -412,6 +461,8 @@ export function buildFunctions(
       description: props.describe?.(spec) ?? spec.description,
       assets: spec.assets,
       invocation: spec.invocation,
+      timeout: spec.timeoutSeconds === undefined ? undefined : Duration.seconds(spec.timeoutSeconds),
+      memorySize: spec.memorySize,
     }).bind(spec.binds, props.resources, props.config);
     if (spec.invocation === 'async') {
       const letters = new DeadLetters(scope, `${spec.id}DeadLetters`, {

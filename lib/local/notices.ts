@@ -13,7 +13,8 @@ import { lambdaContext } from './apigw-event.ts';
  * platform endpoints, so the local runtime subscribes itself over HTTP: an ingest-topic message becomes an
  * SNS Lambda event for the notices function (a failure goes to the local dead-letter file, as Lambda's
  * on-failure destination would take it), and a push-topic message is handed to the push gateway, which
- * plays APNs/FCM and keeps what each enabled device endpoint's token received.
+ * plays APNs/FCM and keeps what each enabled device endpoint's token received. A message published to one
+ * device's endpoint is read from moto when that device asks for its pushes.
  */
 export interface SnsHttpMessage {
   Type: string;
@@ -56,15 +57,39 @@ export interface LocalNotices {
    * returns from Publish at once, whatever the number of devices, and so must the local stand-in.
    */
   push(message: SnsHttpMessage): void;
-  /** What a device token received, once every delivery under way has finished. */
+  /**
+   * What a device token received (topic pushes, and messages published to its own endpoint), once every
+   * delivery under way has finished.
+   */
   pushesFor(token: string): Promise<unknown[]>;
   deadLetters(): unknown[];
+}
+
+/** What moto keeps of a platform endpoint (its model data, `GET /moto-api/data.json`). */
+interface MotoEndpoint {
+  token: string;
+  enabled: boolean;
+  messages?: Record<string, string>;
+}
+
+/** The platform's share of a per-platform message (`MessageStructure: json`), as a device would get it. */
+function devicePayload(message: string): unknown {
+  try {
+    const structure = JSON.parse(message) as Record<string, string>;
+    return {
+      APNS: structure.APNS ?? structure.APNS_SANDBOX ?? structure.default,
+      GCM: structure.GCM ?? structure.default,
+    };
+  } catch {
+    return message;
+  }
 }
 
 export function localNotices(awsEndpoint: string, region: string, deadLetterFile: string): LocalNotices {
   const sns = new SNSClient({ endpoint: awsEndpoint, region, credentials: LOCAL_CREDENTIALS });
   const pushes = new Map<string, unknown[]>();
   const inflight = new Set<Promise<void>>();
+  const delivered = new Set<string>();
   const dead: unknown[] = [];
   return {
     async ingest(message, handler) {
@@ -83,8 +108,23 @@ export function localNotices(awsEndpoint: string, region: string, deadLetterFile
       inflight.add(delivery);
       void delivery.finally(() => inflight.delete(delivery));
     },
-    pushesFor: async (token) => {
+    async pushesFor(token) {
       await Promise.all([...inflight]);
+      // A Publish to one device's endpoint (the status check's) is kept by moto on the endpoint, and
+      // delivered nowhere: it is collected here when the device looks, once per message.
+      const response = await fetch(`${awsEndpoint}/moto-api/data.json`);
+      const data = (await response.json()) as { sns?: { PlatformEndpoint?: MotoEndpoint[] } };
+      for (const endpoint of data.sns?.PlatformEndpoint ?? []) {
+        if (endpoint.token !== token || !endpoint.enabled) continue;
+        for (const [messageId, message] of Object.entries(endpoint.messages ?? {})) {
+          if (delivered.has(messageId)) continue;
+          delivered.add(messageId);
+          pushes.set(token, [
+            ...(pushes.get(token) ?? []),
+            { at: new Date().toISOString(), payload: devicePayload(message) },
+          ]);
+        }
+      }
       return pushes.get(token) ?? [];
     },
     deadLetters: () => dead,

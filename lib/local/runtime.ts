@@ -16,7 +16,7 @@ import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
 import { answeredHostnames, listenHost } from './hosts.ts';
 import { localNotices } from './notices.ts';
-import { ensureLocalPki } from './pki.ts';
+import { ensureLocalPki, reissueLocalCrls } from './pki.ts';
 import { type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
 import { pushApplicationsOf, watchPushTopics } from './topics.ts';
@@ -177,7 +177,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.mailFrom]: config.mail.fromAddress,
       [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
       [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),
-      [ENV.crlSources]: withLocal(pki.crlFile, process.env[ENV.crlSources]),
+      [ENV.crlSources]: withLocal(pki.crlDir, process.env[ENV.crlSources]),
+      [ENV.maxCrlAgeHours]: String(config.jpki.maxCrlAgeHours),
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
       [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${topicPrefixName(config.stage)}`,
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
@@ -215,6 +216,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       environment[ENV.topicPrefix] as string,
       gateway.url,
     );
+    // J-LIS issues its CRLs daily; the local PKI does the same, so a long-running runtime stays usable.
+    const crlTimer = setInterval(() => {
+      reissueLocalCrls(pki.crlDir, pki.signCa).catch((error: unknown) =>
+        log(`CRL re-issue failed: ${String(error)}`),
+      );
+    }, 3_600_000);
+    crlTimer.unref();
 
     const record: RuntimeRecord = {
       pid: process.pid,
@@ -235,6 +243,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resources,
       environment,
       stop: async () => {
+        clearInterval(crlTimer);
         pushTopics?.stop();
         await gateway.close();
         await Promise.all(closers.map((close) => close()));

@@ -99,6 +99,7 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
     response: {
       accountId,
       status: 'active',
+      reverification: null,
       name: '公的　花子',
       gender: 'female',
       dateOfBirth: '1966-11-10',

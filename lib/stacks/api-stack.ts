@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 import { buildFunctions, type HouseFunction, type StatefulResources } from '../constructs/house-function.ts';
 import { XidRestApi } from '../constructs/rest-api.ts';
+import { StatusCheckSchedule } from '../constructs/status-check.ts';
 import { eventFunctionsOf } from '../event-functions.ts';
 import type { Route } from '../routes.ts';
 
@@ -14,12 +15,18 @@ export interface ApiStackProps extends StackProps {
 
 /**
  * The stateless front: one function per route of the route table, each bound only to what its route
- * declares, the authorizer, and the REST API in front of them. Safe to destroy and redeploy at any time.
+ * declares, the authorizer, the REST API in front of them, and the scheduled status check (現況確認).
+ * Safe to destroy and redeploy at any time.
  */
 export class ApiStack extends Stack {
   public readonly functions: Record<string, HouseFunction>;
   public readonly restApi: XidRestApi;
   public readonly authorizer: HouseFunction;
+  /** The event functions this stack builds (`eventFunctionsOf('api')`), by id. */
+  public readonly eventFunctions: Record<string, HouseFunction>;
+  /** The status check (現況確認) and its schedule. */
+  public readonly statusCheck: HouseFunction;
+  public readonly statusCheckSchedule: StatusCheckSchedule;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -33,7 +40,13 @@ export class ApiStack extends Stack {
       },
     }).functions;
     const events = buildFunctions(this, eventFunctionsOf('api'), { config, resources }).functions;
+    this.eventFunctions = events;
     this.authorizer = events.authorizer as HouseFunction;
+    this.statusCheck = events.statusCheck as HouseFunction;
+    this.statusCheckSchedule = new StatusCheckSchedule(this, 'StatusCheckSchedule', {
+      config,
+      target: this.statusCheck,
+    });
     this.restApi = new XidRestApi(this, 'RestApi', {
       config,
       routes: props.routes,

@@ -57,6 +57,7 @@ describe('activation and the resident record', () => {
     expect(me).toEqual({
       accountId: phone.account?.accountId,
       status: 'active',
+      reverification: null,
       name: '公的\u3000花子',
       gender: 'female',
       dateOfBirth: '1966-11-10',

@@ -53,15 +53,11 @@ async function refused(code: string, send: () => Promise<unknown>): Promise<ApiE
 beforeAll(async () => {
   world = await startWorld(async (localPki, stateDir) => {
     pki = localPki;
-    // A revoked card: its serial goes into the local CRL before the runtime first reads it.
+    // A revoked card: its serial goes into its municipality's CRL before the runtime first reads it.
     revoked = await issueCard(pki, { name: '失効\u3000太郎' });
-    writeFileSync(
-      pki.crlFile,
-      await pki.signCa.crl({
-        revoked: [{ serial: revoked.signature?.serial ?? '' }],
-        nextUpdate: new Date(Date.now() + DAY),
-      }),
-    );
+    await pki.publishCrl(revoked.holder.locality, [{ serial: revoked.signature?.serial ?? '' }], {
+      nextUpdate: new Date(Date.now() + DAY),
+    });
     // A second trusted test CA for which no CRL is configured: its cards' status cannot be known.
     otherCa = await TestCa.create({ organization: 'JPKI-TEST-NOCRL' });
     const otherCaFile = path.join(stateDir, 'other-ca.pem');

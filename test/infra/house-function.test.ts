@@ -123,7 +123,11 @@ describe('HouseFunction', () => {
     const bucket = new s3.Bucket(stack, 'Trust');
     fn.bindJpki(
       bucket,
-      { trustAnchors: ['anchors/signca03.cer', 'https://example.jp/ca.cer'], crlSources: ['crl/sign.crl'] },
+      {
+        trustAnchors: ['anchors/signca03.cer', 'https://example.jp/ca.cer'],
+        crlSources: ['crl/sign.crl'],
+        maxCrlAgeHours: 48,
+      },
       false,
     );
     const statements = statementsOf(stack, fn);
@@ -137,6 +141,31 @@ describe('HouseFunction', () => {
         Variables: Match.objectLike({
           [ENV.allowTestAnchors]: 'false',
           [ENV.trustAnchors]: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+          [ENV.maxCrlAgeHours]: '48',
+        }),
+      },
+    });
+  });
+
+  it('bindJpki lists and reads only under a CRL prefix', () => {
+    const { stack, fn } = fixture();
+    const bucket = new s3.Bucket(stack, 'Trust');
+    fn.bindJpki(
+      bucket,
+      { trustAnchors: ['anchors/signca03.cer'], crlSources: ['crl/'], maxCrlAgeHours: 24 },
+      false,
+    );
+    const statements = statementsOf(stack, fn);
+    expect(actions(statements)).toEqual([...BASE, 's3:GetObject', 's3:ListBucket'].sort());
+    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'));
+    expect(JSON.stringify(read?.Resource)).toContain('/crl/*');
+    const list = statements.find((s) => actionsOf(s).includes('s3:ListBucket'));
+    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['crl/'] } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.crlSources]: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+          [ENV.maxCrlAgeHours]: '24',
         }),
       },
     });

@@ -81,10 +81,11 @@ describe.each(STAGES)('stage %s', (name) => {
     const stores = allResources(stageOf(name)).filter(
       ([, r]) => r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::SNS::Topic',
     );
-    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the three async functions.
+    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the four async functions.
     expect(stores.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::SNS::Topic',
       'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
@@ -214,7 +215,12 @@ describe.each(STAGES)('stage %s', (name) => {
   it('sends what an asynchronously invoked function could not process to its own alarmed dead-letter queue', () => {
     const stage = stageOf(name);
     const asyncFunctions = Object.values(EVENT_FUNCTIONS).filter((fn) => fn.invocation === 'async');
-    expect(asyncFunctions.map((fn) => fn.id).sort()).toEqual(['endpointEvents', 'mailFeedback', 'notices']);
+    expect(asyncFunctions.map((fn) => fn.id).sort()).toEqual([
+      'endpointEvents',
+      'mailFeedback',
+      'notices',
+      'statusCheck',
+    ]);
     for (const spec of asyncFunctions) {
       const { stack } = functionOf(stage, spec);
       const template = Template.fromStack(stack);
@@ -234,6 +240,31 @@ describe.each(STAGES)('stage %s', (name) => {
         RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
       });
     }
+  });
+
+  it('runs the status check on the stage schedule, for up to 15 minutes, with the CRLs at most maxCrlAgeHours old', () => {
+    const stage = stageOf(name);
+    const minutes = stageConfig(name).statusCheck.intervalMinutes;
+    stage.templates.api.hasResourceProperties('AWS::Events::Rule', {
+      // CDK writes whole hours as hours.
+      ScheduleExpression:
+        minutes % 60 === 0
+          ? `rate(${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'})`
+          : `rate(${minutes} minutes)`,
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    stage.templates.api.hasResourceProperties('AWS::Lambda::Function', {
+      Description: EVENT_FUNCTIONS.statusCheck.description,
+      Timeout: 900,
+      MemorySize: 1024,
+      Environment: {
+        Variables: Match.objectLike({
+          XID_MAX_CRL_AGE_HOURS: String(stageConfig(name).jpki.maxCrlAgeHours),
+          XID_CRL_SOURCES: Match.anyValue(),
+        }),
+      },
+    });
   });
 
   it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
@@ -343,7 +374,7 @@ function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFun
     where === 'stateful'
       ? stacks.stateful.platformApplications.handler
       : where === 'api'
-        ? stacks.api.authorizer
+        ? stacks.api.eventFunctions[spec.id]
         : stacks[where].functions[spec.id];
   if (!fn) throw new Error(`no function for ${spec.id}`);
   return { fn, stack: stacks[where] };
@@ -381,6 +412,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
   if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
   if (binds.mail) actions.push('ses:SendEmail');
+  if (binds.devicePush) actions.push('sns:Publish');
   if (binds.push) {
     actions.push(
       'sns:CreatePlatformEndpoint',
@@ -405,6 +437,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   const trust = stageConfig(stage).jpki;
   if (binds.jpki && [...trust.trustAnchors, ...trust.crlSources].some((s) => !s.startsWith('https://'))) {
     actions.push('s3:GetObject');
+    if (trust.crlSources.some((s) => s.endsWith('/'))) actions.push('s3:ListBucket');
   }
   return [...new Set(actions)];
 }

@@ -54,4 +54,30 @@ export const OID = {
   reasonCode: Buffer.from('0603551d15', 'hex'),
   authorityKeyIdentifier: Buffer.from('0603551d23', 'hex'),
   crlNumber: Buffer.from('0603551d14', 'hex'),
+  invalidityDate: Buffer.from('0603551d18', 'hex'),
+  deltaCrlIndicator: Buffer.from('0603551d1b', 'hex'),
+  issuingDistributionPoint: Buffer.from('0603551d1c', 'hex'),
 } as const;
+
+/** An OBJECT IDENTIFIER from its dotted form. */
+export function oid(dotted: string): Buffer {
+  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
+  const bytes: number[] = [];
+  for (const arc of [first * 40 + second, ...rest]) {
+    const groups: number[] = [arc & 0x7f];
+    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128))
+      groups.unshift((value & 0x7f) | 0x80);
+    bytes.push(...groups);
+  }
+  return tlv(0x06, Buffer.from(bytes));
+}
+
+/** An Extension: SEQUENCE { extnID, critical (only when TRUE), extnValue }. */
+export function extension(id: Buffer, critical: boolean, value: Uint8Array): Buffer {
+  return sequence(id, ...(critical ? [tlv(0x01, Buffer.from([0xff]))] : []), octetString(value));
+}
+
+/** GeneralizedTime, whatever the year (invalidityDate is always GeneralizedTime). */
+export function generalizedTime(date: Date): Buffer {
+  return tlv(0x18, Buffer.from(`${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`));
+}

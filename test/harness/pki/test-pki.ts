@@ -24,12 +24,15 @@ import {
   bitString,
   enumerated,
   explicit,
+  generalizedTime,
   integerFromHex,
   OID,
-  octetString,
+  oid,
   RSA_ALGORITHMS,
   sequence,
   time,
+  tlv,
+  extension as writeExtension,
 } from './der-writer.ts';
 import { type HashName, type RsaKeyPair, rsaKeyPair, webCryptoPair } from './keys.ts';
 import { fifthBirthdayAfter, type Person } from './person.ts';
@@ -131,6 +134,8 @@ export interface IssueOptions {
   key?: RsaKeyPair;
   /** Leave items out of the subjectAltName (a certificate that lacks the four basic items). */
   omitSanItems?: SanItem[];
+  /** Another CRL distribution point than the holder's municipality; `null` leaves the extension out. */
+  crlDistributionPoint?: asn.Name | null;
 }
 
 export interface IssuedCertificate {
@@ -144,8 +149,12 @@ export interface IssuedCertificate {
 
 export interface RevokedEntry {
   serial: string;
-  reason?: x509.X509CrlReason;
+  /** The reasonCode (default affiliationChanged); `null` writes no reasonCode. */
+  reason?: x509.X509CrlReason | null;
   date?: Date;
+  invalidityDate?: Date;
+  /** An entry extension (by dotted OID) no verifier knows, marked critical. */
+  criticalExtension?: string;
 }
 
 export class TestCa {
@@ -156,6 +165,11 @@ export class TestCa {
     readonly key: RsaKeyPair,
     readonly der: Buffer,
   ) {}
+
+  /** The CA's name followed by one more RDN (a distribution point named relative to the CA). */
+  nameWith(type: string, value: string): asn.Name {
+    return new asn.Name([...this.name, ...asnName([[type, value]])]);
+  }
 
   /** A self-signed CA with the J-LIS CA profile (jpki.md §3.7) under a test name. */
   static async create(options: TestCaOptions = {}): Promise<TestCa> {
@@ -286,14 +300,10 @@ export class TestCa {
       keyUsage: options.keyUsage ?? 'signature',
       policy: options.policy ?? TEST_SIGNATURE_POLICY_OID,
       san,
-      crlDistributionPoint: asnName([
-        [C, 'JP', PRINTABLE],
-        [O, this.organization],
-        [OU, OU_BY_KIND.signature],
-        [OU, 'CRL Distribution Points'],
-        [OU, prefecture],
-        [CN, municipality],
-      ]),
+      crlDistributionPoint:
+        options.crlDistributionPoint === undefined
+          ? this.partition([prefecture, municipality])
+          : options.crlDistributionPoint,
     });
   }
 
@@ -327,7 +337,7 @@ export class TestCa {
       keyUsage: 'signature' | 'authentication';
       policy: string;
       san?: asn.SubjectAlternativeName;
-      crlDistributionPoint: asn.Name;
+      crlDistributionPoint: asn.Name | null;
     },
   ): Promise<IssuedCertificate> {
     const key = spec.key ?? (await rsaKeyPair(spec.keyBits ?? 2048));
@@ -365,11 +375,15 @@ export class TestCa {
         false,
         der(new asn.IssueAlternativeName([new asn.GeneralName({ directoryName: issuerAltName })])),
       ),
-      extension(
-        asn.id_ce_cRLDistributionPoints,
-        false,
-        der(crlDistributionPoints(spec.crlDistributionPoint)),
-      ),
+      ...(spec.crlDistributionPoint
+        ? [
+            extension(
+              asn.id_ce_cRLDistributionPoints,
+              false,
+              der(crlDistributionPoints(spec.crlDistributionPoint)),
+            ),
+          ]
+        : []),
       extension(
         asn.id_ce_authorityKeyIdentifier,
         false,
@@ -394,46 +408,91 @@ export class TestCa {
   }
 
   /**
+   * The directoryName of the CRL distribution point that this CA writes into the signature certificates of
+   * a municipality (jpki.md §3.6): `C=JP, O=<org>, OU=JPKI for digital signature, OU=CRL Distribution
+   * Points, OU=<prefecture>, CN=<municipality>`.
+   */
+  partition(locality: readonly [prefecture: string, municipality: string]): asn.Name {
+    return asnName([
+      [C, 'JP', PRINTABLE],
+      [O, this.organization],
+      [OU, OU_BY_KIND.signature],
+      [OU, 'CRL Distribution Points'],
+      [OU, locality[0]],
+      [CN, locality[1]],
+    ]);
+  }
+
+  /**
    * A CRL (v2) signed by this CA, SHA-256 unless told, listing serials with reason codes; written with the
    * harness's DER writer so that one of 100,000 entries takes moments. `signer` signs with another key (a
-   * forgery that must not verify).
+   * forgery that must not verify). The options also make the CRLs that must never be used: a partition
+   * CRL (IssuingDistributionPoint) for another municipality, a delta CRL, one with an unknown critical
+   * extension, one that covers only some reasons, an indirect CRL, one for CA certificates only.
    */
-  async crl(
-    options: {
-      revoked?: RevokedEntry[];
-      thisUpdate?: Date;
-      nextUpdate?: Date;
-      hash?: HashName;
-      signer?: RsaKeyPair;
-    } = {},
-  ): Promise<Buffer> {
+  async crl(options: CrlOptions = {}): Promise<Buffer> {
     const hash = options.hash ?? 'SHA-256';
     const thisUpdate = options.thisUpdate ?? new Date(Date.now() - 3_600_000);
     const nextUpdate = options.nextUpdate ?? new Date(thisUpdate.getTime() + 86_400_000);
     const algorithm = RSA_ALGORITHMS[hash];
-    const entries = (options.revoked ?? []).map((entry) =>
-      sequence(
+    const entries = (options.revoked ?? []).map((entry) => {
+      const reason =
+        entry.reason === null ? undefined : (entry.reason ?? x509.X509CrlReason.affiliationChanged);
+      const extensions = [
+        ...(reason === undefined ? [] : [writeExtension(OID.reasonCode, false, enumerated(reason))]),
+        ...(entry.invalidityDate
+          ? [writeExtension(OID.invalidityDate, false, generalizedTime(entry.invalidityDate))]
+          : []),
+        ...(entry.criticalExtension ? [writeExtension(oid(entry.criticalExtension), true, tlv(0x05))] : []),
+      ];
+      return sequence(
         integerFromHex(entry.serial),
         time(entry.date ?? new Date(thisUpdate.getTime() - 60_000)),
-        sequence(
-          sequence(
-            OID.reasonCode,
-            octetString(enumerated(entry.reason ?? x509.X509CrlReason.affiliationChanged)),
-          ),
-        ),
-      ),
-    );
+        ...(extensions.length ? [sequence(...extensions)] : []),
+      );
+    });
     const aki = Buffer.from(
       der(new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(keyIdentifier(this.key)) })),
     );
+    const scope = options.scope;
+    const idp = scope
+      ? sequence(
+          ...(scope.distributionPoint
+            ? [
+                explicit(
+                  0,
+                  scope.relativeName
+                    ? tlv(0xa1, ...relativeNameContents(scope.distributionPoint))
+                    : explicit(0, tlv(0xa4, Buffer.from(der(scope.distributionPoint)))),
+                ),
+              ]
+            : []),
+          ...(scope.distributionPointKey
+            ? [explicit(0, explicit(0, Buffer.from(scope.distributionPointKey, 'hex')))]
+            : []),
+          ...(scope.onlyUserCertificates ? [tlv(0x81, Buffer.from([0xff]))] : []),
+          ...(scope.onlyCaCertificates ? [tlv(0x82, Buffer.from([0xff]))] : []),
+          ...(scope.onlySomeReasons ? [tlv(0x83, Buffer.from([0x07, 0x80]))] : []),
+          ...(scope.indirect ? [tlv(0x84, Buffer.from([0xff]))] : []),
+        )
+      : undefined;
+    const crlExtensions = [
+      writeExtension(OID.authorityKeyIdentifier, false, aki),
+      writeExtension(OID.crlNumber, false, integerFromHex((options.number ?? 1).toString(16))),
+      ...(idp ? [writeExtension(OID.issuingDistributionPoint, true, idp)] : []),
+      ...(options.deltaOf !== undefined
+        ? [writeExtension(OID.deltaCrlIndicator, true, integerFromHex(options.deltaOf.toString(16)))]
+        : []),
+      ...(options.criticalExtension ? [writeExtension(oid(options.criticalExtension), true, tlv(0x05))] : []),
+    ];
     const tbs = sequence(
       integerFromHex('01'),
       algorithm,
       Buffer.from(der(this.name)),
       time(thisUpdate),
-      time(nextUpdate),
+      ...(options.omitNextUpdate ? [] : [time(nextUpdate)]),
       ...(entries.length ? [sequence(Buffer.concat(entries))] : []),
-      explicit(0, sequence(sequence(OID.authorityKeyIdentifier, octetString(aki)))),
+      explicit(0, sequence(...crlExtensions)),
     );
     const signature = sign(
       hash === 'SHA-1' ? 'sha1' : 'sha256',
@@ -442,6 +501,44 @@ export class TestCa {
     );
     return sequence(tbs, algorithm, bitString(signature));
   }
+}
+
+export interface CrlOptions {
+  revoked?: RevokedEntry[];
+  thisUpdate?: Date;
+  nextUpdate?: Date;
+  omitNextUpdate?: boolean;
+  hash?: HashName;
+  signer?: RsaKeyPair;
+  /** cRLNumber (default 1). */
+  number?: number;
+  /** An IssuingDistributionPoint: what the CRL covers. Absent: every certificate of the CA. */
+  scope?: {
+    /** The distribution point's name, e.g. `ca.partition(['Tokyo', 'Chiyoda-ku'])`. */
+    distributionPoint?: asn.Name;
+    /** The distribution point as a GeneralName's DER in hex (a key of `distribution-points.ts`). */
+    distributionPointKey?: string;
+    /** Write the name as nameRelativeToCRLIssuer (its last RDN relative to the CA's name). */
+    relativeName?: boolean;
+    onlyUserCertificates?: boolean;
+    onlyCaCertificates?: boolean;
+    onlySomeReasons?: boolean;
+    indirect?: boolean;
+  };
+  /** A delta CRL: the deltaCRLIndicator naming this base CRL number. */
+  deltaOf?: number;
+  /** An extension (by dotted OID) no verifier knows, marked critical. */
+  criticalExtension?: string;
+}
+
+/**
+ * The attributes of the RDNs that `name` adds to the CA's name, for nameRelativeToCRLIssuer. RFC 5280
+ * allows one RDN; the partition name adds four, so the relative form is tested with a one-RDN name.
+ */
+function relativeNameContents(name: asn.Name): Buffer[] {
+  const last = name[name.length - 1];
+  if (!last) throw new Error('an empty name has no relative part');
+  return Array.from(last, (attribute) => Buffer.from(der(attribute)));
 }
 
 function crlDistributionPoints(directoryName: asn.Name): asn.CRLDistributionPoints {

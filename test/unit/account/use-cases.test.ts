@@ -45,6 +45,7 @@ describe('GET /v1/me', () => {
     expect(meResponse.parse(body)).toEqual({
       accountId: ACCOUNT,
       status: 'active',
+      reverification: null,
       name: '公的　花子',
       gender: 'female',
       dateOfBirth: '1966-11-10',
@@ -52,6 +53,19 @@ describe('GET /v1/me', () => {
       municipality: { code: '131091', name: '品川区' },
       email: { address: 'h@example.jp', verified: true, deliverable: true },
       emailVerified: true,
+    });
+  });
+
+  it('shows an account whose certificate was revoked with why and since when', async () => {
+    const since = '2026-06-01T03:00:00.000Z';
+    const { p } = ports({
+      ...record,
+      status: 'reverification_required',
+      reverification: { reason: 'basic_items_changed', since },
+    });
+    expect(meResponse.parse(await me(ACCOUNT, p))).toMatchObject({
+      status: 'reverification_required',
+      reverification: { reason: 'basic_items_changed', since },
     });
   });
 

@@ -133,6 +133,8 @@ describe('activation', () => {
     expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('challenge_invalid');
     state.status = 'active';
     expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('already_active');
+    state.status = 'reverification_required';
+    expect(await codeOf(activate(ACCOUNT, proofs(), ports))).toBe('reverification_required');
     expect(state.minted).toEqual([]);
   });
 
@@ -170,6 +172,15 @@ describe('sessions', () => {
       'challenge_invalid',
     );
     expect(state.minted).toEqual([ACCOUNT]);
+  });
+
+  it('logs in an account whose certificate was revoked: only re-verification waits (design.md §3.7)', async () => {
+    state.status = 'reverification_required';
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    const proof = sessionProof(AUTH.privateKey, challenge);
+    expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
+      `token-for-${ACCOUNT}`,
+    );
   });
 
   it('refuses the sign key, a stranger, and a proof for another account (422 proof_invalid)', async () => {

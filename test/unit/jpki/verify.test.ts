@@ -7,6 +7,7 @@ import { loadTrustAnchors, type TrustAnchor } from '#functions/jpki/trust';
 import { JpkiVerifier } from '#functions/jpki/verify';
 import { ProblemError } from '#functions/shared/problems';
 import { createTestPki, type IssuedCard, issueCard, type TestPki } from '#test/harness/cards';
+import { MemoryCrls } from '#test/harness/pki/memory-crls';
 import { TestCa } from '#test/harness/pki/test-pki';
 
 let pki: TestPki;
@@ -20,20 +21,9 @@ const cardSignature = (c: IssuedCard, data = message) =>
   sign('sha256', data, c.signature?.key.privateKey ?? '');
 
 function verifier(crls: Record<string, Uint8Array | Error>, options: { clock?: () => Date } = {}) {
-  const reads: string[] = [];
-  const revocation = new RevocationChecker(
-    Object.keys(crls),
-    async (source) => {
-      reads.push(source);
-      const value = crls[source];
-      if (value instanceof Error) throw value;
-      return value as Uint8Array;
-    },
-    anchors,
-    () => undefined,
-    0,
-  );
-  return { verifier: new JpkiVerifier({ anchors, revocation, ...options }), reads };
+  const reader = new MemoryCrls(crls);
+  const revocation = new RevocationChecker({ reader, anchors, retryMs: 0 });
+  return { verifier: new JpkiVerifier({ anchors, revocation, ...options }), reads: reader.reads };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -109,7 +99,10 @@ describe('JPKI verifier', () => {
   it('requires the production policy under a production anchor', async () => {
     // Treat the test CA as if it were pinned: its cards carry only the test policy.
     const production = anchors.map((a) => ({ ...a, test: false }));
-    const revocation = new RevocationChecker(['crl'], async () => pki.signCa.crl(), production);
+    const revocation = new RevocationChecker({
+      reader: new MemoryCrls({ crl: await pki.signCa.crl() }),
+      anchors: production,
+    });
     const v = new JpkiVerifier({ anchors: production, revocation });
     expect(await codeOf(v.verify(card.signature?.der ?? Buffer.alloc(0), message, cardSignature(card)))).toBe(
       'certificate_profile',
@@ -157,26 +150,6 @@ describe('revocation', () => {
         await codeOf(v.verify(card.signature?.der ?? Buffer.alloc(0), message, cardSignature(card))),
       ).toBe('revocation_unavailable');
     }
-  });
-
-  it('keeps a CRL until its nextUpdate and reads the sources again after', async () => {
-    let now = new Date();
-    const { verifier: v, reads } = verifier(
-      {
-        crl: await pki.signCa.crl({
-          thisUpdate: new Date(now.getTime() - 1000),
-          nextUpdate: new Date(now.getTime() + 60_000),
-        }),
-      },
-      { clock: () => now },
-    );
-    const der = card.signature?.der ?? Buffer.alloc(0);
-    await v.verify(der, message, cardSignature(card));
-    await v.verify(der, message, cardSignature(card));
-    expect(reads).toEqual(['crl']);
-    now = new Date(now.getTime() + 120_000);
-    expect(await codeOf(v.verify(der, message, cardSignature(card)))).toBe('revocation_unavailable');
-    expect(reads).toEqual(['crl', 'crl']);
   });
 
   it('reads every entry of a long CRL, serials normalised as in certificates', async () => {

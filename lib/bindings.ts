@@ -18,6 +18,8 @@ export interface Bindings {
   pushTopics?: 'publish' | 'unsubscribe';
   /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
   platformApplications?: boolean;
+  /** The alarm chat webhook's secret (read only, by the name the stage configures), when there is one. */
+  chatWebhook?: boolean;
 }
 
 /** One function as the catalogues declare it. */

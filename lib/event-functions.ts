@@ -10,7 +10,7 @@ export interface EventFunction extends FunctionSpec {
   /** The event source, which names the folder of its sample events in `events/`. */
   source: 'cloudformation' | 'sns' | 'authorizer';
   /** The stack that builds it. */
-  stack: 'stateful' | 'api' | 'notices' | 'mail';
+  stack: 'stateful' | 'api' | 'notices' | 'mail' | 'monitoring';
   invocation: 'sync' | 'async';
 }
 
@@ -65,6 +65,16 @@ export const EVENT_FUNCTIONS = {
     invocation: 'async',
     binds: { table: 'write' },
     description: 'SES bounces and complaints: marks addresses undeliverable',
+  },
+  alarmChat: {
+    id: 'alarmChat',
+    entry: 'functions/alarms/chat-handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    stack: 'monitoring',
+    invocation: 'async',
+    binds: { chatWebhook: true },
+    description: "Alarms to the stage's chat webhook, one line each (subscribed only when one is configured)",
   },
 } as const satisfies Record<string, EventFunction>;
 

@@ -9,6 +9,19 @@ export function resourceName(stage: string, name: string): string {
   return `xid-${stage}-${name}`;
 }
 
+/**
+ * The name of a stage's function (`xid-prod-notices`), fixed so that alarms, the dashboard, the runbook and
+ * an operator's `aws logs tail` can name it without a lookup; its log group is Lambda's default for it.
+ */
+export const functionName = (stage: string, id: string) => resourceName(stage, id);
+export const functionLogGroupName = (stage: string, id: string) => `/aws/lambda/${functionName(stage, id)}`;
+
+/** The REST API's name (the `ApiName` dimension of its metrics) and its one stage. */
+export const apiName = (stage: string) => `xid-${stage}`;
+export const API_STAGE_NAME = 'live';
+/** The metric name of the API's web ACL (the `WebACL` dimension of its WAF metrics). */
+export const webAclMetricName = (stage: string) => resourceName(stage, 'api');
+
 /** The name part of a stage's topic prefix (`xid-dev`); topic ARNs append `-ingest-<code>` / `-push-<code>`. */
 export const topicPrefixName = (stage: string) => `xid-${stage}`;
 

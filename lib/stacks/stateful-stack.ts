@@ -9,7 +9,9 @@ import type { Construct } from 'constructs';
 import { pushPlatformKeys, resourceName, topicPrefixName } from '../../functions/shared/names.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { DeadLetters } from '../constructs/dead-letters.ts';
 import type { StatefulResources } from '../constructs/house-function.ts';
+import { AlarmTopic } from '../constructs/observability.ts';
 import { PlatformApplications } from '../constructs/platform-applications.ts';
 import { KEYS, TABLE } from '../resources.ts';
 
@@ -19,7 +21,8 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * Everything that holds data or identity and must outlive a redeployment of the code: the table, the KMS
- * keys, the SES identity and configuration set, and the push platform applications. Retained in production.
+ * keys, the SES identity and configuration set, the push platform applications, and the stage's alarm topic
+ * (its subscribers confirm once; it must not churn). Retained in production.
  */
 export class StatefulStack extends Stack {
   public readonly table: dynamodb.TableV2;
@@ -36,6 +39,8 @@ export class StatefulStack extends Stack {
   public readonly pushEvents: sns.Topic;
   /** JPKI trust material: the J-LIS CA certificates (public) and the CRLs, uploaded by the operator. */
   public readonly trustBucket: s3.Bucket;
+  /** The stage's alarm topic, first of all so that every alarm of every stack can have its action. */
+  public readonly alarms: AlarmTopic;
   /** What the other stacks' functions are bound to. */
   public readonly resources: StatefulResources;
 
@@ -127,7 +132,19 @@ export class StatefulStack extends Stack {
       'AwsSolutions-S1':
         'Holds only public J-LIS CA certificates and CRLs, written by deployers; CloudTrail records who changes them',
     });
+    const undelivered = new DeadLetters(this, 'AlarmDeliveryDeadLetters', {
+      config,
+      key: this.storageKey,
+      description: 'alarm notifications that SNS could not deliver to a subscriber',
+    });
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      config,
+      key: this.storageKey,
+      deadLetterQueue: undelivered.queue,
+    });
+    undelivered.connect(this.alarms.topic);
     this.resources = {
+      alarmTopic: this.alarms.topic,
       table: this.table,
       storageKey: this.storageKey,
       dataKey: this.dataKey,

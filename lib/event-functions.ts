@@ -42,9 +42,9 @@ export const EVENT_FUNCTIONS = {
     source: 'sns',
     stack: 'notices',
     invocation: 'async',
-    binds: { table: 'readWrite', pushTopics: 'publish' },
+    binds: { table: 'readWrite', pushTopics: 'publish', receipts: 'publish' },
     description:
-      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic",
+      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic, a receipt to its receipts topic",
   },
   endpointEvents: {
     id: 'endpointEvents',

@@ -149,3 +149,26 @@ export const pushTopicMessage = z
 export type ApnsPayload = z.infer<typeof apnsPayload>;
 export type FcmPayload = z.infer<typeof fcmPayload>;
 export type PushTopicMessage = z.infer<typeof pushTopicMessage>;
+
+/**
+ * The receipt xID publishes to a municipality's receipts topic for every message of its ingest topic
+ * (design.md §3.12): `accepted` (stored and pushed), `duplicate` (that noticeId was accepted before) or
+ * `rejected`, with the reason and the wrong fields in Japanese and English.
+ */
+const words = z.strictObject({ ja: z.string(), en: z.string() });
+
+export const RECEIPT_STATUSES = ['accepted', 'duplicate', 'rejected'] as const;
+
+export const noticeReceiptSchema = z.strictObject({
+  schema: z.literal('xid/notice-receipt/v1'),
+  /** The notice's id, or null when the message gave none that could be read. */
+  noticeId: z.string().max(64).nullable(),
+  /** SNS's id of the message on the ingest topic (what `aws sns publish` printed). */
+  messageId: z.string().min(1).max(100),
+  status: z.enum(RECEIPT_STATUSES),
+  /** Why, for `rejected` (and a note for `duplicate`). */
+  reason: words.optional(),
+  /** For `rejected`: each wrong field and what it must be. */
+  errors: z.array(words.extend({ field: z.string() })).optional(),
+  at: z.iso.datetime({ offset: true }),
+});

@@ -48,44 +48,61 @@ export function ingestTopicPolicy(topicArn: string, publisherArn: string, ownerA
 }
 
 /**
- * The key policy of a municipality's own ingest-topic key. A publisher in another account can publish to
- * an encrypted topic only if the key lets it make and open data keys, and only through SNS; the owning
- * account keeps administering (and, at offboarding, deleting) the key.
+ * The access policy of a municipality's receipts topic: its publisher principal may subscribe (e-mail,
+ * SQS, HTTPS) and read the topic's attributes; only the owning account (the notices function) publishes;
+ * nothing without TLS.
  */
-export function ingestKeyPolicy(ownerAccount: string, publisherArn: string, region: string) {
+export function receiptsTopicPolicy(topicArn: string, publisherArn: string, ownerAccount: string) {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'OwnerAdministers',
+        Sid: 'OwnerManages',
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${ownerAccount}:root` },
         Action: [
-          'kms:Create*',
-          'kms:Describe*',
-          'kms:Enable*',
-          'kms:List*',
-          'kms:Put*',
-          'kms:Update*',
-          'kms:Revoke*',
-          'kms:Disable*',
-          'kms:Get*',
-          'kms:Delete*',
-          'kms:TagResource',
-          'kms:UntagResource',
-          'kms:ScheduleKeyDeletion',
-          'kms:CancelKeyDeletion',
+          'sns:GetTopicAttributes',
+          'sns:SetTopicAttributes',
+          'sns:Subscribe',
+          'sns:ListSubscriptionsByTopic',
+          'sns:DeleteTopic',
+          'sns:Publish',
         ],
-        Resource: '*',
+        Resource: topicArn,
       },
       {
-        Sid: 'PublisherEncryptsThroughSns',
+        Sid: 'PublisherSubscribes',
         Effect: 'Allow',
         Principal: { AWS: publisherArn },
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
+        Action: ['sns:Subscribe', 'sns:GetTopicAttributes'],
+        Resource: topicArn,
+      },
+      {
+        Sid: 'OnlyOwnerPublishes',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: { StringNotEquals: { 'aws:PrincipalAccount': ownerAccount } },
+      },
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['sns:Publish', 'sns:Subscribe'],
+        Resource: topicArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
     ],
   };
+}
+
+/** The policy of a municipality's topic of a kind. */
+export function municipalityTopicPolicy(
+  kind: 'ingest' | 'receipts',
+  topicArn: string,
+  publisherArn: string,
+  ownerAccount: string,
+) {
+  return (kind === 'ingest' ? ingestTopicPolicy : receiptsTopicPolicy)(topicArn, publisherArn, ownerAccount);
 }

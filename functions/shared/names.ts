@@ -28,9 +28,10 @@ export const topicPrefixName = (stage: string) => `xid-${stage}`;
 /**
  * Topics of a stage, from its prefix (`XID_TOPIC_PREFIX`: the ARN of a topic without its name's suffix,
  * e.g. `arn:aws:sns:ap-northeast-1:123456789012:xid-dev`). Each municipality has an *ingest* topic that its
- * publisher alone may publish to, and a *push* topic that the residents' device endpoints subscribe to.
+ * publisher alone may publish to, a *receipts* topic that its publisher may subscribe to, and a *push* topic
+ * that the residents' device endpoints subscribe to.
  */
-export type TopicKind = 'ingest' | 'push';
+export type TopicKind = 'ingest' | 'receipts' | 'push';
 
 const namePart = (prefix: string) => prefix.split(':').at(-1) as string;
 const arnBase = (prefix: string) => prefix.split(':').slice(0, -1).join(':');
@@ -44,8 +45,13 @@ export const topicArnPattern = (prefix: string, kind: TopicKind) => `${prefix}-$
 
 /** The municipality code of an ingest topic of this stage, or undefined for any other ARN. */
 export function municipalityOfIngestTopic(prefix: string, arn: string): string | undefined {
-  const code = /^\d{6}$/.exec(arn.slice(topicArn(prefix, 'ingest', '').length))?.[0];
-  return code && topicArn(prefix, 'ingest', code) === arn ? code : undefined;
+  return municipalityOfTopic(prefix, 'ingest', arn);
+}
+
+/** The municipality code of a topic of a kind of this stage, or undefined for any other ARN. */
+export function municipalityOfTopic(prefix: string, kind: TopicKind, arn: string): string | undefined {
+  const code = /^\d{6}$/.exec(arn.slice(topicArn(prefix, kind, '').length))?.[0];
+  return code && topicArn(prefix, kind, code) === arn ? code : undefined;
 }
 
 /** The account id in an ARN. */

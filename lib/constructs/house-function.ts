@@ -37,6 +37,8 @@ export interface StatefulResources {
   storageKey: IKey;
   dataKey: IKey;
   tokenKey: IKey;
+  /** Encrypts the municipalities' ingest and receipts topics. */
+  noticesKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -164,6 +166,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
+    if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
     if (binds.platformApplications) this.bindPlatformApplications(config);
     if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
       this.bindChatWebhook(config.alarms.chatWebhookSecretName);
@@ -321,19 +324,28 @@ export class HouseFunction extends NodejsFunction {
         resources: [topics],
       }),
     );
-    if (usage === 'publish') {
-      this.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [topicKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
-        }),
-      );
-    }
+    if (usage === 'publish') this.grantKeyThroughSns(topicKey);
     acknowledgeWildcardResource(
       this.role as iam.IRole,
       topics,
       'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
+    );
+    this.addEnvironment(ENV.topicPrefix, topicPrefix);
+    return this;
+  }
+
+  /**
+   * The municipalities' receipts topics of the stage (`<topicPrefix>-receipts-*`): publish a receipt to
+   * them, with the notices key that encrypts them, only through SNS.
+   */
+  bindReceipts(topicPrefix: string, noticesKey: IKey): this {
+    const topics = topicArnPattern(topicPrefix, 'receipts');
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topics] }));
+    this.grantKeyThroughSns(noticesKey);
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      topics,
+      'Receipts topics are made by the onboarding command, one per municipality; the pattern limits them to this stage',
     );
     this.addEnvironment(ENV.topicPrefix, topicPrefix);
     return this;
@@ -374,6 +386,17 @@ export class HouseFunction extends NodejsFunction {
       );
     }
     return this;
+  }
+
+  /** What publishing to a topic encrypted with `key` takes: data keys, only through SNS. */
+  private grantKeyThroughSns(key: IKey): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /** Reads the alarm chat webhook's URL from its secret, by name, and nothing else. */

@@ -473,3 +473,46 @@ describe('deployable by someone else', () => {
       dev.templates.api.resourceCountIs(type, 0);
   });
 });
+
+describe('one notices key per stage', () => {
+  it('lets publishers of other accounts use it only through SNS and only for the stage ingest topics', () => {
+    prod.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('ingest and receipts topics'),
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'IngestPublishersThroughSns',
+            Principal: { AWS: '*' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: {
+              StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
+              StringLike: {
+                'kms:EncryptionContext:aws:sns:topicArn':
+                  'arn:aws:sns:ap-northeast-1:123456789012:xid-prod-ingest-*',
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    prod.templates.stateful.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/xid-prod-notices' });
+  });
+
+  it('lets the notices function publish receipts to the stage receipts topics, with that key through SNS', () => {
+    const [[, policy] = []] = ofType(prod, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('noticesRole'));
+    const document = policy?.Properties.PolicyDocument as
+      | { Statement: Record<string, unknown>[] }
+      | undefined;
+    const statements = document?.Statement ?? [];
+    const publish = statements.find((s) => s.Action === 'sns:Publish');
+    expect([publish?.Resource].flat()).toContain(
+      'arn:aws:sns:ap-northeast-1:123456789012:xid-prod-receipts-*',
+    );
+    const key = statements.find((s) => JSON.stringify(s.Resource).includes('NoticesKey'));
+    expect(key).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Condition: { StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' } },
+    });
+  });
+});

@@ -409,6 +409,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   }
   if (binds.pushTopics === 'publish') actions.push('sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt');
   if (binds.pushTopics === 'unsubscribe') actions.push('sns:Unsubscribe');
+  if (binds.receipts === 'publish') actions.push('sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt');
   if (binds.chatWebhook && stageConfig(stage).alarms.chatWebhookSecretName) {
     actions.push('secretsmanager:GetSecretValue');
   }

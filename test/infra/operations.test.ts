@@ -408,8 +408,14 @@ describe('one error shape from API Gateway', () => {
       expect(headers['gatewayresponse.header.WWW-Authenticate']).toBe(
         status === 401 ? "'Bearer'" : undefined,
       );
+      const retryAfter =
+        status === 429
+          ? THROTTLED_RETRY_AFTER_SECONDS
+          : status === 503
+            ? DEPENDENCY_RETRY_AFTER_SECONDS
+            : undefined;
       expect(headers['gatewayresponse.header.Retry-After']).toBe(
-        status === 429 ? `'${THROTTLED_RETRY_AFTER_SECONDS}'` : undefined,
+        retryAfter === undefined ? undefined : `'${retryAfter}'`,
       );
     },
   );

@@ -12,6 +12,7 @@ import {
   OnboardingError,
   offboard,
   onboard,
+  publisherPolicyOf,
   publishNotice,
 } from '../functions/notices/onboarding.ts';
 import type { OnboardingPorts } from '../functions/notices/ports.ts';
@@ -78,6 +79,15 @@ ${STAGE}`,
   --wait <seconds>       how long to wait for the receipt (default 30; 0: do not wait)
 ${STAGE}`,
   },
+  policy: {
+    options: [],
+    help: `policy <code> [--stage <name>]
+
+  Prints the IAM policy the municipality attaches, in its own AWS account, to its publisher role: publish
+  to its ingest topic, use the stage's notices key through SNS, subscribe to its receipts topic. Send it
+  with docs/municipalities.ja.md.
+${STAGE}`,
+  },
   receipts: {
     options: ['limit', 'json'],
     help: `receipts <code> [--limit <n>] [--json] [--stage <name>]
@@ -100,6 +110,7 @@ commands:
   list                                 the onboarded municipalities, and drift
   publish <code> --file <notice.json>  publish a notice as the municipality would, and wait for its receipt
   receipts <code>                      the latest receipts
+  policy <code>                        the IAM policy for the municipality's own publisher role
 
   npm run municipality -- <command> --help     the options of a command
 Every command takes --stage local|dev|staging|prod (default local: the running \`npm start\`).`;
@@ -136,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length || (name === 'list' && code))
     throw new UsageError(`unexpected "${[code, ...extra].filter(Boolean).join(' ')}"`);
 
-  const ports = await portsFor(values.stage);
+  const { ports, region } = await portsFor(values.stage);
   switch (name as Command) {
     case 'onboard': {
       const { record, changes } = await onboard(code, values.publisher, ports);
@@ -214,6 +225,11 @@ async function main(argv: string[]): Promise<number> {
       printReceipt(published.receipt);
       return published.receipt.status === 'rejected' ? EXIT.rejected : EXIT.done;
     }
+    case 'policy': {
+      const { policy } = await publisherPolicyOf(code, region, ports);
+      console.log(JSON.stringify(policy, null, 2));
+      return EXIT.done;
+    }
     case 'receipts': {
       const { municipality, receipts } = await latestReceipts(code, Number(values.limit ?? 10), ports);
       if (values.json) for (const r of receipts) console.log(JSON.stringify(r));
@@ -259,7 +275,7 @@ function printReceipt(receipt: NoticeReceipt): void {
 }
 
 /** The ports of a stage: the running local runtime, or a deployed stage's Notices stack outputs. */
-async function portsFor(stageName: string): Promise<OnboardingPorts> {
+async function portsFor(stageName: string): Promise<{ ports: OnboardingPorts; region: string }> {
   let connection: NoticesConnection;
   let region: string;
   let stage: string;
@@ -296,7 +312,7 @@ async function portsFor(stageName: string): Promise<OnboardingPorts> {
     });
     connection = { kind: 'lambda', functionArn: output('NoticesFunctionArn') };
   }
-  return {
+  const ports: OnboardingPorts = {
     ...noticeStore(process.env[ENV.tableName] as string),
     ...ingestTopics({
       topicPrefix: process.env[ENV.topicPrefix] as string,
@@ -307,6 +323,7 @@ async function portsFor(stageName: string): Promise<OnboardingPorts> {
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
+  return { ports, region };
 }
 
 /** One line for any failure; the SDK's own errors by their name and message, never a stack trace. */

@@ -32,6 +32,8 @@ type TopicPorts = Pick<
   OnboardingPorts,
   | 'ensureTopic'
   | 'deleteTopic'
+  | 'topicArnOf'
+  | 'noticesKeyArn'
   | 'topicCodes'
   | 'connectNoticesFunction'
   | 'noticesFunctionConnected'
@@ -86,6 +88,9 @@ export function ingestTopics(options: {
     s.Endpoint === endpoint && s.Protocol === (connection.kind === 'http' ? 'http' : 'lambda');
 
   return {
+    topicArnOf: (kind, code) => topicArn(topicPrefix, kind, code),
+    noticesKeyArn,
+
     async ensureTopic(kind: MunicipalityTopic, municipality, publisher) {
       const arn = topicArn(topicPrefix, kind, municipality.code);
       const policy = JSON.stringify(municipalityTopicPolicy(kind, arn, publisher, account));

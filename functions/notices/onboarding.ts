@@ -3,6 +3,7 @@ import { allEntries, type Municipality } from '../municipality/municipalities.ts
 import type { MunicipalityRecord, NoticeReceipt } from './model.ts';
 import { parseNotice } from './notice.ts';
 import type { Change, OnboardingPorts } from './ports.ts';
+import { publisherPolicy } from './topic-policy.ts';
 
 /**
  * Onboarding of municipalities for notices (design.md §3.5, §3.12), as `npm run municipality` runs it:
@@ -200,4 +201,21 @@ export async function latestReceipts(code: string | undefined, limit: number, po
   const municipality = municipalityOfCode(code);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new OnboardingError('--limit is 1 to 100');
   return { municipality, receipts: await ports.latestReceipts(municipality.code, limit) };
+}
+
+/**
+ * The IAM policy for the municipality's own publisher role, with the stage's real ARNs (the municipality
+ * attaches it in its account; docs/municipalities.ja.md explains how).
+ */
+export async function publisherPolicyOf(code: string | undefined, region: string, ports: OnboardingPorts) {
+  const municipality = municipalityOfCode(code);
+  return {
+    municipality,
+    policy: publisherPolicy({
+      ingestTopicArn: ports.topicArnOf('ingest', municipality.code),
+      receiptsTopicArn: ports.topicArnOf('receipts', municipality.code),
+      noticesKeyArn: await ports.noticesKeyArn(),
+      region,
+    }),
+  };
 }

@@ -79,6 +79,10 @@ export interface OnboardingPorts {
   ): Promise<{ arn: string; change: Change }>;
   /** Ends every subscription of the topic and deletes it; whether there was one. */
   deleteTopic(kind: MunicipalityTopic, code: string): Promise<boolean>;
+  /** The ARN of a municipality's topic of a kind (whether or not it exists). */
+  topicArnOf(kind: MunicipalityTopic, code: string): string;
+  /** The ARN of the stage's notices key, which encrypts every ingest and receipts topic. */
+  noticesKeyArn(): Promise<string>;
   /** The municipality codes that have a topic of this kind in the stage. */
   topicCodes(kind: MunicipalityTopic): Promise<string[]>;
   /** Delivers the ingest topic's messages to the notices function (a Lambda subscription, or locally HTTP). */

@@ -106,3 +106,41 @@ export function municipalityTopicPolicy(
 ) {
   return (kind === 'ingest' ? ingestTopicPolicy : receiptsTopicPolicy)(topicArn, publisherArn, ownerAccount);
 }
+
+/**
+ * The IAM policy the municipality attaches, in its own account, to its publisher role: publish to its
+ * ingest topic, use the stage's notices key (only through SNS: a cross-account publisher needs both this
+ * and the key's own policy), and subscribe to its receipts topic. Printed by
+ * `npm run municipality -- policy <code>`; docs/examples/publisher-policy.json is the same with placeholders.
+ */
+export function publisherPolicy(target: {
+  ingestTopicArn: string;
+  receiptsTopicArn: string;
+  noticesKeyArn: string;
+  region: string;
+}) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublishNoticesToXid',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: target.ingestTopicArn,
+      },
+      {
+        Sid: 'EncryptNoticesThroughSns',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: target.noticesKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `sns.${target.region}.amazonaws.com` } },
+      },
+      {
+        Sid: 'SubscribeToXidReceipts',
+        Effect: 'Allow',
+        Action: ['sns:Subscribe', 'sns:GetTopicAttributes'],
+        Resource: target.receiptsTopicArn,
+      },
+    ],
+  };
+}

@@ -8,6 +8,7 @@ import {
   OnboardingError,
   offboard,
   onboard,
+  publisherPolicyOf,
   publishNotice,
 } from '#functions/notices/onboarding';
 import type { Change, MunicipalityTopic, OnboardingPorts } from '#functions/notices/ports';
@@ -51,6 +52,8 @@ function fake() {
       connected.delete(kind === 'ingest' ? code : '');
       return topics.delete(arn(kind, code));
     },
+    topicArnOf: arn,
+    noticesKeyArn: async () => 'arn:aws:kms:ap-northeast-1:123456789012:key/notices',
     topicCodes: async (kind) =>
       [...topics.keys()].filter((k) => k.includes(`-${kind}-`)).map((k) => k.slice(-6)),
     connectNoticesFunction: async (code) => {
@@ -160,6 +163,24 @@ describe('onboarding', () => {
       record: undefined,
     });
     expect(states.find((s) => s.code === '011002')?.drift[0]).toMatch(/does not deliver/);
+  });
+});
+
+describe("the publisher's own IAM policy", () => {
+  it('allows publishing to its ingest topic, the notices key through SNS, and subscribing to its receipts', async () => {
+    const { ports } = fake();
+    const { policy } = await publisherPolicyOf('131091', 'ap-northeast-1', ports);
+    expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      ['sns:Publish', 'arn:aws:sns:ap-northeast-1:123456789012:xid-local-ingest-131091'],
+      [['kms:GenerateDataKey', 'kms:Decrypt'], 'arn:aws:kms:ap-northeast-1:123456789012:key/notices'],
+      [
+        ['sns:Subscribe', 'sns:GetTopicAttributes'],
+        'arn:aws:sns:ap-northeast-1:123456789012:xid-local-receipts-131091',
+      ],
+    ]);
+    expect(policy.Statement[1]?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
+    });
   });
 });
 

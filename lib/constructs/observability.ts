@@ -229,9 +229,10 @@ export interface WafLoggingProps {
 }
 
 /**
- * WAF's full logs into CloudWatch Logs (the group's name must start with `aws-waf-logs-`), with the
- * stage's retention. The path and query are redacted (a verification token travels in one) and so is the
- * `Authorization` header.
+ * WAF's logs into CloudWatch Logs (the group's name must start with `aws-waf-logs-`), with the stage's
+ * retention: the requests it blocked or counted (every request is in the access log already, with its
+ * `wafStatus`; logging all of them would be the largest log bill at scale). The path and query are redacted
+ * (a verification token travels in one) and so is the `Authorization` header.
  */
 export class WafLogging extends Construct {
   public readonly logGroup: logs.LogGroup;
@@ -255,6 +256,16 @@ export class WafLogging extends Construct {
         }),
       ],
       redactedFields: [{ uriPath: {} }, { queryString: {} }, { singleHeader: { Name: 'authorization' } }],
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      },
     });
   }
 }

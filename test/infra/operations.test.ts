@@ -352,13 +352,22 @@ describe('the dashboard', () => {
 });
 
 describe('logs', () => {
-  it('logs WAF requests to aws-waf-logs-…, with the path, query and Authorization redacted', () => {
+  it('logs the requests WAF blocked or counted to aws-waf-logs-…, with the path, query and Authorization redacted', () => {
     prod.templates.monitoring.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: 'aws-waf-logs-xid-prod-api',
       RetentionInDays: 365,
     });
     prod.templates.monitoring.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       RedactedFields: [{ UriPath: {} }, { QueryString: {} }, { SingleHeader: { Name: 'authorization' } }],
+      LoggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          Match.objectLike({
+            Behavior: 'KEEP',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          }),
+        ],
+      },
     });
   });
 

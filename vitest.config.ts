@@ -25,6 +25,7 @@ export default defineConfig({
             XID_TABLE_NAME: 'unit-table',
             XID_DATA_KEY_ID: 'arn:aws:kms:ap-northeast-1:123456789012:key/unit',
             XID_TOPIC_PREFIX: 'arn:aws:sns:ap-northeast-1:123456789012:xid-unit',
+            XID_CHAT_WEBHOOK_SECRET: 'unit/alarm-chat',
           },
         },
       },

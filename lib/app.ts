@@ -1,9 +1,10 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { StageConfig } from './config/stages.ts';
+import { assertDeployable, type StageConfig } from './config/stages.ts';
 import { ROUTES } from './routes.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { MailStack } from './stacks/mail-stack.ts';
+import { MonitoringStack } from './stacks/monitoring-stack.ts';
 import { NoticesStack } from './stacks/notices-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
@@ -12,6 +13,7 @@ export interface XidStacks {
   api: ApiStack;
   notices: NoticesStack;
   mail: MailStack;
+  monitoring: MonitoringStack;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface XidStacks {
  * calls this for the stage named on the command line; the infrastructure tests call it for every stage.
  */
 export function addStage(app: App, config: StageConfig): XidStacks {
+  assertDeployable(config);
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: true }),
     new ServerlessChecks(app, { verbose: true }),
@@ -51,9 +54,19 @@ export function addStage(app: App, config: StageConfig): XidStacks {
     resources,
     description: `xID ${config.stage}: SES bounce and complaint feedback`,
   });
-  for (const stack of [stateful, api, notices, mail]) {
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    env,
+    config,
+    resources,
+    routes: ROUTES,
+    webAclArn: api.restApi.webAcl.attrArn,
+    description: `xID ${config.stage}: alarms, their log metrics, WAF logging and the dashboard`,
+  });
+  // It finds functions and log groups by their fixed names: deploy it after the stacks that make them.
+  for (const stack of [api, notices, mail]) monitoring.addStackDependency(stack);
+  for (const stack of [stateful, api, notices, mail, monitoring]) {
     Tags.of(stack).add('project', 'xid');
     Tags.of(stack).add('stage', config.stage);
   }
-  return { stateful, api, notices, mail };
+  return { stateful, api, notices, mail, monitoring };
 }

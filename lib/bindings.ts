@@ -16,10 +16,14 @@ export interface Bindings {
   push?: boolean;
   /** The municipality push topics: publish a notice to them, or take an endpoint off them. */
   pushTopics?: 'publish' | 'unsubscribe';
+  /** The municipalities' receipts topics: publish a receipt to them (design.md §3.12). */
+  receipts?: 'publish';
   /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
   platformApplications?: boolean;
   /** Pushes to one resident's own device: Publish to the device endpoints (never to a topic). */
   devicePush?: boolean;
+  /** The alarm chat webhook's secret (read only, by the name the stage configures), when there is one. */
+  chatWebhook?: boolean;
 }
 
 /** One function as the catalogues declare it. */

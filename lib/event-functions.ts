@@ -10,7 +10,7 @@ export interface EventFunction extends FunctionSpec {
   /** The event source, which names the folder of its sample events in `events/`. */
   source: 'cloudformation' | 'sns' | 'authorizer' | 'schedule';
   /** The stack that builds it. */
-  stack: 'stateful' | 'api' | 'notices' | 'mail';
+  stack: 'stateful' | 'api' | 'notices' | 'mail' | 'monitoring';
   invocation: 'sync' | 'async';
 }
 
@@ -42,9 +42,9 @@ export const EVENT_FUNCTIONS = {
     source: 'sns',
     stack: 'notices',
     invocation: 'async',
-    binds: { table: 'readWrite', pushTopics: 'publish' },
+    binds: { table: 'readWrite', pushTopics: 'publish', receipts: 'publish' },
     description:
-      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic",
+      "Municipality notices: from an ingest topic, stored once, pushed once to the municipality's push topic, a receipt to its receipts topic",
   },
   endpointEvents: {
     id: 'endpointEvents',
@@ -79,6 +79,16 @@ export const EVENT_FUNCTIONS = {
     invocation: 'async',
     binds: { table: 'write' },
     description: 'SES bounces and complaints: marks addresses undeliverable',
+  },
+  alarmChat: {
+    id: 'alarmChat',
+    entry: 'functions/alarms/chat-handler.ts',
+    handler: 'handler',
+    source: 'sns',
+    stack: 'monitoring',
+    invocation: 'async',
+    binds: { chatWebhook: true },
+    description: "Alarms to the stage's chat webhook, one line each (subscribed only when one is configured)",
   },
 } as const satisfies Record<string, EventFunction>;
 

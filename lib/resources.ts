@@ -18,6 +18,12 @@ export const KEYS = {
   data: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'data' },
   /** Signs access tokens (ES256). Asymmetric keys cannot rotate in place: rotate by adding a key to the JWKS. */
   token: { keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', rotation: false, alias: 'token' },
+  /**
+   * Encrypts every municipality's ingest and receipts topics: one key per stage (not one per municipality:
+   * 1,741 keys would cost some US$1,741 a month for public announcements). Its policy lets any publisher use
+   * it only through SNS and only for the stage's ingest topics; the topic policies say who may publish.
+   */
+  notices: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'notices' },
 } as const;
 
 export type KeyName = keyof typeof KEYS;

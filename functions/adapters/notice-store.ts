@@ -6,7 +6,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { MunicipalityRecord, StoredNotice } from '../notices/model.ts';
+import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
 import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
 import { dynamo } from '../shared/clients.ts';
@@ -15,11 +15,17 @@ import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, table } from './table.ts';
-import { KEYS } from './table-keys.ts';
+import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 
-type NoticeStorePorts = Pick<NoticeIngestPorts, 'municipalityOfTopic' | 'storeOnce' | 'markPushed'> &
+type NoticeStorePorts = Pick<
+  NoticeIngestPorts,
+  'municipalityOfTopic' | 'storeOnce' | 'markPushed' | 'keepReceipt'
+> &
   Pick<ResidentNoticePorts, 'municipalityRecord' | 'noticePage' | 'notice'> &
-  Pick<OnboardingPorts, 'municipalityRecord' | 'saveMunicipality' | 'deleteMunicipality' | 'municipalities'>;
+  Pick<
+    OnboardingPorts,
+    'municipalityRecord' | 'saveMunicipality' | 'deleteMunicipality' | 'municipalities' | 'latestReceipts'
+  >;
 
 /** DynamoDB side of notices: municipalities, notices stored once, and the list residents read. */
 export function noticeStore(tableName: string) {
@@ -85,6 +91,34 @@ export function noticeStore(tableName: string) {
           ExpressionAttributeValues: { ':at': at.toISOString() },
         }),
       );
+    },
+
+    async keepReceipt(code: string, receipt: NoticeReceipt): Promise<void> {
+      const expires = new Date(Date.parse(receipt.at) + RECEIPT_DAYS * 86_400_000);
+      await dynamo().send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...KEYS.receipt(code, receipt.at, receipt.messageId),
+            ...receipt,
+            expiresAt: epochSeconds(expires),
+          },
+        }),
+      );
+    },
+
+    /** The latest receipts, newest first (one query of one municipality's partition). */
+    async latestReceipts(code: string, limit: number): Promise<NoticeReceipt[]> {
+      const { Items } = await dynamo().send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': KEYS.receiptsOf(code) },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...receipt }) => receipt as NoticeReceipt);
     },
 
     /** A page of a municipality's notices, newest first; `cursor` is the opaque key of the last one seen. */

@@ -116,13 +116,20 @@ export async function unsubscribe(subscriptionArn: string): Promise<void> {
 
 /** One publish of a notice's push message to the municipality's push topic (`MessageStructure: json`). */
 export async function publishPush(code: string, message: string): Promise<void> {
-  await sns().send(
-    new PublishCommand({
-      TopicArn: topicArn(required(ENV.topicPrefix), 'push', code),
-      Message: message,
-      MessageStructure: 'json',
-    }),
-  );
+  try {
+    await sns().send(
+      new PublishCommand({
+        TopicArn: topicArn(required(ENV.topicPrefix), 'push', code),
+        Message: message,
+        MessageStructure: 'json',
+      }),
+    );
+  } catch (error) {
+    // The push topic is made when the municipality's first resident subscribes: until then no device
+    // is there to push to, and the notice is still stored (and listed) as accepted.
+    if (isNotFound(error)) return;
+    throw error;
+  }
 }
 
 /** The SNS push adapter, as the push and notices use cases see it. */

@@ -24,6 +24,12 @@ export const KEYS = {
     sk: `${publishedAt}#${noticeId}`,
   }),
   noticesOf: (code: string) => `NOTICES#${code}`,
+  /** Receipts of a municipality's messages, newest last in key order; kept `RECEIPT_DAYS` (TTL). */
+  receipt: (code: string, at: string, messageId: string) => ({
+    pk: `RECEIPTS#${code}`,
+    sk: `${at}#${messageId}`,
+  }),
+  receiptsOf: (code: string) => `RECEIPTS#${code}`,
   /** The resident's push device (one per account) and notice subscription. */
   device: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'DEVICE' }),
   subscription: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SUBSCRIPTION#notices' }),
@@ -47,6 +53,9 @@ export const KEYS = {
   }),
   crlSerialsPrefix: (digest: string) => `SERIALS#${digest}#`,
 } as const;
+
+/** How long receipts are kept for `npm run municipality -- receipts`. */
+export const RECEIPT_DAYS = 90;
 
 /** Epoch seconds, as DynamoDB TTL wants them. */
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);

@@ -115,6 +115,8 @@ export function verifyToken(
   } catch {
     throw new TokenError('not JSON');
   }
+  if (typeof header !== 'object' || header === null || typeof claims !== 'object' || claims === null)
+    throw new TokenError('header and claims must be JSON objects');
   if (header.alg !== 'ES256') throw new TokenError('alg must be ES256');
   if (header.crit !== undefined) throw new TokenError('no critical header parameters are understood');
   const key = typeof header.kid === 'string' ? context.keys.get(header.kid) : undefined;

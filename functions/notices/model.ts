@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { Notice } from './notice.ts';
+import type { noticeReceiptSchema } from './schemas.ts';
 
 /** An onboarded municipality as the onboarding command records it. */
 export interface MunicipalityRecord {
@@ -6,6 +8,8 @@ export interface MunicipalityRecord {
   name: string;
   prefecture: string;
   ingestTopicArn: string;
+  /** Where its receipts go; records from before receipts existed have none until `onboard` runs again. */
+  receiptsTopicArn?: string;
   publisher: string;
   onboardedAt: string;
 }
@@ -14,3 +18,6 @@ export interface MunicipalityRecord {
 export interface StoredNotice extends Notice {
   receivedAt: string;
 }
+
+/** A receipt as published and kept (design.md §3.12). */
+export type NoticeReceipt = z.infer<typeof noticeReceiptSchema>;

@@ -3,7 +3,7 @@ import type { Municipality } from '../municipality/municipalities.ts';
 import type { SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts, EndpointPorts } from '../push/ports.ts';
 import type { CurrentTerms } from '../terms/legal-texts.ts';
-import type { MunicipalityRecord, StoredNotice } from './model.ts';
+import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from './model.ts';
 import type { Notice } from './notice.ts';
 
 /**
@@ -22,6 +22,10 @@ export interface NoticeIngestPorts {
   /** One publish to the municipality's push topic. */
   publishPush(code: string, message: string): Promise<void>;
   markPushed(code: string, noticeId: string, at: Date): Promise<void>;
+  /** Keeps a receipt for a while (`npm run municipality -- receipts`, and `publish` waiting for it). */
+  keepReceipt(code: string, receipt: NoticeReceipt): Promise<void>;
+  /** Publishes a receipt to the municipality's receipts topic. */
+  publishReceipt(code: string, receipt: NoticeReceipt): Promise<void>;
   now(): Date;
 }
 
@@ -51,24 +55,46 @@ export interface ResidentNoticePorts
   now(): Date;
 }
 
-/** What onboarding and offboarding a municipality need (DynamoDB, SNS, KMS, Lambda). */
+/** The two topics onboarding makes per municipality. */
+export type MunicipalityTopic = 'ingest' | 'receipts';
+
+/** What an idempotent step did. */
+export type Change = 'created' | 'updated' | 'unchanged';
+
+/** What onboarding, offboarding, listing and publishing as a municipality need (DynamoDB, SNS, Lambda). */
 export interface OnboardingPorts {
   municipalityRecord(code: string): Promise<MunicipalityRecord | undefined>;
   saveMunicipality(record: MunicipalityRecord): Promise<void>;
   deleteMunicipality(code: string): Promise<void>;
   municipalities(): Promise<MunicipalityRecord[]>;
-  /** The topic's own KMS key, whose policy lets the publisher use it through SNS; its ARN. */
-  createIngestKey(municipality: Municipality, publisher: string): Promise<string>;
-  /** Schedules the key for deletion, if there is one. */
-  deleteIngestKey(code: string): Promise<void>;
-  /** The ingest topic with its policy (only the publisher publishes, TLS only) and key; its ARN. */
-  createIngestTopic(municipality: Municipality, publisher: string, keyArn: string): Promise<string>;
-  /** Ends every subscription of the topic and deletes it. */
-  deleteIngestTopic(code: string): Promise<void>;
-  /** Delivers the topic's messages to the notices function (a Lambda subscription, or locally HTTP). */
-  connectNoticesFunction(topicArn: string): Promise<void>;
-  disconnectNoticesFunction(topicArn: string): Promise<void>;
+  /**
+   * Makes the municipality's topic of a kind, or brings an existing one to the policy (only the publisher
+   * publishes to `ingest`, only the publisher may subscribe to `receipts`, TLS only) and to the stage's
+   * notices key; says which it did.
+   */
+  ensureTopic(
+    kind: MunicipalityTopic,
+    municipality: Municipality,
+    publisher: string,
+  ): Promise<{ arn: string; change: Change }>;
+  /** Ends every subscription of the topic and deletes it; whether there was one. */
+  deleteTopic(kind: MunicipalityTopic, code: string): Promise<boolean>;
+  /** The ARN of a municipality's topic of a kind (whether or not it exists). */
+  topicArnOf(kind: MunicipalityTopic, code: string): string;
+  /** The ARN of the stage's notices key, which encrypts every ingest and receipts topic. */
+  noticesKeyArn(): Promise<string>;
+  /** The municipality codes that have a topic of this kind in the stage. */
+  topicCodes(kind: MunicipalityTopic): Promise<string[]>;
+  /** Delivers the ingest topic's messages to the notices function (a Lambda subscription, or locally HTTP). */
+  connectNoticesFunction(code: string): Promise<Change>;
+  /** Whether the ingest topic delivers to the notices function. */
+  noticesFunctionConnected(code: string): Promise<boolean>;
+  /** Takes back the Lambda permission `connectNoticesFunction` gave (the subscription goes with the topic). */
+  disconnectNoticesFunction(code: string): Promise<boolean>;
   /** Publishes a message to the municipality's ingest topic; SNS's message id. */
-  publishToIngest(code: string, message: string): Promise<string | undefined>;
+  publishToIngest(code: string, message: string): Promise<string>;
+  /** The latest receipts of a municipality, newest first. */
+  latestReceipts(code: string, limit: number): Promise<NoticeReceipt[]>;
   now(): Date;
+  sleep(ms: number): Promise<void>;
 }

@@ -39,18 +39,36 @@ const plainText = (max: number) =>
 
 export const noticeSchema = z
   .strictObject({
-    schema: z.literal('xid/notice/v1'),
-    noticeId: z.uuid(),
-    title: plainText(100),
-    body: plainText(2000),
-    category: z.enum(NOTICE_CATEGORIES),
+    schema: z.literal('xid/notice/v1').describe('Always "xid/notice/v1".'),
+    noticeId: z
+      .uuid()
+      .describe(
+        'A UUID made new for every notice. Publishing the same noticeId again changes nothing (a `duplicate` receipt).',
+      ),
+    title: plainText(100).describe(
+      'The title: 1 to 100 characters of plain text (no control characters, no HTML tags).',
+    ),
+    body: plainText(2000).describe(
+      'The text: 1 to 2,000 characters of plain text; line breaks are kept, other control characters and HTML tags are refused.',
+    ),
+    category: z.enum(NOTICE_CATEGORIES).describe('What kind of notice it is.'),
     url: z
       .url({ protocol: /^https$/, hostname: z.regexes.domain })
+      // Already checked by the protocol; said again so that the JSON Schema carries it.
+      .regex(/^https:\/\//)
       .max(2048)
-      .optional(),
-    publishedAt: z.iso.datetime({ offset: true }),
+      .optional()
+      .describe('A link to more, https:// only, at most 2,048 characters; leave it out when there is none.'),
+    publishedAt: z.iso
+      .datetime({ offset: true })
+      .describe(
+        'When the municipality published it: ISO 8601 with its time zone, e.g. 2026-01-05T09:00:00+09:00.',
+      ),
     /** Tolerated and ignored: the municipality is the topic's, never the message's. */
-    municipality: z.unknown().optional(),
+    municipality: z
+      .unknown()
+      .optional()
+      .describe("Ignored if present: the municipality is the ingest topic's, never the message's."),
   })
   .describe(
     "A notice as a municipality publishes it to its ingest topic (SNS). The municipality is the topic's, never the message's.",
@@ -149,3 +167,45 @@ export const pushTopicMessage = z
 export type ApnsPayload = z.infer<typeof apnsPayload>;
 export type FcmPayload = z.infer<typeof fcmPayload>;
 export type PushTopicMessage = z.infer<typeof pushTopicMessage>;
+
+/**
+ * The receipt xID publishes to a municipality's receipts topic for every message of its ingest topic
+ * (design.md §3.12): `accepted` (stored and pushed), `duplicate` (that noticeId was accepted before) or
+ * `rejected`, with the reason and the wrong fields in Japanese and English.
+ */
+const words = z.strictObject({ ja: z.string(), en: z.string() });
+
+export const RECEIPT_STATUSES = ['accepted', 'duplicate', 'rejected'] as const;
+
+export const noticeReceiptSchema = z
+  .strictObject({
+    schema: z.literal('xid/notice-receipt/v1').describe('Always "xid/notice-receipt/v1".'),
+    noticeId: z
+      .string()
+      .max(64)
+      .nullable()
+      .describe("The notice's noticeId, or null when the message gave none that could be read."),
+    messageId: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe("SNS's id of the message on the ingest topic: what `aws sns publish` printed."),
+    status: z
+      .enum(RECEIPT_STATUSES)
+      .describe(
+        'accepted: stored and pushed to the residents; duplicate: a notice with this noticeId was accepted before (nothing changed); rejected: not stored, see reason and errors.',
+      ),
+    reason: words
+      .optional()
+      .describe('Why, in Japanese and English: for `rejected` (what to correct) and `duplicate`.'),
+    errors: z
+      .array(words.extend({ field: z.string() }))
+      .optional()
+      .describe(
+        'For `rejected`: each wrong field of the notice and what it must be, in Japanese and English.',
+      ),
+    at: z.iso.datetime({ offset: true }).describe('When xID received the message.'),
+  })
+  .describe(
+    "The receipt xID publishes to a municipality's receipts topic for every message of its ingest topic (design.md §3.12).",
+  );

@@ -1,9 +1,10 @@
 import type { AccountRecord } from '../account/model.ts';
 import { ProblemError } from '../shared/problems.ts';
-import type { StoredNotice } from './model.ts';
-import { NoticeRejectedError, parseNotice } from './notice.ts';
+import type { NoticeReceipt, StoredNotice } from './model.ts';
+import { type Notice, NoticeRejectedError, parseNotice, UnknownTopicError } from './notice.ts';
 import type { NoticeIngestPorts, ResidentNoticePorts } from './ports.ts';
 import { pushMessage } from './push-payload.ts';
+import { rejectionReason } from './rejections.ts';
 import {
   type MunicipalityResponse,
   type NoticeItem,
@@ -18,28 +19,69 @@ import {
  * with the consents, and the list of notices (すべてのお知らせ).
  */
 
-export type Outcome = 'pushed' | 'duplicate';
-
 /**
  * A message from an ingest topic: the municipality is the topic's, the notice is checked, stored once
  * (idempotent on its id, whatever the duplicate deliveries and retries), and pushed once to the
  * municipality's push topic: one publish, whatever the number of residents. A notice stored but not yet
- * pushed (a crash between the two) is pushed on the retry.
+ * pushed (a crash between the two) is pushed on the retry. Every message gets one receipt on the
+ * municipality's receipts topic (design.md §3.12): `accepted`, `duplicate` (that noticeId was pushed
+ * before), or `rejected` with what to correct; a rejected notice is final (nothing is stored, nothing is
+ * retried). A receipt that could not be published fails the event, and its retry answers `duplicate`.
+ * Only a message from a topic that is no onboarded municipality's throws (it has no one to answer to).
  */
 export async function receiveNotice(
-  topicArn: string,
-  message: string,
+  message: { topicArn: string; messageId: string; body: string },
   ports: NoticeIngestPorts,
-): Promise<Outcome> {
-  const municipality = await ports.municipalityOfTopic(topicArn);
-  if (!municipality) throw new NoticeRejectedError('the topic is not an onboarded municipality ingest topic');
-  const notice = parseNotice(message);
+): Promise<{ receipt: NoticeReceipt; pushed: boolean }> {
+  const municipality = await ports.municipalityOfTopic(message.topicArn);
+  if (!municipality) throw new UnknownTopicError('the topic is not an onboarded municipality ingest topic');
   const now = ports.now();
+  const receiptOf = (
+    fields: Pick<NoticeReceipt, 'noticeId' | 'status' | 'reason' | 'errors'>,
+  ): NoticeReceipt => ({
+    schema: 'xid/notice-receipt/v1',
+    noticeId: fields.noticeId,
+    messageId: message.messageId,
+    status: fields.status,
+    ...(fields.reason ? { reason: fields.reason } : {}),
+    ...(fields.errors ? { errors: fields.errors } : {}),
+    at: now.toISOString(),
+  });
+  let notice: Notice;
+  try {
+    notice = parseNotice(message.body);
+  } catch (error) {
+    if (!(error instanceof NoticeRejectedError)) throw error;
+    const receipt = receiptOf({
+      noticeId: error.noticeId,
+      status: 'rejected',
+      reason: rejectionReason(error.rejections),
+      errors: [...error.rejections],
+    });
+    await sendReceipt(municipality.code, receipt, ports);
+    return { receipt, pushed: false };
+  }
   const stored = await ports.storeOnce(municipality.code, notice, now);
-  if (stored === 'pushed-earlier') return 'duplicate';
-  await ports.publishPush(municipality.code, pushMessage(notice, municipality));
-  await ports.markPushed(municipality.code, notice.noticeId, now);
-  return 'pushed';
+  const pushed = stored !== 'pushed-earlier';
+  if (pushed) {
+    await ports.publishPush(municipality.code, pushMessage(notice, municipality));
+    await ports.markPushed(municipality.code, notice.noticeId, now);
+  }
+  const receipt = pushed
+    ? receiptOf({ noticeId: notice.noticeId, status: 'accepted' })
+    : receiptOf({ noticeId: notice.noticeId, status: 'duplicate', reason: DUPLICATE });
+  await sendReceipt(municipality.code, receipt, ports);
+  return { receipt, pushed };
+}
+
+const DUPLICATE = {
+  ja: 'この noticeId のお知らせは受け付け済みです。新しいお知らせには新しい noticeId を使ってください。',
+  en: 'A notice with this noticeId was accepted before. Use a new noticeId for a new notice.',
+};
+
+async function sendReceipt(code: string, receipt: NoticeReceipt, ports: NoticeIngestPorts): Promise<void> {
+  await ports.keepReceipt(code, receipt);
+  await ports.publishReceipt(code, receipt);
 }
 
 async function accountOf(ports: ResidentNoticePorts, accountId: string): Promise<AccountRecord> {

@@ -6,8 +6,9 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optional } from './config.ts';
+import { isThrottling } from './dependency-failure.ts';
 import { ENV } from './env.ts';
-import { tracer } from './powertools.ts';
+import { logger, tracer } from './powertools.ts';
 
 /**
  * AWS SDK clients, each created on first use and then reused for the life of the container. In local mode
@@ -47,15 +48,55 @@ function configFor(service: 'aws' | 'ses'): {
   };
 }
 
+/** The log line that a metric filter counts as `AwsThrottles` by `awsService` (lib/constructs/observability.ts). */
+export const THROTTLED_LOG_MESSAGE = 'aws throttled';
+
+type Stackable = { middlewareStack: { add(middleware: never, options: never): void } };
+
+/**
+ * Logs every attempt AWS throttled (inside the SDK's retries, so an attempt retried successfully still
+ * counts): an early sign of a quota (KMS, DynamoDB) running out, which the throttling alarms watch.
+ */
+export function countThrottles<C extends Stackable>(client: C, awsService: string): C {
+  const middleware =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isThrottling(error)) {
+          logger.warn(THROTTLED_LOG_MESSAGE, { awsService, operation: context.commandName });
+        }
+        throw error;
+      }
+    };
+  client.middlewareStack.add(
+    middleware as never,
+    {
+      step: 'finalizeRequest',
+      priority: 'low',
+      name: 'xidCountThrottles',
+    } as never,
+  );
+  return client;
+}
+
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
 export const dynamo = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(configFor('aws'))), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
+  DynamoDBDocumentClient.from(
+    countThrottles(tracer.captureAWSv3Client(new DynamoDBClient(configFor('aws'))), 'DynamoDB'),
+    { marshallOptions: { removeUndefinedValues: true } },
+  ),
 );
-export const kms = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KMSClient(configFor('aws'))));
-export const sns = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SNSClient(configFor('aws'))));
-export const ses = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(configFor('ses'))));
+export const kms = /* @__PURE__ */ once(() =>
+  countThrottles(tracer.captureAWSv3Client(new KMSClient(configFor('aws'))), 'KMS'),
+);
+export const sns = /* @__PURE__ */ once(() =>
+  countThrottles(tracer.captureAWSv3Client(new SNSClient(configFor('aws'))), 'SNS'),
+);
+export const ses = /* @__PURE__ */ once(() =>
+  countThrottles(tracer.captureAWSv3Client(new SESv2Client(configFor('ses'))), 'SES'),
+);
 /** Trust material (anchors, CRLs) in the stage's trust bucket; locally moto, by path-style addressing. */
 export const s3 = /* @__PURE__ */ once(() => {
   const config = configFor('aws');

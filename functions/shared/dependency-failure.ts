@@ -3,16 +3,27 @@
  * throttled, or it could not be reached in time (refused, reset, timed out). Such a request is answered
  * 503 `service_unavailable` with `Retry-After`, never 500: the app may simply try again.
  */
-const THROTTLING = new Set([
+/** AWS refusing for rate: an early sign of a quota (KMS, DynamoDB) running out. */
+const THROTTLING_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
-  'TooManyRequestsException',
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
   'RequestThrottled',
   'RequestThrottledException',
-  'LimitExceededException',
+]);
+
+/** Whether an SDK error is AWS refusing for rate. */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return Boolean(e && (e.$retryable?.throttling || (e.name && THROTTLING_ERRORS.has(e.name))));
+}
+
+/** Errors AWS services name when they fail on their side. */
+const SERVER_FAILURES = new Set([
   'KMSInternalException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
@@ -48,9 +59,9 @@ export function isDependencyFailure(error: unknown): boolean {
     $retryable?: { throttling?: boolean };
     cause?: unknown;
   };
-  if (e.$fault === 'server' || e.$retryable?.throttling) return true;
+  if (e.$fault === 'server' || isThrottling(error)) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (e.name && (THROTTLING.has(e.name) || NETWORK_NAMES.has(e.name))) return true;
+  if (e.name && (SERVER_FAILURES.has(e.name) || NETWORK_NAMES.has(e.name))) return true;
   if (e.code && NETWORK.has(e.code)) return true;
   // Node's fetch and the SDK wrap the socket error.
   return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);

@@ -28,6 +28,8 @@ export const ENV = {
   pushApplications: 'XID_PUSH_APPLICATIONS',
   /** KMS key that encrypts the push topics at rest. */
   topicKeyId: 'XID_TOPIC_KEY_ID',
+  /** Name of the Secrets Manager secret that holds the alarm chat webhook's URL. */
+  chatWebhookSecret: 'XID_CHAT_WEBHOOK_SECRET',
   /** Local mode only: the endpoint of the AWS stand-in (moto) and of the SES v2 stand-in. */
   localAwsEndpoint: 'XID_LOCAL_AWS_ENDPOINT',
   localSesEndpoint: 'XID_LOCAL_SES_ENDPOINT',

@@ -9,15 +9,29 @@ export function resourceName(stage: string, name: string): string {
   return `xid-${stage}-${name}`;
 }
 
+/**
+ * The name of a stage's function (`xid-prod-notices`), fixed so that alarms, the dashboard, the runbook and
+ * an operator's `aws logs tail` can name it without a lookup; its log group is Lambda's default for it.
+ */
+export const functionName = (stage: string, id: string) => resourceName(stage, id);
+export const functionLogGroupName = (stage: string, id: string) => `/aws/lambda/${functionName(stage, id)}`;
+
+/** The REST API's name (the `ApiName` dimension of its metrics) and its one stage. */
+export const apiName = (stage: string) => `xid-${stage}`;
+export const API_STAGE_NAME = 'live';
+/** The metric name of the API's web ACL (the `WebACL` dimension of its WAF metrics). */
+export const webAclMetricName = (stage: string) => resourceName(stage, 'api');
+
 /** The name part of a stage's topic prefix (`xid-dev`); topic ARNs append `-ingest-<code>` / `-push-<code>`. */
 export const topicPrefixName = (stage: string) => `xid-${stage}`;
 
 /**
  * Topics of a stage, from its prefix (`XID_TOPIC_PREFIX`: the ARN of a topic without its name's suffix,
  * e.g. `arn:aws:sns:ap-northeast-1:123456789012:xid-dev`). Each municipality has an *ingest* topic that its
- * publisher alone may publish to, and a *push* topic that the residents' device endpoints subscribe to.
+ * publisher alone may publish to, a *receipts* topic that its publisher may subscribe to, and a *push* topic
+ * that the residents' device endpoints subscribe to.
  */
-export type TopicKind = 'ingest' | 'push';
+export type TopicKind = 'ingest' | 'receipts' | 'push';
 
 const namePart = (prefix: string) => prefix.split(':').at(-1) as string;
 const arnBase = (prefix: string) => prefix.split(':').slice(0, -1).join(':');
@@ -31,8 +45,13 @@ export const topicArnPattern = (prefix: string, kind: TopicKind) => `${prefix}-$
 
 /** The municipality code of an ingest topic of this stage, or undefined for any other ARN. */
 export function municipalityOfIngestTopic(prefix: string, arn: string): string | undefined {
-  const code = /^\d{6}$/.exec(arn.slice(topicArn(prefix, 'ingest', '').length))?.[0];
-  return code && topicArn(prefix, 'ingest', code) === arn ? code : undefined;
+  return municipalityOfTopic(prefix, 'ingest', arn);
+}
+
+/** The municipality code of a topic of a kind of this stage, or undefined for any other ARN. */
+export function municipalityOfTopic(prefix: string, kind: TopicKind, arn: string): string | undefined {
+  const code = /^\d{6}$/.exec(arn.slice(topicArn(prefix, kind, '').length))?.[0];
+  return code && topicArn(prefix, kind, code) === arn ? code : undefined;
 }
 
 /** The account id in an ARN. */

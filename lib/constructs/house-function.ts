@@ -13,6 +13,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env.ts';
 import {
+  functionLogGroupName,
+  functionName,
   type PlatformName,
   type PushPlatform,
   platformOf,
@@ -35,6 +37,8 @@ export interface StatefulResources {
   storageKey: IKey;
   dataKey: IKey;
   tokenKey: IKey;
+  /** Encrypts the municipalities' ingest and receipts topics. */
+  noticesKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -44,6 +48,8 @@ export interface StatefulResources {
   pushApplications: Partial<Record<PushPlatform, string>>;
   /** ARN prefix of the stage's notice topics (`…:xid-<stage>`). */
   topicPrefix: string;
+  /** The stage's alarm topic: every alarm's ALARM and OK go here. */
+  alarmTopic: sns.ITopic;
 }
 
 export interface HouseFunctionProps {
@@ -65,7 +71,8 @@ export interface HouseFunctionProps {
 
 /**
  * The one place that holds every Lambda default: Node.js 22 on arm64, an ESM bundle made by esbuild
- * (minified, with source maps), JSON logs into a log group with the stage's retention, active tracing, and
+ * (minified, with source maps), a fixed name per stage (`xid-<stage>-<id>`, `functionName` in names.ts),
+ * JSON logs into its log group with the stage's retention, active tracing, and
  * a role that starts with nothing but writing its own logs. Permissions are added only through the
  * `bindX` helpers, each of which grants the narrowest actions and sets the environment variable the
  * function reads, so that a grant and its configuration never come apart.
@@ -73,6 +80,7 @@ export interface HouseFunctionProps {
 export class HouseFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      logGroupName: functionLogGroupName(props.config.stage, id),
       retention: props.config.logRetentionDays as logs.RetentionDays,
       removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -90,6 +98,7 @@ export class HouseFunction extends NodejsFunction {
     super(scope, id, {
       entry: path.join(REPO_ROOT, props.entry),
       handler: props.handler ?? 'handler',
+      functionName: functionName(props.config.stage, id),
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -157,8 +166,11 @@ export class HouseFunction extends NodejsFunction {
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
+    if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
     if (binds.platformApplications) this.bindPlatformApplications(config);
     if (binds.devicePush) this.bindDevicePush();
+    if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
+      this.bindChatWebhook(config.alarms.chatWebhookSecretName);
     return this;
   }
 
@@ -361,19 +373,28 @@ export class HouseFunction extends NodejsFunction {
         resources: [topics],
       }),
     );
-    if (usage === 'publish') {
-      this.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [topicKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
-        }),
-      );
-    }
+    if (usage === 'publish') this.grantKeyThroughSns(topicKey);
     acknowledgeWildcardResource(
       this.role as iam.IRole,
       topics,
       'Push topics are made at run time, one per municipality; the pattern limits them to this stage',
+    );
+    this.addEnvironment(ENV.topicPrefix, topicPrefix);
+    return this;
+  }
+
+  /**
+   * The municipalities' receipts topics of the stage (`<topicPrefix>-receipts-*`): publish a receipt to
+   * them, with the notices key that encrypts them, only through SNS.
+   */
+  bindReceipts(topicPrefix: string, noticesKey: IKey): this {
+    const topics = topicArnPattern(topicPrefix, 'receipts');
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topics] }));
+    this.grantKeyThroughSns(noticesKey);
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      topics,
+      'Receipts topics are made by the onboarding command, one per municipality; the pattern limits them to this stage',
     );
     this.addEnvironment(ENV.topicPrefix, topicPrefix);
     return this;
@@ -392,14 +413,7 @@ export class HouseFunction extends NodejsFunction {
       this.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
-          resources: [
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: `${credentials.secretName}-??????`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
+          resources: [secretArn(stack, credentials.secretName)],
         }),
       );
       const platform = platformOf(name, credentials.sandbox);
@@ -423,6 +437,29 @@ export class HouseFunction extends NodejsFunction {
     return this;
   }
 
+  /** What publishing to a topic encrypted with `key` takes: data keys, only through SNS. */
+  private grantKeyThroughSns(key: IKey): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** Reads the alarm chat webhook's URL from its secret, by name, and nothing else. */
+  bindChatWebhook(secretName: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArn(Stack.of(this), secretName)],
+      }),
+    );
+    this.addEnvironment(ENV.chatWebhookSecret, secretName);
+    return this;
+  }
+
   /**
    * Where failed asynchronous invocations go once Lambda's retries are spent: an SQS queue (the function
    * may only send to it), with the event and the error, so nothing is dropped silently.
@@ -439,6 +476,16 @@ export class HouseFunction extends NodejsFunction {
     );
     return this;
   }
+}
+
+/** A secret by name: Secrets Manager appends six random characters to the name in the ARN. */
+function secretArn(stack: Stack, name: string): string {
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${name}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /**
@@ -469,6 +516,7 @@ export function buildFunctions(
         config: props.config,
         key: props.resources.storageKey,
         description: `${spec.id}: ${spec.description}`,
+        alarmTopic: props.resources.alarmTopic,
       });
       fn.bindOnFailure(letters.queue);
       deadLetters[spec.id] = letters;

@@ -3,15 +3,20 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { z } from 'zod';
-import { SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
-import { AUTHORIZER_CACHE_SECONDS, BEARER_VALIDATION_REGEX } from '../../functions/shared/names.ts';
+import {
+  API_STAGE_NAME,
+  AUTHORIZER_CACHE_SECONDS,
+  apiName,
+  BEARER_VALIDATION_REGEX,
+  webAclMetricName,
+} from '../../functions/shared/names.ts';
 import { PROBLEMS } from '../../functions/shared/problems.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { GATEWAY_RESPONSES, staticProblemBody } from '../gateway-responses.ts';
+import { GATEWAY_RESPONSES, gatewayHeaders, problemTemplate } from '../gateway-responses.ts';
 import type { Route } from '../routes.ts';
 import type { HouseFunction } from './house-function.ts';
+import { accessLogFormat } from './observability.ts';
 
 export interface XidRestApiProps {
   config: StageConfig;
@@ -23,9 +28,10 @@ export interface XidRestApiProps {
 }
 
 /**
- * The public REST API: regional endpoint, JSON access logs, stage throttling, request validation from the
- * routes' zod schemas, problem+json for everything API Gateway answers itself, 405 for a known path with
- * the wrong method, and a WAF web ACL with AWS managed rules and a per-IP rate-based rule.
+ * The public REST API: regional endpoint, JSON access logs, stage throttling, problem+json for everything
+ * API Gateway answers itself (with `instance` and the headers the status calls for), 405 for a known path
+ * with the wrong method, and a WAF web ACL with AWS managed rules and a per-IP rate-based rule. API Gateway
+ * only sizes and routes: the handlers validate the bodies (see `gateway-responses.ts`).
  */
 export class XidRestApi extends Construct {
   public readonly api: apigw.RestApi;
@@ -40,25 +46,15 @@ export class XidRestApi extends Construct {
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: `xid-${config.stage}`,
+      restApiName: apiName(config.stage),
       description: `xID ${config.stage} API`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
-        stageName: 'live',
+        stageName: API_STAGE_NAME,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
-          caller: false,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: false,
-        }),
+        accessLogFormat: accessLogFormat(),
         throttlingRateLimit: config.api.rateLimit,
         throttlingBurstLimit: config.api.burstLimit,
         tracingEnabled: true,
@@ -73,11 +69,8 @@ export class XidRestApi extends Construct {
       this.api.addGatewayResponse(`Gateway${type}`, {
         type: apigw.ResponseType.of(type),
         statusCode: String(PROBLEMS[code].status),
-        responseHeaders: {
-          'Content-Type': "'application/problem+json'",
-          ...Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]) => [k, `'${v}'`])),
-        },
-        templates: { 'application/json': staticProblemBody(code) },
+        responseHeaders: quoted(gatewayHeaders(code)),
+        templates: { 'application/json': problemTemplate(code) },
       });
     }
 
@@ -89,29 +82,13 @@ export class XidRestApi extends Construct {
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
 
-    const validator = this.api.addRequestValidator('Validator', {
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-
     const methodsByPath = new Map<string, string[]>();
     for (const route of props.routes) {
       const fn = props.functions[route.id];
       if (!fn) throw new Error(`No function for route ${route.id}`);
       const resource = this.api.root.resourceForPath(route.path);
-      const requestModels = route.body
-        ? {
-            'application/json': this.api.addModel(`${route.id}Model`, {
-              contentType: 'application/json',
-              modelName: `${route.id}Body`,
-              schema: z.toJSONSchema(route.body, { target: 'draft-4' }) as apigw.JsonSchema,
-            }),
-          }
-        : undefined;
       const method = resource.addMethod(route.method, new apigw.LambdaIntegration(fn, { proxy: true }), {
         operationName: route.id,
-        requestValidator: validator,
-        requestModels,
         ...(route.auth === 'resident'
           ? { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }
           : { authorizationType: apigw.AuthorizationType.NONE }),
@@ -131,7 +108,7 @@ export class XidRestApi extends Construct {
 
     // A known path with another method: 405 with Allow, answered by API Gateway without a function.
     for (const [path, methods] of methodsByPath) {
-      const allow = [...methods].sort().join(', ');
+      const headers = { ...gatewayHeaders('method_not_allowed'), Allow: [...methods].sort().join(', ') };
       const anyMethod = this.api.root.resourceForPath(path).addMethod(
         'ANY',
         new apigw.MockIntegration({
@@ -140,11 +117,8 @@ export class XidRestApi extends Construct {
           integrationResponses: [
             {
               statusCode: '405',
-              responseTemplates: { 'application/json': staticProblemBody('method_not_allowed') },
-              responseParameters: {
-                'method.response.header.Content-Type': "'application/problem+json'",
-                'method.response.header.Allow': `'${allow}'`,
-              },
+              responseTemplates: { 'application/json': problemTemplate('method_not_allowed') },
+              responseParameters: prefixed('method.response.header.', quoted(headers)),
             },
           ],
         }),
@@ -152,10 +126,10 @@ export class XidRestApi extends Construct {
           methodResponses: [
             {
               statusCode: '405',
-              responseParameters: {
-                'method.response.header.Content-Type': true,
-                'method.response.header.Allow': true,
-              },
+              responseParameters: prefixed(
+                'method.response.header.',
+                Object.fromEntries(Object.keys(headers).map((name) => [name, true])),
+              ),
             },
           ],
         },
@@ -169,7 +143,7 @@ export class XidRestApi extends Construct {
       defaultAction: { allow: {} },
       visibilityConfig: {
         cloudWatchMetricsEnabled: true,
-        metricName: `xid-${config.stage}-api`,
+        metricName: webAclMetricName(config.stage),
         sampledRequestsEnabled: true,
       },
       rules: [
@@ -199,10 +173,26 @@ export class XidRestApi extends Construct {
     });
 
     acknowledge(this.api, {
+      'AwsSolutions-APIG2':
+        'Bodies are validated by each handler against its zod schema, so that every refusal is one problem shape with field errors and malformed_json; API Gateway only sizes and routes',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
         'The account-level API Gateway CloudWatch role needs this AWS-managed policy to write access logs',
     });
   }
+}
+
+/**
+ * Header values as API Gateway wants them in a mapping: single-quoted literals, a quote inside escaped with
+ * a backslash (the Content-Security-Policy's `'none'`).
+ */
+function quoted(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, `'${value.replaceAll("'", "\\'")}'`]),
+  );
+}
+
+function prefixed<T>(prefix: string, entries: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(entries).map(([name, value]) => [`${prefix}${name}`, value]));
 }
 
 function managedRule(name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty {

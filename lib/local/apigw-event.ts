@@ -19,6 +19,7 @@ export function toProxyEvent(
   request: HttpRequestLike,
   route: { path: string; pathParameters: Record<string, string> },
   host: string,
+  requestId: string = randomUUID(),
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -36,7 +37,6 @@ export function toProxyEvent(
   }
   const hasQuery = Object.keys(queryStringParameters).length > 0;
   const now = Date.now();
-  const requestId = randomUUID();
   return {
     resource: route.path,
     path: request.path,

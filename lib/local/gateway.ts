@@ -1,12 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Handler } from 'aws-lambda';
-import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../functions/shared/dependency-failure.ts';
 import { problem, SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
 import { AUTHORIZER_CACHE_SECONDS, BEARER } from '../../functions/shared/names.ts';
-import type { ProblemCode } from '../../functions/shared/problems.ts';
+import { PROBLEMS, type ProblemCode } from '../../functions/shared/problems.ts';
 import { EVENT_FUNCTIONS } from '../event-functions.ts';
+import {
+  GATEWAY_RESPONSES,
+  type GatewayResponseType,
+  gatewayHeaders,
+  problemTemplate,
+  renderProblemTemplate,
+} from '../gateway-responses.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { lambdaContext, toProxyEvent } from './apigw-event.ts';
@@ -18,9 +25,6 @@ import type { LocalNotices, SnsHttpMessage } from './notices.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
 export const AUTHORIZER_CACHE_ENTRIES = 1000;
-
-/** The authorizer failed for another reason than the token (API Gateway's AUTHORIZER_FAILURE). */
-const AUTHORIZER_FAILURE = Symbol('authorizer failure');
 
 /** API Gateway's own limit on a request payload. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -49,10 +53,36 @@ export interface GatewayOptions {
   accessLog?: (line: string) => void;
 }
 
+/** The header API Gateway puts its request id in (the correlation id: problems' `instance`, access logs). */
+export const REQUEST_ID_HEADER = 'x-amzn-RequestId';
+
+/** What API Gateway answers itself for a response type, from the same definitions as the Api stack. */
+export function gatewayAnswer(
+  code: ProblemCode,
+  requestId: string,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode: PROBLEMS[code].status,
+    headers: { ...gatewayHeaders(code), ...extraHeaders },
+    body: renderProblemTemplate(problemTemplate(code), requestId),
+  };
+}
+
+const answerOf = (type: GatewayResponseType, requestId: string) =>
+  gatewayAnswer(GATEWAY_RESPONSES[type], requestId);
+
+/** The authorizer's verdict on a token, as API Gateway acts on it. */
+type Verdict =
+  | { allowed: true; context: Record<string, unknown> }
+  | { allowed: false; type: GatewayResponseType };
+
 /**
  * Plays API Gateway on loopback: matches the route table, answers unknown routes (404), wrong methods
- * (405) and oversized payloads (413) itself as API Gateway does, and otherwise turns the request into a
- * proxy event for the route's handler module, the same module that is bundled for Lambda.
+ * (405), oversized payloads (413) and refused tokens (401) itself with the gateway responses the Api stack
+ * defines, and otherwise turns the request into a proxy event for the route's handler module, the same
+ * module that is bundled for Lambda. Every answer carries its request id in `x-amzn-RequestId`, and the
+ * handler sees the same id as `requestContext.requestId`.
  */
 export async function startGateway(
   options: GatewayOptions,
@@ -71,53 +101,56 @@ export async function startGateway(
    * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
    * answers cached per token as the stack configures it.
    */
-  const authorizations = new BoundedCache<Record<string, unknown> | undefined>(
-    AUTHORIZER_CACHE_ENTRIES,
-    AUTHORIZER_CACHE_SECONDS * 1000,
-  );
-  const authorize = async (
-    header: string | undefined,
-    route: Route,
-  ): Promise<Record<string, unknown> | typeof AUTHORIZER_FAILURE | undefined> => {
-    if (!header || !BEARER.test(header)) return undefined;
+  const authorizations = new BoundedCache<Verdict>(AUTHORIZER_CACHE_ENTRIES, AUTHORIZER_CACHE_SECONDS * 1000);
+  const authorize = async (header: string | undefined, route: Route): Promise<Verdict> => {
+    // API Gateway checks the header against the authorizer's validationRegex before invoking it.
+    if (!header || !BEARER.test(header)) return { allowed: false, type: 'UNAUTHORIZED' };
     const cached = authorizations.get(header);
     if (cached) return cached.value;
     const { entry, handler } = EVENT_FUNCTIONS.authorizer;
     const authorizerFn = (await load(entry))[handler] as Handler;
     const methodArn = `arn:aws:execute-api:local:000000000000:local/local/${route.method}${route.path}`;
-    let context: Record<string, unknown> | undefined;
+    let result: APIGatewayAuthorizerResult;
     try {
-      const result = (await authorizerFn(
+      result = (await authorizerFn(
         { type: 'TOKEN', authorizationToken: header, methodArn },
         lambdaContext('authorizer'),
         () => undefined,
       )) as APIGatewayAuthorizerResult;
-      const allowed = result.policyDocument.Statement.some(
+    } catch (error) {
+      // As API Gateway: "Unauthorized" is a 401 (and cached); any other error is AUTHORIZER_FAILURE, a 503
+      // that is not cached, so the same token works once the dependency is back.
+      if ((error as Error).message !== 'Unauthorized') return { allowed: false, type: 'AUTHORIZER_FAILURE' };
+      const verdict: Verdict = { allowed: false, type: 'UNAUTHORIZED' };
+      authorizations.set(header, verdict);
+      return verdict;
+    }
+    const grants = (effect: string) =>
+      result.policyDocument.Statement.some(
         (s) =>
-          s.Effect === 'Allow' &&
+          s.Effect === effect &&
           [(s as { Resource?: string | string[] }).Resource]
             .flat()
             .some((r) => r && matchesArn(r, methodArn)),
       );
-      context = allowed ? { principalId: result.principalId, ...result.context } : undefined;
-    } catch (error) {
-      // As API Gateway: "Unauthorized" is a 401 (and cached); any other error is AUTHORIZER_FAILURE, a 503
-      // that is not cached, so the same token works once the dependency is back.
-      if ((error as Error).message !== 'Unauthorized') return AUTHORIZER_FAILURE;
-      context = undefined;
-    }
-    authorizations.set(header, context);
-    return context;
+    const verdict: Verdict =
+      grants('Allow') && !grants('Deny')
+        ? { allowed: true, context: { principalId: result.principalId, ...result.context } }
+        : { allowed: false, type: 'ACCESS_DENIED' };
+    authorizations.set(header, verdict);
+    return verdict;
   };
 
   const server = http.createServer(async (req, res) => {
     const started = Date.now();
+    const requestId = randomUUID();
     let template = '(no route)';
     const send = (result: APIGatewayProxyResult) => {
-      const headers = { ...SECURITY_HEADERS, ...(result.headers ?? {}) } as Record<
-        string,
-        string | number | boolean
-      >;
+      const headers = {
+        ...SECURITY_HEADERS,
+        ...(result.headers ?? {}),
+        [REQUEST_ID_HEADER]: requestId,
+      } as Record<string, string | number | boolean>;
       res.writeHead(
         result.statusCode,
         Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
@@ -125,17 +158,18 @@ export async function startGateway(
       res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
       options.accessLog?.(`${req.method} ${template} ${result.statusCode} ${Date.now() - started}ms`);
     };
-    const refuse = (code: ProblemCode, headers: Record<string, string> = {}) =>
-      send(problem(code, { headers }));
+    const refuse = (type: GatewayResponseType) => send(answerOf(type, requestId));
+    // What only the local runtime refuses (a Host that is not its own), in the same shape.
+    const refuseLocally = (code: ProblemCode) => send(gatewayAnswer(code, requestId));
     try {
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
-      if (body === 'too-large') return refuse('payload_too_large');
+      if (body === 'too-large') return refuse('REQUEST_TOO_LARGE');
       const url = new URL(req.url ?? '/', 'http://gateway.invalid');
       const hostAnswered =
         !options.answeredHosts || options.answeredHosts.has(hostnameOf(req.headers.host) ?? '');
       if (url.pathname === '/_local/cards' || url.pathname.startsWith('/_local/cards/')) {
-        if (!hostAnswered) return refuse('forbidden');
-        if (!options.cards) return refuse('not_found');
+        if (!hostAnswered) return refuseLocally('forbidden');
+        if (!options.cards) return refuseLocally('not_found');
         return await cards(url, req.method ?? 'GET', body, options.cards, send);
       }
       if (url.pathname === '/_local/faults' && options.faults) {
@@ -151,28 +185,27 @@ export async function startGateway(
           return params ? [{ route, params }] : [];
         });
       } catch {
-        return refuse('invalid_request');
+        return refuse('BAD_REQUEST_PARAMETERS');
       }
-      if (candidates.length === 0) return refuse('not_found');
+      if (candidates.length === 0) return refuse('MISSING_AUTHENTICATION_TOKEN');
       const match = candidates.find((c) => c.route.method === req.method);
       if (!match) {
+        // The Api stack's ANY method on the path: a mock integration that answers 405 with Allow.
         const allow = [...new Set(candidates.map((c) => c.route.method))].sort().join(', ');
-        return refuse('method_not_allowed', { Allow: allow });
+        return send(gatewayAnswer('method_not_allowed', requestId, { Allow: allow }));
       }
       template = match.route.path;
       if (!hostAnswered) {
         options.accessLog?.(
           `refused Host ${JSON.stringify(req.headers.host ?? '')}: not an address of this runtime`,
         );
-        return refuse('forbidden');
+        return refuseLocally('forbidden');
       }
       let authorizer: Record<string, unknown> | undefined;
       if (match.route.auth === 'resident') {
-        const answer = await authorize(req.headers.authorization, match.route);
-        if (answer === AUTHORIZER_FAILURE)
-          return refuse('service_unavailable', { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
-        if (!answer) return refuse('unauthorized', { 'WWW-Authenticate': 'Bearer' });
-        authorizer = answer;
+        const verdict = await authorize(req.headers.authorization, match.route);
+        if (!verdict.allowed) return refuse(verdict.type);
+        authorizer = verdict.context;
       }
       const event = toProxyEvent(
         {
@@ -185,6 +218,7 @@ export async function startGateway(
         },
         { path: match.route.path, pathParameters: match.params },
         req.headers.host ?? options.host,
+        requestId,
       );
       if (authorizer) event.requestContext.authorizer = authorizer;
       const handler = (await load(match.route.entry))[match.route.handler] as Handler | undefined;
@@ -200,8 +234,10 @@ export async function startGateway(
       if (result.statusCode < 300) await options.afterRoute?.(match.route.id);
       send(result);
     } catch (error) {
+      // In Lambda, a handler that fails outright (the house chain catches everything else) is an
+      // integration failure to API Gateway.
       console.error('local gateway: handler failed', error);
-      refuse('internal_error');
+      refuse('INTEGRATION_FAILURE');
     }
   });
 

@@ -6,6 +6,7 @@ import {
   apnsPayload,
   fcmPayload,
   noticeItem,
+  noticeReceiptSchema,
   noticeSchema,
   pushTopicMessage,
 } from '../../functions/notices/schemas.ts';
@@ -37,6 +38,7 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Token: tokenResponse,
   MunicipalityRef: municipalityRef,
   Notice: noticeSchema,
+  NoticeReceipt: noticeReceiptSchema,
   NoticeItem: noticeItem,
   PushTopicMessage: pushTopicMessage,
   ApnsPayload: apnsPayload,

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
+import { ApiDomain } from '../constructs/api-domain.ts';
 import { buildFunctions, type HouseFunction, type StatefulResources } from '../constructs/house-function.ts';
 import { XidRestApi } from '../constructs/rest-api.ts';
 import { StatusCheckSchedule } from '../constructs/status-check.ts';
@@ -27,6 +28,8 @@ export class ApiStack extends Stack {
   /** The status check (現況確認) and its schedule. */
   public readonly statusCheck: HouseFunction;
   public readonly statusCheckSchedule: StatusCheckSchedule;
+  /** The custom domain, when the stage configures one. */
+  public readonly domain?: ApiDomain;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -53,6 +56,13 @@ export class ApiStack extends Stack {
       functions: this.functions,
       authorizerFunction: this.authorizer,
     });
+    if (config.api.domain) {
+      this.domain = new ApiDomain(this, 'Domain', { domain: config.api.domain, api: this.restApi.api });
+      new CfnOutput(this, 'PublicUrl', {
+        value: config.publicBaseUrl ?? `https://${config.api.domain.name}`,
+        description: 'Base URL of the API on its custom domain',
+      });
+    }
     new CfnOutput(this, 'ApiUrl', { value: this.restApi.api.url, description: 'Base URL of the API' });
   }
 }

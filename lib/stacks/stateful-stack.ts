@@ -6,12 +6,19 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { pushPlatformKeys, resourceName, topicPrefixName } from '../../functions/shared/names.ts';
+import {
+  pushPlatformKeys,
+  resourceName,
+  topicArnPattern,
+  topicPrefixName,
+} from '../../functions/shared/names.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { DeadLetters } from '../constructs/dead-letters.ts';
 import type { StatefulResources } from '../constructs/house-function.ts';
+import { AlarmTopic } from '../constructs/observability.ts';
 import { PlatformApplications } from '../constructs/platform-applications.ts';
-import { KEYS, TABLE } from '../resources.ts';
+import { KEYS, type KeyName, TABLE } from '../resources.ts';
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
@@ -19,7 +26,8 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * Everything that holds data or identity and must outlive a redeployment of the code: the table, the KMS
- * keys, the SES identity and configuration set, and the push platform applications. Retained in production.
+ * keys, the SES identity and configuration set, the push platform applications, and the stage's alarm topic
+ * (its subscribers confirm once; it must not churn). Retained in production.
  */
 export class StatefulStack extends Stack {
   public readonly table: dynamodb.TableV2;
@@ -29,6 +37,8 @@ export class StatefulStack extends Stack {
   public readonly dataKey: kms.Key;
   /** Signs access tokens. */
   public readonly tokenKey: kms.Key;
+  /** Encrypts the municipalities' ingest and receipts topics (made by `npm run municipality`). */
+  public readonly noticesKey: kms.Key;
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
@@ -36,6 +46,8 @@ export class StatefulStack extends Stack {
   public readonly pushEvents: sns.Topic;
   /** JPKI trust material: the J-LIS CA certificates (public) and the CRLs, uploaded by the operator. */
   public readonly trustBucket: s3.Bucket;
+  /** The stage's alarm topic, first of all so that every alarm of every stack can have its action. */
+  public readonly alarms: AlarmTopic;
   /** What the other stacks' functions are bound to. */
   public readonly resources: StatefulResources;
 
@@ -60,23 +72,47 @@ export class StatefulStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    this.dataKey = new kms.Key(this, 'DataKey', {
-      description: `xID ${config.stage}: envelope encryption of residents' personal fields`,
-      keySpec: kms.KeySpec[KEYS.data.keySpec],
-      keyUsage: kms.KeyUsage[KEYS.data.keyUsage],
-      enableKeyRotation: KEYS.data.rotation,
-      alias: resourceName(config.stage, KEYS.data.alias),
-      removalPolicy,
-      pendingWindow,
-    });
-    this.tokenKey = new kms.Key(this, 'TokenKey', {
-      description: `xID ${config.stage}: ES256 signing of access tokens`,
-      keySpec: kms.KeySpec[KEYS.token.keySpec],
-      keyUsage: kms.KeyUsage[KEYS.token.keyUsage],
-      alias: resourceName(config.stage, KEYS.token.alias),
-      removalPolicy,
-      pendingWindow,
-    });
+    // The keys the local runtime also makes, from the same definitions (lib/resources.ts).
+    const keyOf = (name: KeyName, id: string, description: string) =>
+      new kms.Key(this, id, {
+        description: `xID ${config.stage}: ${description}`,
+        keySpec: kms.KeySpec[KEYS[name].keySpec],
+        keyUsage: kms.KeyUsage[KEYS[name].keyUsage],
+        // Asymmetric keys cannot rotate (the property must then be absent).
+        ...(KEYS[name].rotation ? { enableKeyRotation: true } : {}),
+        alias: resourceName(config.stage, KEYS[name].alias),
+        removalPolicy,
+        pendingWindow,
+      });
+    this.dataKey = keyOf('data', 'DataKey', "envelope encryption of residents' personal fields");
+    this.tokenKey = keyOf('token', 'TokenKey', 'ES256 signing of access tokens');
+    const topicPrefix = this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) });
+    this.noticesKey = keyOf('notices', 'NoticesKey', "the municipalities' ingest and receipts topics");
+    // Publishers sit in the municipalities' own accounts: each may make and open data keys through SNS,
+    // for this stage's ingest topics only (SNS names the topic in the encryption context). Which
+    // municipality may publish to which topic is the topic policy's business.
+    this.noticesKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'IngestPublishersThroughSns',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': topicArnPattern(topicPrefix, 'ingest') },
+        },
+      }),
+    );
+    // SNS itself, delivering receipts to the publishers' subscriptions.
+    this.noticesKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SnsDelivers',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
 
     this.table = new dynamodb.TableV2(this, TABLE.logicalName, {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -127,18 +163,31 @@ export class StatefulStack extends Stack {
       'AwsSolutions-S1':
         'Holds only public J-LIS CA certificates and CRLs, written by deployers; CloudTrail records who changes them',
     });
+    const undelivered = new DeadLetters(this, 'AlarmDeliveryDeadLetters', {
+      config,
+      key: this.storageKey,
+      description: 'alarm notifications that SNS could not deliver to a subscriber',
+    });
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      config,
+      key: this.storageKey,
+      deadLetterQueue: undelivered.queue,
+    });
+    undelivered.connect(this.alarms.topic);
     this.resources = {
+      alarmTopic: this.alarms.topic,
       table: this.table,
       storageKey: this.storageKey,
       dataKey: this.dataKey,
       tokenKey: this.tokenKey,
+      noticesKey: this.noticesKey,
       mailIdentity: this.mailIdentity,
       configurationSet: this.configurationSet,
       trustBucket: this.trustBucket,
       pushEvents: this.pushEvents,
       // Filled in below, once the platform applications (whose own function needs none) exist.
       pushApplications: {},
-      topicPrefix: this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) }),
+      topicPrefix,
     };
     this.platformApplications = new PlatformApplications(this, 'PlatformApplications', {
       config,

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreatePlatformEndpointCommand,
   GetEndpointAttributesCommand,
@@ -54,10 +56,44 @@ const notice = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function publish(code: string, message: unknown) {
+async function publish(code: string, message: unknown): Promise<string> {
   const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
   const TopicArn = topicArn(prefix, 'ingest', code);
-  await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(message) }));
+  const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(message) }));
+  return MessageId as string;
+}
+
+/**
+ * A municipality's own HTTP endpoint subscribed to its receipts topic, as a publisher would subscribe an
+ * HTTPS endpoint: it keeps every notification SNS (moto) delivers to it.
+ */
+async function receiptsSubscriber(code: string) {
+  const received: { Type: string; Message: string; MessageAttributes?: Record<string, { Value: string }> }[] =
+    [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += String(chunk);
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn(prefix, 'receipts', code),
+      Protocol: 'http',
+      Endpoint: `http://127.0.0.1:${port}/receipts`,
+    }),
+  );
+  return {
+    notifications: () => received.filter((m) => m.Type === 'Notification'),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 beforeAll(async () => {
@@ -165,14 +201,38 @@ describe('municipality notices', () => {
     expect(all.some((item) => item.includes('141003'))).toBe(false);
   });
 
-  it('sends a malformed notice to the dead-letter path and pushes nothing', async () => {
+  it('answers a rejected notice with a rejected receipt delivered to an HTTP subscriber of the receipts topic', async () => {
     const resident = await subscribedResident('東京都品川区広町2-1-10');
-    const before = await world.table.snapshot();
-    await publish('131091', notice({ url: 'http://insecure.example.jp/' }));
-    const dead = await world.api.request<unknown[]>('GET', '/_local/dead-letters');
-    expect(dead.length).toBeGreaterThan(0);
+    const subscriber = await receiptsSubscriber('131091');
+    const notices = async () => (await world.table.snapshot()).filter((i) => /"NOTICE(S|ID)#/.test(i));
+    const before = await notices();
+    const bad = notice({ url: 'http://insecure.example.jp/' });
+    const messageId = await publish('131091', bad);
+    const [delivered, ...more] = subscriber.notifications();
+    expect(more).toEqual([]);
+    const receipt = JSON.parse(delivered?.Message ?? '{}');
+    expect(receipt).toMatchObject({
+      schema: 'xid/notice-receipt/v1',
+      noticeId: bad.noticeId,
+      messageId,
+      status: 'rejected',
+      reason: { ja: expect.stringContaining('url'), en: expect.stringContaining('url') },
+      errors: [
+        { field: 'url', ja: expect.stringContaining('https://'), en: expect.stringContaining('https://') },
+      ],
+    });
+    // Final: nothing stored, nothing pushed, nothing left to retry.
+    expect(await notices()).toEqual(before);
     expect(await world.api.localPushes(resident.device)).toEqual([]);
-    expect(await world.table.snapshot()).toEqual(before);
+    expect(await world.api.request<unknown[]>('GET', '/_local/dead-letters')).toEqual([]);
+    // An accepted notice is answered on the same topic.
+    const good = notice();
+    await publish('131091', good);
+    expect(JSON.parse(subscriber.notifications()[1]?.Message ?? '{}')).toMatchObject({
+      noticeId: good.noticeId,
+      status: 'accepted',
+    });
+    await subscriber.close();
   });
 
   it('pages the notices with an opaque cursor, and refuses a forged one', async () => {
@@ -212,27 +272,25 @@ describe('municipality notices', () => {
         (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
       ),
     ).toBe(true);
-    // Encrypted with its own key, which lets the publisher (another account) use it through SNS only.
-    const keyId = Attributes?.KmsMasterKeyId as string;
-    expect(keyId).toMatch(/^arn:aws:kms:/);
+    // Encrypted with the stage's one notices key (its policy: lib/stacks/stateful-stack.ts), like every
+    // other municipality's topics: no key per municipality.
     const env = world.runtime.record.environment;
     const kms = new KMSClient({
       endpoint: env[ENV.localAwsEndpoint],
       region: env.AWS_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
-    const { Policy } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
-    const keyPolicy = JSON.parse(Policy ?? '{}') as {
-      Statement: { Principal: { AWS: string }; Condition?: unknown }[];
-    };
-    const publisherStatement = keyPolicy.Statement.find((s) => s.Principal.AWS === PUBLISHER);
-    expect(publisherStatement?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': 'sns.ap-northeast-1.amazonaws.com' },
-    });
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/xid-local-notices' }));
     kms.destroy();
+    const keyOf = async (kind: 'ingest' | 'receipts', code: string) =>
+      (await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn(prefix, kind, code) }))).Attributes
+        ?.KmsMasterKeyId;
+    expect(Attributes?.KmsMasterKeyId).toBe(KeyMetadata?.Arn);
+    expect(await keyOf('receipts', '131091')).toBe(KeyMetadata?.Arn);
+    expect(await keyOf('ingest', '141003')).toBe(KeyMetadata?.Arn);
   });
 
-  it('makes the same number of SNS calls to publish a notice to 1 or to 1,000 devices', async () => {
+  it('makes the same number of SNS calls (one push, one receipt) for a notice to 1 or to 1,000 devices', async () => {
     await cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
     Object.assign(process.env, world.runtime.record.environment);
     const { sns: functionSns } = await import('#functions/shared/clients');
@@ -284,7 +342,7 @@ describe('municipality notices', () => {
     const withOne = await deliver();
     await addDevices(999);
     const withThousand = await deliver();
-    expect(withOne).toBe(1);
+    expect(withOne).toBe(2);
     expect(withThousand).toBe(withOne);
   }, 180_000);
 

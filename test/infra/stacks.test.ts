@@ -57,7 +57,14 @@ describe.each(STAGES)('stage %s', (name) => {
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const ack of acknowledgements) {
       expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(30);
-      expect(['App', 'StatefulStack', 'ApiStack', 'NoticesStack', 'MailStack']).not.toContain(ack.kind);
+      expect([
+        'App',
+        'StatefulStack',
+        'ApiStack',
+        'NoticesStack',
+        'MailStack',
+        'MonitoringStack',
+      ]).not.toContain(ack.kind);
     }
   });
 
@@ -81,10 +88,14 @@ describe.each(STAGES)('stage %s', (name) => {
     const stores = allResources(stageOf(name)).filter(
       ([, r]) => r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::SNS::Topic',
     );
-    // Topics: push endpoint events, mail feedback. Queues: the dead letters of the four async functions.
+    // Topics: push endpoint events, mail feedback, alarms. Queues: the dead letters of the async functions
+    // (status check, notices, endpoint events, mail feedback, alarm chat) and of the alarm topic's subscriptions.
     expect(stores.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::SNS::Topic',
       'AWS::SNS::Topic',
+      'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+      'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
@@ -156,7 +167,7 @@ describe.each(STAGES)('stage %s', (name) => {
     expect([...actions].sort(), spec.id).toEqual(expectedActions(spec, name).sort());
   });
 
-  it('fronts the API with access logs, throttling, tracing, request validation and a rate-limiting WAF', () => {
+  it('fronts the API with access logs, throttling, tracing and a rate-limiting WAF, and validates no bodies', () => {
     const { api } = stageOf(name).templates;
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
@@ -169,10 +180,9 @@ describe.each(STAGES)('stage %s', (name) => {
         }),
       ]),
     });
-    api.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
-      ValidateRequestBody: true,
-      ValidateRequestParameters: true,
-    });
+    // One error shape: the handlers validate bodies (field errors, malformed_json); API Gateway does not.
+    api.resourceCountIs('AWS::ApiGateway::Model', 0);
+    api.resourceCountIs('AWS::ApiGateway::RequestValidator', 0);
     api.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: Match.arrayWith([
@@ -216,6 +226,7 @@ describe.each(STAGES)('stage %s', (name) => {
     const stage = stageOf(name);
     const asyncFunctions = Object.values(EVENT_FUNCTIONS).filter((fn) => fn.invocation === 'async');
     expect(asyncFunctions.map((fn) => fn.id).sort()).toEqual([
+      'alarmChat',
       'endpointEvents',
       'mailFeedback',
       'notices',
@@ -426,6 +437,10 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   }
   if (binds.pushTopics === 'publish') actions.push('sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt');
   if (binds.pushTopics === 'unsubscribe') actions.push('sns:Unsubscribe');
+  if (binds.receipts === 'publish') actions.push('sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt');
+  if (binds.chatWebhook && stageConfig(stage).alarms.chatWebhookSecretName) {
+    actions.push('secretsmanager:GetSecretValue');
+  }
   if (binds.platformApplications) {
     actions.push(
       'secretsmanager:GetSecretValue',

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addStage, type XidStacks } from '#lib/app';
-import { stageConfig } from '#lib/config/stages';
+import { stageConfig, stageOverridesFromContext } from '#lib/config/stages';
 import { REPO_ROOT } from '#lib/paths';
 
 /** The feature flags of cdk.json, so that tests synthesise what `cdk synth` synthesises. */
@@ -15,13 +15,20 @@ export function cdkJsonContext(): Record<string, unknown> {
 export interface SynthesisedStage {
   app: App;
   stacks: XidStacks;
-  templates: { stateful: Template; api: Template; notices: Template; mail: Template };
+  templates: {
+    stateful: Template;
+    api: Template;
+    notices: Template;
+    mail: Template;
+    monitoring: Template;
+  };
   outdir: string;
 }
 
 /**
  * Synthesises one stage with cdk-nag attached, as `bin/app.ts` does, but without bundling the functions
  * (the templates are the subject here, not the bundles). Throws if cdk-nag finds an unacknowledged rule.
+ * `extraContext` may carry a deployer's settings (`apiDomain`, `alarmEmails`, …) as `-c` would.
  */
 export function synthStage(
   stage: string,
@@ -33,7 +40,9 @@ export function synthStage(
     outdir,
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...extraContext },
   });
-  const stacks = addStage(app, stageConfig(stage, { account: '123456789012' }));
+  // As bin/app.ts reads them: a deployer's settings come from context (`-c apiDomain=…`).
+  const overrides = stageOverridesFromContext(stage, (key) => app.node.tryGetContext(key));
+  const stacks = addStage(app, stageConfig(stage, { account: '123456789012', ...overrides }));
   amend(stacks);
   app.synth();
   return {
@@ -45,6 +54,7 @@ export function synthStage(
       api: Template.fromStack(stacks.api),
       notices: Template.fromStack(stacks.notices),
       mail: Template.fromStack(stacks.mail),
+      monitoring: Template.fromStack(stacks.monitoring),
     },
   };
 }

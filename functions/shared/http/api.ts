@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { logger, metrics, tracer } from '../powertools.ts';
 import {
+  correlationId,
   type EventWithBody,
   header,
   jsonBody,
@@ -52,6 +53,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(correlationId())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(requestMetrics())
     .use(securityHeaders())

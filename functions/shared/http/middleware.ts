@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../dependency-failure.ts';
-import { logger, metrics } from '../powertools.ts';
+import { logger, metrics, tracer } from '../powertools.ts';
 import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
 import { preferredLanguage } from './language.ts';
 import { problem, SECURITY_HEADERS } from './response.ts';
@@ -13,20 +13,44 @@ type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Err
 export const PARSED_BODY = Symbol('xid.parsedBody');
 export type EventWithBody<T> = APIGatewayProxyEvent & { [PARSED_BODY]?: T };
 
+/** The log line of every 5xx problem; a metric filter counts it by `code` (lib/constructs/observability.ts). */
+export const SERVER_PROBLEM_LOG_MESSAGE = 'request failed';
+
+/**
+ * The correlation id of a request: API Gateway's request id, which its access log, its own answers
+ * (`$context.requestId`) and its `x-amzn-RequestId` header carry. Lambda's request id is another one.
+ */
+export function correlationIdOf(event: APIGatewayProxyEvent, context?: Context): string | undefined {
+  return event.requestContext?.requestId ?? context?.awsRequestId;
+}
+
+/** Puts the correlation id on every log line of the invocation (`correlation_id`) and on its trace. */
+export function correlationId(): Middleware {
+  return {
+    before: async (request) => {
+      const id = correlationIdOf(request.event, request.context);
+      if (!id) return;
+      logger.setCorrelationId(id);
+      tracer.putAnnotation('correlationId', id);
+    },
+  };
+}
+
 /**
  * Turns any error into a problem response, exactly once. A `ProblemError` is the caller's to see; anything else
- * is logged with its stack and answered with a bare 500 that names nothing internal.
+ * is logged with its stack and answered with a bare 500 that names nothing internal. `instance` is the
+ * request's correlation id.
  */
 export function problemDetails(): Middleware {
   return {
     onError: async (request) => {
       const error = request.error;
-      const instance = request.context?.awsRequestId;
+      const instance = correlationIdOf(request.event, request.context);
       const language = preferredLanguage(header(request.event, 'accept-language'));
       if (error instanceof ProblemError) {
         if (PROBLEMS[error.code].status >= 500) {
           // Ours or AWS's fault: the cause (an SDK error, a denied permission) must reach the logs.
-          logger.error('request failed', { code: error.code, error: causeOf(error) });
+          logger.error(SERVER_PROBLEM_LOG_MESSAGE, { code: error.code, error: causeOf(error) });
           metrics.addMetric('ServiceUnavailable', 'Count', 1);
         } else {
           logger.info('request refused', { code: error.code });
@@ -47,7 +71,11 @@ export function problemDetails(): Middleware {
       }
       if (isDependencyFailure(error)) {
         // AWS refused, failed, throttled or did not answer in time: the app may try again.
-        logger.error('dependency unavailable', error instanceof Error ? error : new Error(String(error)));
+        logger.error(SERVER_PROBLEM_LOG_MESSAGE, {
+          code: 'service_unavailable',
+          dependencyFailed: true,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
         metrics.addMetric('ServiceUnavailable', 'Count', 1);
         request.response = problem('service_unavailable', {
           instance,
@@ -56,7 +84,10 @@ export function problemDetails(): Middleware {
         });
         return;
       }
-      logger.error('unhandled error', error instanceof Error ? error : new Error(String(error)));
+      logger.error(SERVER_PROBLEM_LOG_MESSAGE, {
+        code: 'internal_error',
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
       metrics.addMetric('UnhandledError', 'Count', 1);
       request.response = problem('internal_error', { instance, language });
     },

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '#events/load';
 import type { AccountRecord } from '#functions/account/model';
-import type { MunicipalityRecord, StoredNotice } from '#functions/notices/model';
-import { type Notice, NoticeRejectedError, parseNotice } from '#functions/notices/notice';
+import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '#functions/notices/model';
+import { type Notice, NoticeRejectedError, parseNotice, UnknownTopicError } from '#functions/notices/notice';
 import type { NoticeIngestPorts, ResidentNoticePorts } from '#functions/notices/ports';
 import { BODY_MAX, cut, pushMessage, TITLE_MAX } from '#functions/notices/push-payload';
-import { apnsPayload, fcmPayload, noticeItem, pushTopicMessage } from '#functions/notices/schemas';
+import {
+  apnsPayload,
+  fcmPayload,
+  noticeItem,
+  noticeReceiptSchema,
+  pushTopicMessage,
+} from '#functions/notices/schemas';
 import {
   listNotices,
   municipality,
@@ -21,10 +27,12 @@ const SHINAGAWA_TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev-ingest-
 const sample = () =>
   JSON.parse(loadEvent('sns', 'notice').Records[0]?.Sns.Message as string) as Record<string, unknown>;
 
-/** In-memory ports that count every push publish. */
+/** In-memory ports that count every push publish and keep every receipt. */
 function fakePorts(subscribers = 1) {
   const stored = new Map<string, { notice: Notice; pushed: boolean }>();
   const publishes: { code: string; message: string; subscribers: number }[] = [];
+  const kept: NoticeReceipt[] = [];
+  const receipts: { code: string; receipt: NoticeReceipt }[] = [];
   const ports: NoticeIngestPorts = {
     municipalityOfTopic: async (arn) =>
       arn === SHINAGAWA_TOPIC ? { code: '131091', name: '品川区' } : undefined,
@@ -42,10 +50,24 @@ function fakePorts(subscribers = 1) {
       const entry = stored.get(`${code}#${noticeId}`);
       if (entry) entry.pushed = true;
     },
+    keepReceipt: async (_code, receipt) => {
+      kept.push(receipt);
+    },
+    publishReceipt: async (code, receipt) => {
+      receipts.push({ code, receipt });
+    },
     now: () => new Date('2026-11-26T09:00:00Z'),
   };
-  return { ports, stored, publishes };
+  return { ports, stored, publishes, kept, receipts };
 }
+
+let messages = 0;
+/** An ingest-topic message, as the handler hands it to the use case. */
+const delivery = (body: string, topicArn = SHINAGAWA_TOPIC) => ({
+  topicArn,
+  messageId: `message-${++messages}`,
+  body,
+});
 
 describe('notices: parsing', () => {
   it('accepts the sample notice', () => {
@@ -74,56 +96,87 @@ describe('notices: parsing', () => {
 });
 
 describe('notices: receiving', () => {
-  it('stores a notice once and pushes it once, even when SNS delivers it twice', async () => {
-    const { ports, stored, publishes } = fakePorts();
+  it('stores a notice once and pushes it once, even when SNS delivers it twice, and answers each delivery', async () => {
+    const { ports, stored, publishes, receipts } = fakePorts();
     const message = JSON.stringify(sample());
-    expect(await receiveNotice(SHINAGAWA_TOPIC, message, ports)).toBe('pushed');
-    expect(await receiveNotice(SHINAGAWA_TOPIC, message, ports)).toBe('duplicate');
+    const first = await receiveNotice(delivery(message), ports);
+    const second = await receiveNotice(delivery(message), ports);
+    expect([first.pushed, second.pushed]).toEqual([true, false]);
+    expect(receipts.map((r) => [r.code, r.receipt.status])).toEqual([
+      ['131091', 'accepted'],
+      ['131091', 'duplicate'],
+    ]);
+    expect(second.receipt.reason?.ja).toContain('受け付け済み');
     expect(stored.size).toBe(1);
     expect(publishes).toHaveLength(1);
   });
 
+  it('gives a receipt in the contract shape, naming the notice and the SNS message', async () => {
+    const { ports, kept, receipts } = fakePorts();
+    const { receipt } = await receiveNotice(delivery(JSON.stringify(sample())), ports);
+    expect(noticeReceiptSchema.parse(receipt)).toEqual({
+      schema: 'xid/notice-receipt/v1',
+      noticeId: sample().noticeId,
+      messageId: receipt.messageId,
+      status: 'accepted',
+      at: '2026-11-26T09:00:00.000Z',
+    });
+    expect(kept).toEqual([receipt]);
+    expect(receipts.map((r) => r.receipt)).toEqual([receipt]);
+  });
+
   it('pushes on the retry a notice stored before a crash', async () => {
-    const { ports, publishes } = fakePorts();
+    const { ports, publishes, receipts } = fakePorts();
     const failing = { ...ports, publishPush: async () => Promise.reject(new Error('SNS down')) };
-    await expect(receiveNotice(SHINAGAWA_TOPIC, JSON.stringify(sample()), failing)).rejects.toThrow(
-      'SNS down',
-    );
-    expect(await receiveNotice(SHINAGAWA_TOPIC, JSON.stringify(sample()), ports)).toBe('pushed');
+    await expect(receiveNotice(delivery(JSON.stringify(sample())), failing)).rejects.toThrow('SNS down');
+    expect(receipts).toEqual([]);
+    expect((await receiveNotice(delivery(JSON.stringify(sample())), ports)).receipt.status).toBe('accepted');
     expect(publishes).toHaveLength(1);
   });
 
   it("files a notice under the topic's municipality, whatever the message claims", async () => {
     const { ports, stored, publishes } = fakePorts();
-    await receiveNotice(
-      SHINAGAWA_TOPIC,
-      JSON.stringify({ ...sample(), municipality: { code: '141003' } }),
-      ports,
-    );
+    await receiveNotice(delivery(JSON.stringify({ ...sample(), municipality: { code: '141003' } })), ports);
     expect([...stored.keys()][0]).toMatch(/^131091#/);
     expect(publishes[0]?.code).toBe('131091');
   });
 
-  it('refuses a message from a topic that is not an onboarded ingest topic, and a malformed notice, pushing nothing', async () => {
-    const { ports, stored, publishes } = fakePorts();
-    await expect(
-      receiveNotice('arn:aws:sns:ap-northeast-1:123456789012:other', JSON.stringify(sample()), ports),
-    ).rejects.toThrow(NoticeRejectedError);
-    await expect(receiveNotice(SHINAGAWA_TOPIC, '{"schema":"xid/notice/v1"}', ports)).rejects.toThrow(
-      NoticeRejectedError,
-    );
+  it('answers a malformed notice with a rejected receipt that names the fields, storing and pushing nothing', async () => {
+    const { ports, stored, publishes, receipts } = fakePorts();
+    const bad: Record<string, unknown> = { ...sample(), url: 'http://insecure.example.jp/', title: '' };
+    const { receipt, pushed } = await receiveNotice(delivery(JSON.stringify(bad)), ports);
+    expect(pushed).toBe(false);
+    expect(noticeReceiptSchema.parse(receipt)).toMatchObject({
+      status: 'rejected',
+      noticeId: bad.noticeId,
+      reason: { ja: expect.stringContaining('title, url'), en: expect.stringContaining('title, url') },
+    });
+    expect(receipt.errors?.map((e) => e.field)).toEqual(['title', 'url']);
+    expect(receipt.errors?.[1]?.ja).toContain('https://');
+    expect(receipts).toHaveLength(1);
     expect(stored.size).toBe(0);
     expect(publishes).toHaveLength(0);
+    const notJson = await receiveNotice(delivery('{'), ports);
+    expect(notJson.receipt).toMatchObject({ status: 'rejected', noticeId: null });
+    expect(notJson.receipt.errors?.[0]?.en).toContain('not JSON');
+  });
+
+  it('throws for a message from a topic that is no onboarded ingest topic: there is no one to answer', async () => {
+    const { ports, stored, receipts } = fakePorts();
+    await expect(
+      receiveNotice(
+        delivery(JSON.stringify(sample()), 'arn:aws:sns:ap-northeast-1:123456789012:other'),
+        ports,
+      ),
+    ).rejects.toThrow(UnknownTopicError);
+    expect(stored.size).toBe(0);
+    expect(receipts).toEqual([]);
   });
 
   it('costs one publish whether 1 or 1,000 devices are subscribed', async () => {
     for (const subscribers of [1, 1000]) {
       const { ports, publishes } = fakePorts(subscribers);
-      await receiveNotice(
-        SHINAGAWA_TOPIC,
-        JSON.stringify({ ...sample(), noticeId: crypto.randomUUID() }),
-        ports,
-      );
+      await receiveNotice(delivery(JSON.stringify({ ...sample(), noticeId: crypto.randomUUID() })), ports);
       expect(publishes).toHaveLength(1);
     }
   });

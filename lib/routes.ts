@@ -33,6 +33,7 @@ import {
   registrationResponse,
 } from '../functions/registration/schemas.ts';
 import type { ProblemCode } from '../functions/shared/problems.ts';
+import { stepUpChallengeResponse } from '../functions/step-up/schemas.ts';
 import { documentParameter, termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
 
@@ -227,6 +228,18 @@ export const ROUTES: readonly Route[] = [
     response: meResponse,
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
+  },
+  {
+    id: 'postStepUpChallenge',
+    method: 'POST',
+    path: '/v1/me/challenges',
+    entry: 'functions/step-up/handler.ts',
+    handler: 'postStepUpChallenge',
+    auth: 'resident',
+    response: stepUpChallengeResponse,
+    status: 201,
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: 'A challenge for a sign-key (PIN2) proof',
   },
   {
     id: 'putEmail',

@@ -109,6 +109,13 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
       emailVerified: true,
     },
   },
+  postStepUpChallenge: {
+    response: {
+      challengeId: '0f8e6c2a-3b1d-4e5f-8a9b-0c1d2e3f4a5b',
+      nonce: proofs.session.payload.nonce,
+      expiresAt: '2026-11-27T09:05:00.000Z',
+    },
+  },
   putEmail: {
     request: { email: 'hanako@example.jp' },
     response: { email: 'hanako@example.jp', verified: false, warnings: [] },

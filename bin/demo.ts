@@ -4,15 +4,18 @@ import { runCommand } from '../lib/local/commands.ts';
 import { ensureLocalPki } from '../lib/local/pki.ts';
 import { readRuntimeRecord } from '../lib/local/runtime.ts';
 import { localStateDir } from '../lib/paths.ts';
-import { issueCard } from '../test/harness/cards.ts';
+import { issueCard, issueSuccessorCard } from '../test/harness/cards.ts';
 import { ApiClient } from '../test/harness/phone/api.ts';
 import { latestLink } from '../test/harness/phone/mailbox.ts';
 import { VirtualPhone } from '../test/harness/phone/phone.ts';
+import { addLinks, linkOf } from '../test/harness/pki/linkage.ts';
 
 /**
  * `npm run demo` (with `npm start` running): the resident's whole journey of the registration guide,
  * step by step, with the guide's example person 公的 花子: a virtual card read over APDUs, the API calls the
  * app makes, the confirmation mail from the local mailbox, and a notice from 品川区 pushed to the phone.
+ * With `--move`, the chapter 引っ越し follows: she moves to 横浜市鶴見区, re-verifies with the re-issued card,
+ * and gets 横浜市's notices.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -71,24 +74,54 @@ show(
     privacyPolicyVersion: terms.privacyPolicy.version,
   }),
 );
-await municipality(
-  'publish',
+/** The municipality publishes a notice; the phone shows the push it received and the inbox. */
+async function publishAndRead(code: string, title: string, body: string) {
+  await municipality('publish', code, '--title', title, '--body', body);
+  const pushes = await api.localPushes(device);
+  const pushed = JSON.parse(pushes.at(-1)?.payload.APNS ?? '{}') as {
+    aps?: { alert?: { title?: string } };
+    noticeId?: string;
+  };
+  console.log(`    push received: ${pushed.aps?.alert?.title}`);
+  if (pushed.noticeId) {
+    console.log(`    deep link xid://notices/${pushed.noticeId}: GET /v1/me/notices/{noticeId}`);
+    show(await api.notice(accessToken, pushed.noticeId));
+  }
+  show((await api.notices(accessToken)).items.map((n) => n.title));
+}
+await publishAndRead(
   '131091',
-  '--title',
   '年末年始の窓口業務について',
-  '--body',
   '12月29日から1月3日まで、区役所の窓口業務を休止します。',
 );
-const pushes = await api.localPushes(device);
-const pushed = JSON.parse(pushes.at(-1)?.payload.APNS ?? '{}') as {
-  aps?: { alert?: { title?: string } };
-  noticeId?: string;
-};
-console.log(`    push received: ${pushed.aps?.alert?.title}`);
-if (pushed.noticeId) {
-  console.log(`    deep link xid://notices/${pushed.noticeId}: GET /v1/me/notices/{noticeId}`);
-  show(await api.notice(accessToken, pushed.noticeId));
-}
-const notices = await api.notices(accessToken);
-show(notices.items.map((n) => n.title));
 console.log('\nすべてのお知らせ — the journey is complete.');
+
+if (process.argv.includes('--move')) {
+  step('10', '引っ越し: 花子 moves from 品川区 to 横浜市鶴見区');
+  const moved = await issueSuccessorCard(pki, card, {
+    address: '神奈川県横浜市鶴見区鶴見中央3-20-1',
+    locality: ['Kanagawa', 'Yokohama-shi'],
+  });
+  console.log(
+    `    横浜市鶴見区 writes a new signature certificate on her card (serial ${moved.signature.serial}); J-LIS revokes the old one (${moved.revocation.serial}, affiliationChanged)`,
+  );
+  // J-LIS's next partition CRLs: the old certificate revoked in its municipality's, and one for 横浜市.
+  await pki.publishCrl(card.holder.locality, [moved.revocation]);
+  await pki.publishCrl(moved.holder.locality);
+  addLinks(pki.linkageFile, [linkOf(pki.signCa, moved.revocation.serial, moved.signature.serial)]);
+  console.log(`    the platform operator delivers the link old → new (${pki.linkageFile})`);
+  if (!(await municipality('list')).includes('141003')) {
+    await municipality('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
+  }
+  step(
+    '11',
+    '基本情報の再確認: POST /v1/me/challenges, the new card (署名用パスワード), PIN2, POST /v1/me/reverification',
+  );
+  show(await phone.reverify(api, moved.reissue(), moved.holder.signPin, '567890'));
+  const after = await api.me(accessToken);
+  show({ name: after.name, address: after.address, municipality: after.municipality });
+  show(await api.municipality(accessToken));
+  step('12', '横浜市からのお知らせ: publish, push, すべてのお知らせ');
+  await publishAndRead('141003', '粗大ごみの収集日について', '鶴見区の粗大ごみ収集日をお知らせします。');
+  console.log('\n引っ越し — 花子 now gets 横浜市の お知らせ.');
+}

@@ -12,6 +12,8 @@ export interface Bindings {
   mail?: boolean;
   /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
   jpki?: boolean;
+  /** The certificate linkage and the re-verification rules (read access to the linkage's S3 objects). */
+  linkage?: boolean;
   /** Push devices: endpoints in the platform applications, and subscribing them to the push topics. */
   push?: boolean;
   /** The municipality push topics: publish a notice to them, or take an endpoint off them. */

@@ -32,7 +32,9 @@ import {
   registrationChallengeResponse,
   registrationResponse,
 } from '../functions/registration/schemas.ts';
+import { reverificationBody, reverificationResponse } from '../functions/reverification/schemas.ts';
 import type { ProblemCode } from '../functions/shared/problems.ts';
+import { stepUpChallengeResponse } from '../functions/step-up/schemas.ts';
 import { documentParameter, termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
 
@@ -227,6 +229,55 @@ export const ROUTES: readonly Route[] = [
     response: meResponse,
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
+  },
+  {
+    id: 'postStepUpChallenge',
+    method: 'POST',
+    path: '/v1/me/challenges',
+    entry: 'functions/step-up/handler.ts',
+    handler: 'postStepUpChallenge',
+    auth: 'resident',
+    response: stepUpChallengeResponse,
+    status: 201,
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: 'A challenge for a sign-key (PIN2) proof',
+  },
+  {
+    id: 'postReverification',
+    method: 'POST',
+    path: '/v1/me/reverification',
+    entry: 'functions/reverification/handler.ts',
+    handler: 'postReverification',
+    auth: 'resident',
+    body: reverificationBody,
+    response: reverificationResponse,
+    problems: [
+      'statement_mismatch',
+      'conflict',
+      'challenge_invalid',
+      'proof_invalid',
+      'certificate_malformed',
+      'certificate_untrusted',
+      'certificate_expired',
+      'certificate_not_yet_valid',
+      'certificate_profile',
+      'certificate_revoked',
+      'revocation_unavailable',
+      'signature_invalid',
+      'municipality_unknown',
+      'certificate_unchanged',
+      'already_registered',
+      'identity_mismatch',
+    ],
+    binds: {
+      table: 'readWrite',
+      dataKey: 'decrypt',
+      tokenKey: 'verify',
+      jpki: true,
+      linkage: true,
+      push: true,
+    },
+    description: 'Re-verification with the new card after a move, a name change or a renewal',
   },
   {
     id: 'putEmail',

@@ -1,3 +1,4 @@
+import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
 /**
@@ -13,6 +14,9 @@ export interface Reverification {
   /** ISO time of the revocation. */
   since: string;
 }
+
+/** What the account keeps of its current signature certificate (never the certificate itself). */
+export type CertificateSummary = VerifiedCertificate['certificate'];
 
 /** A device public key as it appears in the registration statement (design.md §3.2). */
 export interface DeviceJwk {
@@ -48,5 +52,7 @@ export interface AccountRecord {
   /** The account's data key, wrapped by KMS with the account id as encryption context. */
   wrappedDataKey: string;
   municipality: Municipality;
+  /** The current signature certificate: issuer, serial, validity, SHA-256 (design.md §5). */
+  certificate: CertificateSummary;
   email?: EmailSummary;
 }

@@ -4,11 +4,13 @@ import type { AccountPorts } from '../account/ports.ts';
 import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import type { StepUpPorts } from '../step-up/ports.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
+  Pick<StepUpPorts, 'accountExists'> &
   Pick<
     AuthPorts,
     | 'accountStatus'
@@ -34,6 +36,10 @@ export function accountStore(tableName: string) {
 
     async accountStatus(accountId: string): Promise<AccountStatus | undefined> {
       return (await get(KEYS.account(accountId)))?.status as AccountStatus | undefined;
+    },
+
+    async accountExists(accountId: string): Promise<boolean> {
+      return (await get(KEYS.account(accountId))) !== undefined;
     },
 
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {

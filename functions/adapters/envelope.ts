@@ -40,7 +40,56 @@ function remember(wrapped: string, key: Buffer, now: number): void {
   keyCache.set(wrapped, { key, until: now + KEY_CACHE_MS });
 }
 
+function sealWith(key: Buffer, accountId: string, fields: Record<string, string>) {
+  const sealed: Record<string, SealedField> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(accountId, field));
+    const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    sealed[field] = {
+      iv: iv.toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
+  }
+  return sealed;
+}
+
+function openWith(key: Buffer, accountId: string, sealed: Record<string, SealedField>) {
+  const open: Record<string, string> = {};
+  for (const [field, value] of Object.entries(sealed)) {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'));
+    decipher.setAAD(aad(accountId, field));
+    decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
+    open[field] = Buffer.concat([
+      decipher.update(Buffer.from(value.ciphertext, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
+  }
+  return open;
+}
+
 export function envelope(keyId: string) {
+  /** The account's data key: from this container's cache, or unwrapped with one KMS Decrypt (then cached). */
+  async function dataKey(accountId: string, wrappedDataKey: string): Promise<Buffer> {
+    const now = Date.now();
+    const hit = cached(wrappedDataKey, now);
+    if (hit) return hit;
+    const { Plaintext } = await kms().send(
+      new DecryptCommand({
+        KeyId: keyId,
+        CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
+        EncryptionContext: { accountId },
+      }),
+    );
+    if (!Plaintext) throw new Error('KMS returned no plaintext');
+    const key = Buffer.from(Plaintext);
+    Plaintext.fill(0);
+    remember(wrappedDataKey, key, now);
+    return key;
+  }
+
   return {
     async sealFields(accountId: string, fields: Record<string, string>) {
       const { Plaintext, CiphertextBlob } = await kms().send(
@@ -49,19 +98,10 @@ export function envelope(keyId: string) {
       if (!Plaintext || !CiphertextBlob) throw new Error('KMS returned no data key');
       const key = Buffer.from(Plaintext);
       try {
-        const sealed: Record<string, SealedField> = {};
-        for (const [field, value] of Object.entries(fields)) {
-          const iv = randomBytes(12);
-          const cipher = createCipheriv('aes-256-gcm', key, iv);
-          cipher.setAAD(aad(accountId, field));
-          const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-          sealed[field] = {
-            iv: iv.toString('base64'),
-            ciphertext: ciphertext.toString('base64'),
-            tag: cipher.getAuthTag().toString('base64'),
-          };
-        }
-        return { sealed, wrappedDataKey: Buffer.from(CiphertextBlob).toString('base64') };
+        return {
+          sealed: sealWith(key, accountId, fields),
+          wrappedDataKey: Buffer.from(CiphertextBlob).toString('base64'),
+        };
       } finally {
         key.fill(0);
         Plaintext.fill(0);
@@ -70,32 +110,21 @@ export function envelope(keyId: string) {
 
     /** Unwraps the account's data key (one KMS Decrypt, then cached briefly) and opens the given fields. */
     async openFields(accountId: string, wrappedDataKey: string, sealed: Record<string, SealedField>) {
-      const now = Date.now();
-      let key = cached(wrappedDataKey, now);
-      if (!key) {
-        const { Plaintext } = await kms().send(
-          new DecryptCommand({
-            KeyId: keyId,
-            CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
-            EncryptionContext: { accountId },
-          }),
-        );
-        if (!Plaintext) throw new Error('KMS returned no plaintext');
-        key = Buffer.from(Plaintext);
-        Plaintext.fill(0);
-        remember(wrappedDataKey, key, now);
-      }
-      const open: Record<string, string> = {};
-      for (const [field, value] of Object.entries(sealed)) {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'));
-        decipher.setAAD(aad(accountId, field));
-        decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
-        open[field] = Buffer.concat([
-          decipher.update(Buffer.from(value.ciphertext, 'base64')),
-          decipher.final(),
-        ]).toString('utf8');
-      }
-      return open;
+      return openWith(await dataKey(accountId, wrappedDataKey), accountId, sealed);
+    },
+
+    /**
+     * Under the account's existing data key (one KMS Decrypt at most): opens `open` and seals `fields`
+     * afresh (new IVs), so that rewritten items stay under the key that deleting the account shreds.
+     */
+    async resealFields(
+      accountId: string,
+      wrappedDataKey: string,
+      open: Record<string, SealedField>,
+      fields: Record<string, string>,
+    ) {
+      const key = await dataKey(accountId, wrappedDataKey);
+      return { opened: openWith(key, accountId, open), sealed: sealWith(key, accountId, fields) };
     },
   };
 }

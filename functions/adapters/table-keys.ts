@@ -12,6 +12,8 @@ export const KEYS = {
   }),
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
   sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  /** A step-up challenge (design.md §3.6), for one account. */
+  stepUpChallenge: (challengeId: string) => ({ pk: `STEPUP#${challengeId}`, sk: 'CHALLENGE' }),
   /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
   emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
   /** An onboarded municipality: its ingest topic and publisher. */

@@ -3,6 +3,7 @@ import { ProblemError } from '../shared/problems.ts';
 import { EXTENSION, type ParsedCertificate, parseCertificate } from './certificate.ts';
 import type { RevocationChecker } from './crl.ts';
 import { children, content, DerError, decodeOid, readTlv } from './der.ts';
+import { formatName } from './distinguished-name.ts';
 import {
   decodeDateOfBirth,
   GENDER_CODES,
@@ -38,6 +39,8 @@ export interface VerifiedCertificate {
   certificate: {
     /** SHA-256 of the issuer Name's DER, hex: with the serial, the key of "one account per certificate". */
     issuerSha256: string;
+    /** The issuer Name as RFC 4514 text (how the certificate linkage names it). */
+    issuer: string;
     serial: string;
     notBefore: string;
     notAfter: string;
@@ -177,9 +180,11 @@ export class JpkiVerifier {
     let certificate: ParsedCertificate;
     let key: KeyObject;
     let rsaBits: number;
+    let issuer: string;
     try {
       certificate = parseCertificate(certificateDer);
       ({ key, rsaBits } = publicKeyOf(certificate));
+      issuer = formatName(certificate.issuer);
     } catch {
       throw new ProblemError('certificate_malformed', 'The certificate could not be parsed');
     }
@@ -229,6 +234,7 @@ export class JpkiVerifier {
       items: basicItems(certificate),
       certificate: {
         issuerSha256: createHash('sha256').update(certificate.issuer).digest('hex'),
+        issuer,
         serial: certificate.serial,
         notBefore: certificate.notBefore.toISOString(),
         notAfter: certificate.notAfter.toISOString(),

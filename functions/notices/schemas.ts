@@ -83,6 +83,8 @@ export const municipalityResponse = z.strictObject({
   ward: municipalityRef.optional(),
   /** Whether the municipality publishes notices through xID (is onboarded). */
   notices: z.boolean(),
+  /** Whether the resident's device gets its pushes (a move to one that does not publish ends it). */
+  subscribed: z.boolean(),
 });
 
 /** `PUT /v1/me/notice-subscription` → 200. */

@@ -90,19 +90,27 @@ async function accountOf(ports: ResidentNoticePorts, accountId: string): Promise
   return account;
 }
 
-/** `GET /v1/me/municipality`: from the address on the card; for a designated city, with the ward. */
+/**
+ * `GET /v1/me/municipality`: from the address on the card; for a designated city, with the ward. `notices`
+ * says whether it publishes through xID, `subscribed` whether this resident's device gets its pushes (a
+ * move to a municipality that does not publish ends the subscription).
+ */
 export async function municipality(
   accountId: string,
   ports: ResidentNoticePorts,
 ): Promise<MunicipalityResponse> {
   const { municipality: m } = await accountOf(ports, accountId);
-  const onboarded = (await ports.municipalityRecord(m.code)) !== undefined;
+  const [record, subscription] = await Promise.all([
+    ports.municipalityRecord(m.code),
+    ports.subscription(accountId),
+  ]);
   return {
     code: m.code,
     name: m.name,
     prefecture: m.prefecture,
     ...(m.ward ? { ward: m.ward } : {}),
-    notices: onboarded,
+    notices: record !== undefined,
+    subscribed: subscription?.code === m.code,
   };
 }
 

@@ -42,10 +42,14 @@ export const MAX_CERTIFICATE_BYTES = 4096;
 /** The card's RSA-2048 signature: exactly 256 bytes, 344 characters of base64. */
 export const SIGNATURE_BYTES = 256;
 
+/** The card's certificate and signature as the phone sends them (base64), in their sizes. */
+export const certificateField = base64.max(Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4);
+export const signatureField = base64.length(Math.ceil(SIGNATURE_BYTES / 3) * 4);
+
 export const registrationBody = z.strictObject({
   statement: registrationStatement,
-  certificate: base64.max(Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4),
-  signature: base64.length(Math.ceil(SIGNATURE_BYTES / 3) * 4),
+  certificate: certificateField,
+  signature: signatureField,
   consents: z.strictObject({ identityVerification: z.boolean() }),
 });
 

@@ -34,7 +34,8 @@ export async function createChallenge(ports: RegistrationPorts): Promise<Registr
   };
 }
 
-function decodeBase64(value: string, what: string, max: number, exact?: number): Buffer {
+/** The bytes of a base64 body member, refused with `invalid_request` (pointer `/<what>`) outside its size. */
+export function decodeBase64(value: string, what: string, max: number, exact?: number): Buffer {
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length === 0 || bytes.length > max || (exact !== undefined && bytes.length !== exact)) {
     throw new ProblemError('invalid_request', `${what} has the wrong size`, {

@@ -20,6 +20,13 @@ export const ENV = {
   crlSources: 'XID_CRL_SOURCES',
   /** A CRL whose thisUpdate is older than this many hours is not used (the stage's `maxCrlAgeHours`). */
   maxCrlAgeHours: 'XID_MAX_CRL_AGE_HOURS',
+  /**
+   * Comma-separated sources (same forms) of the certificate linkage (J-LIS 証明書新旧紐付け情報 as a
+   * platform operator delivers it, design.md §3.8); none: every re-verification goes by the items.
+   */
+  linkageSources: 'XID_LINKAGE_SOURCES',
+  /** `true` where equal items may stand in for a missing link at re-verification (`reverification.itemMatch`). */
+  reverificationItemMatch: 'XID_REVERIFICATION_ITEM_MATCH',
   /** `true` where certificates from test CAs (never J-LIS) may be accepted; never in prod. */
   allowTestAnchors: 'XID_ALLOW_TEST_ANCHORS',
   /** ARN prefix of the stage's notice topics, e.g. `arn:aws:sns:ap-northeast-1:123456789012:xid-dev`. */

@@ -36,6 +36,15 @@ export const PROBLEMS = {
     status: 409,
     title: 'The certificate of this account was revoked; the registration must be updated first',
   },
+  certificate_unchanged: { status: 409, title: 'This certificate is already the account’s current one' },
+  identity_mismatch: {
+    status: 422,
+    title: 'The certificate cannot be shown to belong to the account’s holder',
+  },
+  conflict: {
+    status: 409,
+    title: 'Another request changed the account at the same time; nothing was written',
+  },
   mail_unavailable: { status: 503, title: 'The mail could not be sent now; nothing was changed, try again' },
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },

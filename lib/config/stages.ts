@@ -94,6 +94,19 @@ export interface StageConfig {
   };
   /** The status check (現況確認, design.md §3.7): how often it reads the CRLs for new revocations. */
   statusCheck: { intervalMinutes: number };
+  /** Re-verification after a move, a name change or a renewal (design.md §3.8; docs/operations.md). */
+  reverification: {
+    /**
+     * Where the certificate linkage is (J-LIS 証明書新旧紐付け情報 from the platform operator): each an
+     * https:// URL or a key in the trust bucket, like the CRLs. Empty: re-verification goes by the items.
+     */
+    linkageSources: string[];
+    /**
+     * Whether, without a link, an equal date of birth and an equal name or address may show that a new
+     * certificate is the same person's (the risk is in docs/operations.md). On by default.
+     */
+    itemMatch: boolean;
+  };
 }
 
 const DEFAULT_REGION = 'ap-northeast-1';
@@ -108,10 +121,14 @@ const JLIS_TRUST = {
   maxCrlAgeHours: 48,
 };
 
+/** The linkage file the operator uploads next to the CRLs (docs/operations.md), and the item-match rule on. */
+const REVERIFICATION = { linkageSources: ['linkage/certificate-links.json'], itemMatch: true };
+
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
   statusCheck: { intervalMinutes: 60 },
+  reverification: REVERIFICATION,
   api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
   alarms: { emails: [] },
 } satisfies Partial<StageConfig>;
@@ -123,8 +140,10 @@ const CONFIGS: Record<StageName, StageConfig> = {
     retainData: false,
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },
-    // The local runtime makes its own test PKI under .xid-local/ and adds XID_TRUST_ANCHORS/XID_CRL_SOURCES.
+    // The local runtime makes its own test PKI under .xid-local/ and adds XID_TRUST_ANCHORS/XID_CRL_SOURCES
+    // (and the linkage file, XID_LINKAGE_SOURCES).
     jpki: { ...JLIS_TRUST, trustAnchors: [], crlSources: [] },
+    reverification: { ...REVERIFICATION, linkageSources: [] },
     push: { apns: { secretName: 'xid/local/apns', sandbox: true }, fcm: { secretName: 'xid/local/fcm' } },
     allowTestTrustAnchors: true,
   },

@@ -164,6 +164,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.mail)
       this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
+    if (binds.linkage) this.bindLinkage(resources.trustBucket, config.reverification);
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
@@ -269,6 +270,30 @@ export class HouseFunction extends NodejsFunction {
     this.addEnvironment(ENV.crlSources, trust.crlSources.map(resolve).join(','));
     this.addEnvironment(ENV.allowTestAnchors, String(allowTestAnchors));
     this.addEnvironment(ENV.maxCrlAgeHours, String(trust.maxCrlAgeHours));
+    return this;
+  }
+
+  /**
+   * Re-verification (design.md §3.8): the certificate linkage's sources, each an https:// URL or a key in
+   * the trust bucket (read-only access to exactly those objects), and whether the item-match rule applies.
+   */
+  bindLinkage(bucket: IBucket, settings: { linkageSources: string[]; itemMatch: boolean }): this {
+    const keys = settings.linkageSources.filter((entry) => !/^https:\/\//.test(entry));
+    if (keys.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: keys.map((key) => bucket.arnForObjects(key)),
+        }),
+      );
+    }
+    this.addEnvironment(
+      ENV.linkageSources,
+      settings.linkageSources
+        .map((entry) => (keys.includes(entry) ? `s3://${bucket.bucketName}/${entry}` : entry))
+        .join(','),
+    );
+    this.addEnvironment(ENV.reverificationItemMatch, String(settings.itemMatch));
     return this;
   }
 

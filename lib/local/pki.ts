@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type ParsedCrl, parseCrl } from '../../functions/jpki/crl.ts';
 import type { TestPki } from '../../test/harness/cards.ts';
 import { rsaKeyPair } from '../../test/harness/pki/keys.ts';
+import { writeLinkage } from '../../test/harness/pki/linkage.ts';
 import { type CrlOptions, type RevokedEntry, TestCa } from '../../test/harness/pki/test-pki.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface LocalPki extends TestPki {
     revoked?: RevokedEntry[],
     options?: Omit<CrlOptions, 'revoked' | 'scope'>,
   ): Promise<string>;
+  /** The certificate linkage (design.md §3.8), empty until a test or the demo links a successor card. */
+  linkageFile: string;
 }
 
 /** The municipalities whose partition CRLs exist from the first start (the harness's default localities). */
@@ -81,7 +84,17 @@ export async function ensureLocalPki(stateDir: string): Promise<LocalPki> {
   };
   for (const locality of LOCAL_PARTITIONS) if (!readCrl(fileOf(locality))) await publishCrl(locality);
   await reissueLocalCrls(crlDir, ca);
-  return { dir, signCa, authCa, signCaFile: path.join(dir, 'sign-ca.pem'), crlDir: `${crlDir}/`, publishCrl };
+  const linkageFile = path.join(dir, 'certificate-links.json');
+  if (!existsSync(linkageFile)) writeLinkage(linkageFile, []);
+  return {
+    dir,
+    signCa,
+    authCa,
+    signCaFile: path.join(dir, 'sign-ca.pem'),
+    crlDir: `${crlDir}/`,
+    publishCrl,
+    linkageFile,
+  };
 }
 
 /**

@@ -179,6 +179,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),
       [ENV.crlSources]: withLocal(pki.crlDir, process.env[ENV.crlSources]),
       [ENV.maxCrlAgeHours]: String(config.jpki.maxCrlAgeHours),
+      [ENV.linkageSources]: withLocal(pki.linkageFile, process.env[ENV.linkageSources]),
+      [ENV.reverificationItemMatch]:
+        process.env[ENV.reverificationItemMatch] ?? String(config.reverification.itemMatch),
       [ENV.allowTestAnchors]: String(config.allowTestTrustAnchors),
       [ENV.topicPrefix]: `arn:aws:sns:${config.region}:${MOTO_ACCOUNT}:${topicPrefixName(config.stage)}`,
       [ENV.pushApplications]: JSON.stringify(pushApplicationsOf(config, resources)),
@@ -207,7 +210,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       cards: localCards(pki),
       answeredHosts,
       afterRoute: async (routeId) => {
-        if (routeId === 'putNoticeSubscription') await pushTopics?.sync();
+        // Both may make a municipality's push topic (the second when a resident moves).
+        if (routeId === 'putNoticeSubscription' || routeId === 'postReverification') await pushTopics?.sync();
       },
     });
     pushTopics = watchPushTopics(

@@ -11,6 +11,7 @@ import {
   pushTopicMessage,
 } from '../../functions/notices/schemas.ts';
 import { deviceJwk, registrationStatement } from '../../functions/registration/schemas.ts';
+import { reverificationStatement } from '../../functions/reverification/schemas.ts';
 import { PROBLEMS, type ProblemCode } from '../../functions/shared/problems.ts';
 import { municipalityRef, problemDocument } from '../../functions/shared/schemas.ts';
 import { GATEWAY_RESPONSES } from '../gateway-responses.ts';
@@ -32,6 +33,7 @@ export const OPENAPI_FILE = 'docs/openapi.json';
 export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Problem: problemDocument,
   RegistrationStatement: registrationStatement,
+  ReverificationStatement: reverificationStatement,
   DeviceJwk: deviceJwk,
   ActivationProofPayload: activationProofPayload,
   SessionProofPayload: sessionProofPayload,

@@ -41,10 +41,18 @@ const token = {
   expiresIn: 900,
 };
 const { schema: _schema, ...noticeItem } = push.notice;
+/** The re-verification statement: signed by the new card and, as a step-up proof, by the sign key. */
+const reverificationStatement = {
+  type: 'xid/reverification/v1',
+  accountId,
+  challengeId: '0f8e6c2a-3b1d-4e5f-8a9b-0c1d2e3f4a5b',
+  nonce: proofs.session.payload.nonce,
+};
 
 /** By named schema: values for its `examples`. */
 export const NAMED_EXAMPLES: Record<string, unknown[]> = {
   RegistrationStatement: [registration.statement],
+  ReverificationStatement: [reverificationStatement],
   ActivationProofPayload: [proofs.activation.auth.payload],
   SessionProofPayload: [proofs.session.payload],
   Notice: [push.notice],
@@ -109,6 +117,29 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
       emailVerified: true,
     },
   },
+  postStepUpChallenge: {
+    response: {
+      challengeId: '0f8e6c2a-3b1d-4e5f-8a9b-0c1d2e3f4a5b',
+      nonce: proofs.session.payload.nonce,
+      expiresAt: '2026-11-27T09:05:00.000Z',
+    },
+  },
+  postReverification: {
+    request: {
+      statement: reverificationStatement,
+      certificate: registration.request.certificate,
+      signature: registration.request.signature,
+      signProof:
+        'eyJhbGciOiJFUzI1NiJ9.eyJhY2NvdW50SWQiOiI2YjFkM2EwZS01ZjJjLTRjODktOWQ0ZS0yYTdmMWIzYzVkNjAifQ.c2lnbmF0dXJl',
+    },
+    response: {
+      accountId,
+      status: 'active',
+      municipality: { code: '141003', name: '横浜市' },
+      previousMunicipality: municipality,
+      noticeSubscription: 'moved',
+    },
+  },
   putEmail: {
     request: { email: 'hanako@example.jp' },
     response: { email: 'hanako@example.jp', verified: false, warnings: [] },
@@ -125,6 +156,7 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
       prefecture: '神奈川県',
       ward: { code: '141011', name: '鶴見区' },
       notices: true,
+      subscribed: true,
     },
   },
   putNoticeSubscription: {

@@ -128,6 +128,7 @@ describe('municipality notices', () => {
       prefecture: '神奈川県',
       ward: { code: '141011', name: '鶴見区' },
       notices: true,
+      subscribed: false,
     });
   });
 

@@ -1,6 +1,12 @@
 import { type CardContents, VirtualJpkiCard } from './card/jpki-card.ts';
 import { type Person, person } from './pki/person.ts';
-import { type IssuedCertificate, type IssueOptions, TestCa } from './pki/test-pki.ts';
+import {
+  type IssuedCertificate,
+  type IssueOptions,
+  type RevokedEntry,
+  TestCa,
+  x509,
+} from './pki/test-pki.ts';
 
 /**
  * Cards for any person, from a test PKI: a signature CA and an authentication CA shaped like J-LIS's.
@@ -37,17 +43,14 @@ export interface IssuedCard {
   authentication: IssuedCertificate;
 }
 
-export async function issueCard(
+/** A card holding these certificates for the holder, and a way to make it again with fresh PIN counters. */
+function cardOf(
   pki: TestPki,
-  who: Partial<Person> = {},
-  options: CardOptions = {},
-): Promise<IssuedCard> {
-  const holder = person(who);
-  const signCa = options.signCa ?? pki.signCa;
-  const [signature, authentication] = await Promise.all([
-    options.withoutSignatureCertificate ? undefined : signCa.issueSignatureCertificate(holder, options.sign),
-    pki.authCa.issueAuthenticationCertificate(holder),
-  ]);
+  holder: Required<Person>,
+  signCa: TestCa,
+  signature: IssuedCertificate | undefined,
+  authentication: IssuedCertificate,
+): IssuedCard {
   const contents: CardContents = {
     signCertificate: signature?.der,
     signKey: signature?.key.privateKey,
@@ -64,5 +67,40 @@ export async function issueCard(
     holder,
     signature,
     authentication,
+  };
+}
+
+export async function issueCard(
+  pki: TestPki,
+  who: Partial<Person> = {},
+  options: CardOptions = {},
+): Promise<IssuedCard> {
+  const holder = person(who);
+  const signCa = options.signCa ?? pki.signCa;
+  const [signature, authentication] = await Promise.all([
+    options.withoutSignatureCertificate ? undefined : signCa.issueSignatureCertificate(holder, options.sign),
+    pki.authCa.issueAuthenticationCertificate(holder),
+  ]);
+  return cardOf(pki, holder, signCa, signature, authentication);
+}
+
+/**
+ * The same card after a move, a marriage or a renewal: the municipality writes a new signature certificate
+ * (new key, new serial) for the holder's new items, and the old one is revoked (reason affiliationChanged;
+ * `revocation` is its CRL entry). The authentication certificate survives (jpki.md §4).
+ */
+export async function issueSuccessorCard(
+  pki: TestPki,
+  previous: IssuedCard,
+  changes: Partial<Person>,
+  options: Pick<CardOptions, 'sign'> = {},
+): Promise<IssuedCard & { signature: IssuedCertificate; revocation: RevokedEntry }> {
+  if (!previous.signature) throw new Error('the previous card has no signature certificate');
+  const holder = person({ ...previous.holder, nameFlags: undefined, addressFlags: undefined, ...changes });
+  const signature = await pki.signCa.issueSignatureCertificate(holder, options.sign);
+  return {
+    ...cardOf(pki, holder, pki.signCa, signature, previous.authentication),
+    signature,
+    revocation: { serial: previous.signature.serial, reason: x509.X509CrlReason.affiliationChanged },
   };
 }

@@ -171,6 +171,33 @@ describe('HouseFunction', () => {
     });
   });
 
+  it('bindLinkage reads exactly the linkage objects it names and passes the item-match rule on', () => {
+    const { stack, fn } = fixture();
+    const bucket = new s3.Bucket(stack, 'Trust');
+    fn.bindLinkage(bucket, {
+      linkageSources: ['linkage/links.json', 'https://platform.example.jp/links.json'],
+      itemMatch: false,
+    });
+    const statements = statementsOf(stack, fn);
+    expect(actions(statements)).toEqual([...BASE, 's3:GetObject'].sort());
+    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'));
+    expect(JSON.stringify(read?.Resource)).toContain('/linkage/links.json');
+    expect(JSON.stringify(read?.Resource)).not.toContain('/*');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.reverificationItemMatch]: 'false',
+          [ENV.linkageSources]: Match.objectLike({
+            'Fn::Join': [
+              '',
+              Match.arrayWith([Match.stringLikeRegexp('https://platform.example.jp/links.json$')]),
+            ],
+          }),
+        }),
+      },
+    });
+  });
+
   it('bindMail sends only from the configured address, through the identity and configuration set', () => {
     const { stack, fn, identity, configurationSet } = fixture();
     fn.bindMail(identity, configurationSet, 'no-reply@example.jp');

@@ -454,5 +454,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
     actions.push('s3:GetObject');
     if (trust.crlSources.some((s) => s.endsWith('/'))) actions.push('s3:ListBucket');
   }
+  const { linkageSources } = stageConfig(stage).reverification;
+  if (binds.linkage && linkageSources.some((s) => !s.startsWith('https://'))) actions.push('s3:GetObject');
   return [...new Set(actions)];
 }

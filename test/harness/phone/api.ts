@@ -125,6 +125,8 @@ export class ApiClient {
       name: string;
       prefecture: string;
       ward?: { code: string; name: string };
+      notices: boolean;
+      subscribed: boolean;
     }>('GET', '/v1/me/municipality', undefined, { authorization: `Bearer ${token}` });
   }
 
@@ -174,6 +176,22 @@ export class ApiClient {
     );
   }
 
+  /** `POST /v1/me/challenges`: a challenge for a sign proof (PIN2). */
+  createStepUpChallenge(token: string) {
+    return this.request<{ challengeId: string; nonce: string; expiresAt: string }>(
+      'POST',
+      '/v1/me/challenges',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
+  }
+
+  reverify(token: string, body: ReverificationRequest) {
+    return this.request<ReverificationResult>('POST', '/v1/me/reverification', body, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
   me(token: string) {
     return this.request<Record<string, unknown>>('GET', '/v1/me', undefined, {
       authorization: `Bearer ${token}`,
@@ -193,4 +211,27 @@ export interface RegistrationResult {
   status: string;
   municipality: { code: string; name: string };
   activation: { nonce: string; expiresAt: string };
+}
+
+/** The re-verification statement (design.md §3.8), signed by the card and by the sign key. */
+export interface ReverificationStatement {
+  type: 'xid/reverification/v1';
+  accountId: string;
+  challengeId: string;
+  nonce: string;
+}
+
+export interface ReverificationRequest {
+  statement: ReverificationStatement;
+  certificate: string;
+  signature: string;
+  signProof: string;
+}
+
+export interface ReverificationResult {
+  accountId: string;
+  status: 'active';
+  municipality: { code: string; name: string };
+  previousMunicipality: { code: string; name: string } | null;
+  noticeSubscription: 'moved' | 'ended' | 'unchanged' | 'none';
 }

@@ -1,6 +1,13 @@
 import { canonicalBytes } from '#functions/shared/jcs';
 import { VirtualJpkiCard } from '../card/jpki-card.ts';
-import type { ApiClient, RegistrationResult, TokenResult } from './api.ts';
+import type {
+  ApiClient,
+  RegistrationResult,
+  ReverificationRequest,
+  ReverificationResult,
+  ReverificationStatement,
+  TokenResult,
+} from './api.ts';
 import { type DeviceKeyName, DeviceKeys, type KdfCost } from './device-keys.ts';
 import { JpkiClient } from './jpki-client.ts';
 import { signJws } from './jws.ts';
@@ -133,6 +140,51 @@ export class VirtualPhone {
     const result = await api.createSession({ challengeId: challenge.challengeId, proof });
     this.accessToken = result.accessToken;
     return result;
+  }
+
+  /**
+   * Re-verification after a move, a marriage or a renewal (design.md §3.8), up to the request: a step-up
+   * challenge, one tap of the new card (the signature PIN, the certificate, the card's signature over the
+   * statement), and PIN2's sign proof over the same statement.
+   */
+  async signReverification(
+    api: ApiClient,
+    card: VirtualJpkiCard,
+    signPin: string,
+    pin2: string,
+  ): Promise<ReverificationRequest> {
+    const token = this.token();
+    const challenge = await api.createStepUpChallenge(token);
+    const statement: ReverificationStatement = {
+      type: 'xid/reverification/v1',
+      accountId: this.registered().accountId,
+      challengeId: challenge.challengeId,
+      nonce: challenge.nonce,
+    };
+    const signed = await new JpkiClient(new NfcTap(card)).signWithSignatureCertificate(signPin, () =>
+      canonicalBytes(statement),
+    );
+    return {
+      statement,
+      certificate: signed.certificate.toString('base64'),
+      signature: signed.signature.toString('base64'),
+      signProof: await this.prove('sign', pin2, statement),
+    };
+  }
+
+  /** The whole re-verification: the signed request, sent. */
+  async reverify(
+    api: ApiClient,
+    card: VirtualJpkiCard,
+    signPin: string,
+    pin2: string,
+  ): Promise<ReverificationResult> {
+    return api.reverify(this.token(), await this.signReverification(api, card, signPin, pin2));
+  }
+
+  private token(): string {
+    if (!this.accessToken) throw new Error('activate or log in first');
+    return this.accessToken;
   }
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */

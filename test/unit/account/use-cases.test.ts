@@ -18,6 +18,16 @@ const record: AccountRecord = {
   },
   wrappedDataKey: 'wrapped',
   municipality: { code: '131091', name: '品川区', prefecture: '東京都' },
+  certificate: {
+    issuerSha256: 'a'.repeat(64),
+    issuer: 'OU=JPKI for digital signature,O=JPKI-TEST,C=JP',
+    serial: '0123',
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter: '2031-01-01T00:00:00.000Z',
+    sha256: 'b'.repeat(64),
+    anchor: 'c'.repeat(64),
+    testAnchor: true,
+  },
 };
 
 function ports(account: AccountRecord | undefined) {

@@ -1,6 +1,6 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AccountStatus, DeviceJwk } from '#functions/account/model';
+import type { AccountStatus } from '#functions/account/model';
 import type { AuthPorts, SessionChallenge } from '#functions/auth/ports';
 import {
   activate,
@@ -11,16 +11,13 @@ import {
 } from '#functions/auth/use-cases';
 import { ProblemError } from '#functions/shared/problems';
 import { signJws } from '#test/harness/phone/jws';
+import { codeOf, deviceKeyPair } from '#test/unit/support';
 
 /** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
 const NOW = new Date('2026-11-27T03:00:00Z');
 
-function keyPair(): { privateKey: KeyObject; jwk: DeviceJwk } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { x, y } = publicKey.export({ format: 'jwk' });
-  return { privateKey, jwk: { kty: 'EC', crv: 'P-256', x: x as string, y: y as string } };
-}
+const keyPair = deviceKeyPair;
 const AUTH = keyPair();
 const SIGN = keyPair();
 const STRANGER = keyPair();
@@ -86,16 +83,6 @@ const proofs = () => ({
   authProof: activationProof(AUTH.privateKey, 'auth'),
   signProof: activationProof(SIGN.privateKey, 'sign'),
 });
-
-async function codeOf(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProblemError) return error.code;
-    throw error;
-  }
-}
 
 describe('activation', () => {
   it('activates with PIN1 and PIN2 proofs over the nonce and answers a bearer token', async () => {

@@ -22,6 +22,15 @@ describe('stage configuration', () => {
     expect(prod.logRetentionDays).toBeGreaterThanOrEqual(365);
   });
 
+  it.each(STAGES)('turns the re-verification item-match rule on by default in %s', (stage) => {
+    expect(stageConfig(stage).reverification.itemMatch).toBe(true);
+  });
+
+  it('reads the certificate linkage from the trust bucket in AWS, from the local PKI locally', () => {
+    expect(stageConfig('prod').reverification.linkageSources).toEqual(['linkage/certificate-links.json']);
+    expect(stageConfig('local').reverification.linkageSources).toEqual([]);
+  });
+
   it('lets throwaway stages be destroyed', () => {
     expect(stageConfig('dev').retainData).toBe(false);
   });

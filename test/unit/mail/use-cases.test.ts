@@ -12,6 +12,7 @@ import {
   verifyEmail,
 } from '#functions/mail/use-cases';
 import { ProblemError } from '#functions/shared/problems';
+import { codeOf } from '#test/unit/support';
 
 /** E-mail registration and confirmation (design.md §3.4) with every port in memory. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
@@ -60,16 +61,6 @@ beforeEach(() => {
 });
 
 const linkOf = (text: string) => /\/v1\/email-verifications\/([A-Za-z0-9_-]{43})/.exec(text)?.[1] as string;
-
-async function codeOf(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProblemError) return error.code;
-    throw error;
-  }
-}
 
 describe('setting the address', () => {
   it('normalises it, warns about carrier domains, sends one mail, and stores only the link’s hash', async () => {

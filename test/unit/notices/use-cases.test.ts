@@ -293,8 +293,17 @@ describe('notices: the resident’s side', () => {
       prefecture: '神奈川県',
       ward: { code: '141011', name: '鶴見区' },
       notices: true,
+      subscribed: false,
     });
     expect((await municipality(ACCOUNT, resident({ onboarded: false }).ports)).notices).toBe(false);
+  });
+
+  it('says whether the device gets the municipality’s pushes', async () => {
+    const { ports } = resident();
+    await subscribe(ACCOUNT, { consents }, ports);
+    expect((await municipality(ACCOUNT, ports)).subscribed).toBe(true);
+    await unsubscribe(ACCOUNT, ports);
+    expect((await municipality(ACCOUNT, ports)).subscribed).toBe(false);
   });
 
   it('subscribes the device once, recording the consents, and unsubscribes it', async () => {

@@ -36,6 +36,7 @@ const verified: VerifiedCertificate = {
   },
   certificate: {
     issuerSha256: 'c'.repeat(64),
+    issuer: 'OU=JPKI for digital signature,O=JPKI-TEST,C=JP',
     serial: '1a2b',
     notBefore: '2025-01-01T00:00:00.000Z',
     notAfter: '2030-01-01T14:59:59.000Z',

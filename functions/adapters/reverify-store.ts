@@ -1,0 +1,116 @@
+import type { ReverificationCommit } from '../reverification/model.ts';
+import type { ReverificationPorts } from '../reverification/ports.ts';
+import { ProblemError } from '../shared/problems.ts';
+import { cancellationReasons } from './dynamo-errors.ts';
+import { useStepUpChallengeItem } from './step-up-challenges.ts';
+import { type TableTransactItem, table } from './table.ts';
+import { KEYS } from './table-keys.ts';
+
+/**
+ * The account item's update: the new items, certificate and municipality, status `active`, the status
+ * check's `reverification` (and the notice it may still owe) gone; only if the certificate and status are
+ * still those read. Every attribute goes through a name placeholder (several are DynamoDB reserved words).
+ */
+function accountUpdate(change: ReverificationCommit): TableTransactItem {
+  const set: Record<string, unknown> = {
+    name: change.name,
+    sealed: change.sealed,
+    certificate: change.certificate,
+    municipality: change.municipality,
+    status: 'active',
+    reverifiedAt: change.at.toISOString(),
+    ...(change.nameFlags === undefined ? {} : { nameFlags: change.nameFlags }),
+  };
+  // The status check's reason goes, and so does a notice it still owes: the resident has re-verified.
+  const remove = [
+    'reverification',
+    'reverificationNotice',
+    ...(change.nameFlags === undefined ? ['nameFlags'] : []),
+  ];
+  const names = [...Object.keys(set), ...remove, 'issuerSha256', 'serial'];
+  return {
+    Update: {
+      Key: KEYS.account(change.accountId),
+      UpdateExpression: `SET ${Object.keys(set)
+        .map((name) => `#${name} = :${name}`)
+        .join(', ')} REMOVE ${remove.map((name) => `#${name}`).join(', ')}`,
+      ConditionExpression:
+        '#certificate.#issuerSha256 = :oldIssuer AND #certificate.#serial = :oldSerial AND #status = :oldStatus',
+      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`:${name}`, value])),
+        ':oldIssuer': change.previous.certificate.issuerSha256,
+        ':oldSerial': change.previous.certificate.serial,
+        ':oldStatus': change.previous.status,
+      },
+    },
+  };
+}
+
+/**
+ * DynamoDB side of `POST /v1/me/reverification` (design.md §3.8; the status check's side, which sets
+ * `reverification_required`, is `reverification-store.ts`): the one transaction that moves an account to
+ * its new certificate. The old certificate's index entry stays, marked superseded, so that the certificate can
+ * never register or re-verify again; every write is conditional on the account still being as it was read,
+ * so that of two re-verifications at once exactly one wins and the other writes nothing.
+ */
+export function reverifyStore(tableName: string) {
+  const db = table(tableName);
+  return {
+    async commitReverification(change: ReverificationCommit): Promise<void> {
+      const { accountId, previous, certificate, subscription } = change;
+      const at = change.at.toISOString();
+      const items: TableTransactItem[] = [
+        useStepUpChallengeItem(accountId, change.challenge, change.at),
+        accountUpdate(change),
+        {
+          Put: {
+            Item: {
+              ...KEYS.certificate(certificate.issuerSha256, certificate.serial),
+              accountId,
+              createdAt: at,
+              replaces: previous.certificate.serial,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            Key: KEYS.certificate(previous.certificate.issuerSha256, previous.certificate.serial),
+            UpdateExpression: 'SET supersededAt = :at, supersededBy = :serial',
+            ConditionExpression: 'accountId = :account AND attribute_not_exists(supersededAt)',
+            ExpressionAttributeValues: { ':at': at, ':serial': certificate.serial, ':account': accountId },
+          },
+        },
+      ];
+      if (subscription) {
+        const condition = {
+          ConditionExpression: 'subscriptionArn = :previous',
+          ExpressionAttributeValues: { ':previous': subscription.previousArn },
+        };
+        items.push(
+          subscription.next
+            ? {
+                Put: {
+                  Item: { ...KEYS.subscription(accountId), ...subscription.next, at },
+                  ...condition,
+                },
+              }
+            : { Delete: { Key: KEYS.subscription(accountId), ...condition } },
+        );
+      }
+      try {
+        await db.transact(items);
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        const failed = (index: number) => reasons?.[index] === 'ConditionalCheckFailed';
+        if (failed(0)) throw new ProblemError('challenge_invalid');
+        if (failed(2) && !failed(1)) throw new ProblemError('already_registered');
+        // Another transaction on the same items at the same moment is a race too, never a 5xx.
+        if (reasons?.some((r) => r === 'ConditionalCheckFailed' || r === 'TransactionConflict'))
+          throw new ProblemError('conflict');
+        throw error;
+      }
+    },
+  } satisfies Pick<ReverificationPorts, 'commitReverification'>;
+}

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { meResponse } from '../functions/account/schemas.ts';
+import { activityResponse } from '../functions/activity/schemas.ts';
 import {
   accountIdParameter,
   activationBody,
@@ -227,6 +228,17 @@ export const ROUTES: readonly Route[] = [
     response: meResponse,
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
+  },
+  {
+    id: 'getActivity',
+    method: 'GET',
+    path: '/v1/me/activity',
+    entry: 'functions/activity/handler.ts',
+    handler: 'getActivity',
+    auth: 'resident',
+    response: activityResponse,
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: "The resident's activity log, newest first",
   },
   {
     id: 'putEmail',

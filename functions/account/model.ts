@@ -1,3 +1,4 @@
+import type { ActivityHead } from '../activity/model.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
 /**
@@ -49,4 +50,6 @@ export interface AccountRecord {
   wrappedDataKey: string;
   municipality: Municipality;
   email?: EmailSummary;
+  /** The newest activity entry's `{seq, hash}`; absent while the log is empty. */
+  activity?: ActivityHead;
 }

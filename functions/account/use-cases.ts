@@ -31,5 +31,6 @@ export async function me(accountId: string, ports: AccountPorts): Promise<MeResp
     municipality: { code: account.municipality.code, name: account.municipality.name },
     email,
     emailVerified: email?.verified ?? false,
+    activity: account.activity ? { seq: account.activity.seq, hash: account.activity.hash } : null,
   };
 }

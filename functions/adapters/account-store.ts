@@ -1,9 +1,11 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
@@ -47,10 +49,10 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`. */
-    async activate(accountId: string, nonce: string, now: Date): Promise<void> {
+    /** Consumes the nonce, activates the account and records it, together; `challenge_invalid`/`already_active`. */
+    async activate(accountId: string, nonce: string, now: Date, activity: ActivityEvent): Promise<void> {
       try {
-        await db.transact([
+        await transactWithActivity(db, accountId, activity, (append) => [
           {
             Delete: {
               Key: KEYS.activation(accountId),
@@ -58,19 +60,18 @@ export function accountStore(tableName: string) {
               ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
             },
           },
-          {
-            Update: {
-              Key: KEYS.account(accountId),
-              UpdateExpression: 'SET #status = :active, activatedAt = :at',
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':active': 'active',
-                ':pending': 'pending_activation',
-                ':at': now.toISOString(),
-              },
+          append.intoUpdate({
+            Key: KEYS.account(accountId),
+            UpdateExpression: 'SET #status = :active, activatedAt = :at',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':active': 'active',
+              ':pending': 'pending_activation',
+              ':at': now.toISOString(),
             },
-          },
+          }),
+          append.put,
         ]);
       } catch (error) {
         if (isConditionFailure(error, 1)) throw new ProblemError('already_active');
@@ -106,19 +107,34 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
-    async consumeSessionChallenge(challengeId: string, now: Date): Promise<void> {
+    /** Consumes the challenge and records the login on the active account, together. */
+    async consumeSessionChallenge(
+      challengeId: string,
+      accountId: string,
+      now: Date,
+      activity: ActivityEvent,
+    ): Promise<void> {
       try {
-        await dynamo().send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: KEYS.sessionChallenge(challengeId),
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': epochSeconds(now) },
+        await transactWithActivity(db, accountId, activity, (append) => [
+          {
+            Delete: {
+              Key: KEYS.sessionChallenge(challengeId),
+              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':now': epochSeconds(now) },
+            },
+          },
+          append.intoUpdate({
+            Key: KEYS.account(accountId),
+            UpdateExpression: '',
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':active': 'active' },
           }),
-        );
+          append.put,
+        ]);
       } catch (error) {
-        if (isConditionFailure(error)) throw new ProblemError('challenge_invalid');
+        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
+        if (isConditionFailure(error, 1)) throw new ProblemError('proof_invalid');
         throw error;
       }
     },

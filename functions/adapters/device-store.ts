@@ -1,30 +1,42 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts } from '../push/ports.ts';
 import { dynamo } from '../shared/clients.ts';
-import { table } from './table.ts';
+import { transactWithActivity } from './activity-log.ts';
+import { type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
 /** DynamoDB side of push devices, notice subscriptions and their consents. */
 export function deviceStore(tableName: string) {
   const db = table(tableName);
+  /** The items alone, or with the activity entry that records them. */
+  const write = (accountId: string, items: TableTransactItem[], activity?: ActivityEvent) =>
+    activity
+      ? transactWithActivity(db, accountId, activity, (append) => [...items, append.update, append.put])
+      : db.transact(items);
   return {
     device: (accountId: string) => db.get<DeviceRecord>(KEYS.device(accountId)),
     subscription: (accountId: string) => db.get<SubscriptionRecord>(KEYS.subscription(accountId)),
     endpointOwner: async (endpointArn: string) =>
       (await db.get<{ accountId: string }>(KEYS.endpoint(endpointArn)))?.accountId,
 
-    /** The device and the endpoint → account index, together. */
-    async saveDevice(accountId: string, device: DeviceRecord, at: Date): Promise<void> {
-      await db.transact([
-        {
-          Put: {
-            Item: { ...KEYS.device(accountId), ...device, updatedAt: at.toISOString() },
-          },
-        },
-        { Put: { Item: { ...KEYS.endpoint(device.endpointArn), accountId } } },
-      ]);
+    /** The device and the endpoint → account index, and the activity entry when given, together. */
+    async saveDevice(
+      accountId: string,
+      device: DeviceRecord,
+      at: Date,
+      activity?: ActivityEvent,
+    ): Promise<void> {
+      await write(
+        accountId,
+        [
+          { Put: { Item: { ...KEYS.device(accountId), ...device, updatedAt: at.toISOString() } } },
+          { Put: { Item: { ...KEYS.endpoint(device.endpointArn), accountId } } },
+        ],
+        activity,
+      );
     },
 
     async saveSubscription(accountId: string, subscription: SubscriptionRecord): Promise<void> {
@@ -33,29 +45,30 @@ export function deviceStore(tableName: string) {
       );
     },
 
-    /** The subscription and the consents it was given with, together. */
+    /** The subscription and the consents it was given with, and the activity entry when given, together. */
     async recordSubscription(
       accountId: string,
       subscription: SubscriptionRecord,
       consents: { kind: string; version: string }[],
       at: Date,
+      activity?: ActivityEvent,
     ): Promise<void> {
-      await db.transact([
-        {
-          Put: {
-            Item: { ...KEYS.subscription(accountId), ...subscription, at: at.toISOString() },
-          },
-        },
-        ...consents.map((consent) => ({
-          Put: {
-            Item: { ...KEYS.consent(accountId, consent.kind), ...consent, at: at.toISOString() },
-          },
-        })),
-      ]);
+      await write(
+        accountId,
+        [
+          { Put: { Item: { ...KEYS.subscription(accountId), ...subscription, at: at.toISOString() } } },
+          ...consents.map((consent) => ({
+            Put: { Item: { ...KEYS.consent(accountId, consent.kind), ...consent, at: at.toISOString() } },
+          })),
+        ],
+        activity,
+      );
     },
 
-    async deleteSubscription(accountId: string): Promise<void> {
-      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.subscription(accountId) }));
+    async deleteSubscription(accountId: string, activity?: ActivityEvent): Promise<void> {
+      if (activity) await write(accountId, [{ Delete: { Key: KEYS.subscription(accountId) } }], activity);
+      else
+        await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.subscription(accountId) }));
     },
   } satisfies DeviceStorePorts & Pick<ResidentNoticePorts, 'recordSubscription'>;
 }

@@ -3,6 +3,7 @@ import type { NewAccount, RegistrationChallenge } from '../registration/model.ts
 import type { RegistrationPorts } from '../registration/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
@@ -44,10 +45,10 @@ export function registrationStore(tableName: string) {
     async createAccount(account: NewAccount, challengeId: string): Promise<void> {
       const { accountId } = account;
       const created = account.createdAt.toISOString();
-      const items = [
+      // The entry goes last, so that the indices below stay those of the account's own items.
+      const items = (append: ActivityAppend) => [
         {
           Delete: {
-            TableName: tableName,
             Key: KEYS.registrationChallenge(challengeId),
             ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
             ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
@@ -55,8 +56,7 @@ export function registrationStore(tableName: string) {
         },
         {
           Put: {
-            TableName: tableName,
-            Item: {
+            Item: append.intoPut({
               ...KEYS.account(accountId),
               accountId,
               status: 'pending_activation',
@@ -67,13 +67,12 @@ export function registrationStore(tableName: string) {
               municipality: account.municipality,
               certificate: account.certificate,
               createdAt: created,
-            },
+            }),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         {
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.certificate(account.certificate.issuerSha256, account.certificate.serial),
               accountId,
@@ -84,7 +83,6 @@ export function registrationStore(tableName: string) {
         },
         ...account.consents.map((consent) => ({
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.consent(accountId, consent.kind),
               kind: consent.kind,
@@ -95,7 +93,6 @@ export function registrationStore(tableName: string) {
         })),
         ...(['auth', 'sign'] as const).map((key) => ({
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.deviceKey(accountId, key),
               key,
@@ -106,7 +103,6 @@ export function registrationStore(tableName: string) {
         })),
         {
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.activation(accountId),
               nonce: account.activation.nonce,
@@ -114,9 +110,10 @@ export function registrationStore(tableName: string) {
             },
           },
         },
+        append.put,
       ];
       try {
-        await db.transact(items);
+        await transactWithActivity(db, accountId, account.activity, items, null);
       } catch (error) {
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
         if (isConditionFailure(error, 2)) throw new ProblemError('already_registered');

@@ -71,7 +71,7 @@ export async function activate(
   if (!valid) await refuseProof(ports, accountId, now);
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
   const { token } = await ports.mintToken(accountId);
-  await ports.activate(accountId, activation.nonce, now);
+  await ports.activate(accountId, activation.nonce, now, { type: 'activated', at: now });
   return tokenResponse(accountId, token);
 }
 
@@ -117,6 +117,6 @@ export async function login(
     await refuseProof(ports, accountId, now);
   }
   const { token } = await ports.mintToken(accountId);
-  await ports.consumeSessionChallenge(input.challengeId, now);
+  await ports.consumeSessionChallenge(input.challengeId, accountId, now, { type: 'signed_in', at: now });
   return tokenResponse(accountId, token);
 }

@@ -1,16 +1,18 @@
+import type { ActivityEvent } from '../activity/model.ts';
 import type { PushPlatform } from '../shared/names.ts';
 import type { DeviceRecord, SubscriptionRecord } from './model.ts';
 
 /** The stored device and subscription of an account (DynamoDB). */
 export interface DeviceStorePorts {
   device(accountId: string): Promise<DeviceRecord | undefined>;
-  /** The device and the endpoint → account index, together. */
-  saveDevice(accountId: string, device: DeviceRecord, at: Date): Promise<void>;
+  /** The device and the endpoint → account index, and `activity` when given, together. */
+  saveDevice(accountId: string, device: DeviceRecord, at: Date, activity?: ActivityEvent): Promise<void>;
   /** Which account a platform endpoint belongs to. */
   endpointOwner(endpointArn: string): Promise<string | undefined>;
   subscription(accountId: string): Promise<SubscriptionRecord | undefined>;
   saveSubscription(accountId: string, subscription: SubscriptionRecord): Promise<void>;
-  deleteSubscription(accountId: string): Promise<void>;
+  /** Deletes the subscription, and records `activity` when given, together. */
+  deleteSubscription(accountId: string, activity?: ActivityEvent): Promise<void>;
 }
 
 /** Device endpoints and topic subscriptions (SNS). */

@@ -32,7 +32,15 @@ export async function registerPush(
     tokenSha256: createHash('sha256').update(input.token).digest('hex'),
     enabled: true,
   };
-  await ports.saveDevice(accountId, device, ports.now());
+  const changed =
+    known?.endpointArn !== device.endpointArn || known.tokenSha256 !== device.tokenSha256 || !known.enabled;
+  const now = ports.now();
+  await ports.saveDevice(
+    accountId,
+    device,
+    now,
+    changed ? { type: 'push_registered', at: now, detail: { platform: input.platform } } : undefined,
+  );
   const subscription = await ports.subscription(accountId);
   if (subscription && subscription.endpointArn !== endpointArn) {
     // The device moved to another endpoint (another platform): move the subscription with it.
@@ -66,7 +74,12 @@ export async function endpointDisabled(endpointArn: string, ports: EndpointEvent
   const subscription = await ports.subscription(accountId);
   if (subscription?.endpointArn === endpointArn) {
     await ports.unsubscribe(subscription.subscriptionArn);
-    await ports.deleteSubscription(accountId);
+    const at = ports.now();
+    await ports.deleteSubscription(accountId, {
+      type: 'notices_off',
+      at,
+      detail: { municipality: subscription.code, reason: 'device_unreachable' },
+    });
   }
   await ports.saveDevice(accountId, { ...device, enabled: false }, ports.now());
   return 'disabled' as const;

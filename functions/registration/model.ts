@@ -1,4 +1,5 @@
 import type { DeviceJwk, SealedField } from '../account/model.ts';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
@@ -26,4 +27,6 @@ export interface NewAccount {
   consents: { kind: 'identityVerification' | 'terms' | 'privacyPolicy'; version: string }[];
   deviceKeys: { auth: DeviceJwk; sign: DeviceJwk };
   activation: { nonce: string; expiresAt: Date };
+  /** The first entry of the account's activity log (`registered`), written in the same transaction. */
+  activity: ActivityEvent;
 }

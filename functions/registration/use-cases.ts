@@ -131,6 +131,7 @@ export async function register(
       ],
       deviceKeys: { auth: statement.authKey, sign: statement.signKey },
       activation,
+      activity: { type: 'registered', at: now, detail: { municipality: municipality.code } },
     },
     statement.challengeId,
   );

@@ -1,4 +1,5 @@
 import { checkResponse } from '../contract.ts';
+import type { SeenEntry } from './activity.ts';
 import type { ChallengeForStatement } from './statement.ts';
 
 /** An API error as the app sees it: the status and the problem document's `code`. */
@@ -158,11 +159,27 @@ export class ApiClient {
     });
   }
 
+  unsubscribeNotices(token: string) {
+    return this.request<undefined>('DELETE', '/v1/me/notice-subscription', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
   /** The API contract as the stage serves it. */
   openApi() {
     return this.request<{ openapi: string; servers: { url: string }[]; paths: Record<string, unknown> }>(
       'GET',
       '/v1/openapi.json',
+    );
+  }
+
+  /** One page of the activity log (利用履歴), newest first. */
+  activity(token: string, query = '') {
+    return this.request<{ items: SeenEntry[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/me/activity${query}`,
+      undefined,
+      { authorization: `Bearer ${token}` },
     );
   }
 

@@ -1,5 +1,6 @@
 import { canonicalBytes } from '#functions/shared/jcs';
 import { VirtualJpkiCard } from '../card/jpki-card.ts';
+import { type SeenEntry, verifyActivity } from './activity.ts';
 import type { ApiClient, RegistrationResult, TokenResult } from './api.ts';
 import { type DeviceKeyName, DeviceKeys, type KdfCost } from './device-keys.ts';
 import { JpkiClient } from './jpki-client.ts';
@@ -133,6 +134,25 @@ export class VirtualPhone {
     const result = await api.createSession({ challengeId: challenge.challengeId, proof });
     this.accessToken = result.accessToken;
     return result;
+  }
+
+  /**
+   * 利用履歴: every page of the activity log, and whether it is one unbroken chain ending at the
+   * `{seq, hash}` that `GET /v1/me` names, as the app checks it before showing it.
+   */
+  async activityLog(api: ApiClient, pageSize = 20): Promise<{ entries: SeenEntry[]; verified: boolean }> {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const head = (await api.me(token)).activity as { seq: number; hash: string };
+    const entries: SeenEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await api.activity(token, query);
+      entries.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { entries, verified: head !== null && (await verifyActivity(entries, head)) };
   }
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */

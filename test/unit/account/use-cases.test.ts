@@ -39,6 +39,7 @@ describe('GET /v1/me', () => {
     const { p, opened } = ports({
       ...record,
       email: { address: 'h@example.jp', verified: true, deliverable: true },
+      activity: { seq: 7, hash: 'A'.repeat(43) },
     });
     const body = await me(ACCOUNT, p);
     expect(opened).toEqual([['address', 'dateOfBirth', 'gender']]);
@@ -53,6 +54,7 @@ describe('GET /v1/me', () => {
       municipality: { code: '131091', name: '品川区' },
       email: { address: 'h@example.jp', verified: true, deliverable: true },
       emailVerified: true,
+      activity: { seq: 7, hash: 'A'.repeat(43) },
     });
   });
 
@@ -69,9 +71,10 @@ describe('GET /v1/me', () => {
     });
   });
 
-  it('shows no e-mail as null, and answers 401 when the token names no account', async () => {
+  it('shows no e-mail and an empty log as null, and answers 401 when the token names no account', async () => {
     const { p } = ports(record);
     expect((await me(ACCOUNT, p)).email).toBeNull();
+    expect((await me(ACCOUNT, p)).activity).toBeNull();
     const error = await me('00000000-0000-4000-8000-00000000ffff', p).catch((e) => e);
     expect((error as ProblemError).code).toBe('unauthorized');
   });

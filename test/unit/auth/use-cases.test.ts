@@ -11,6 +11,8 @@ import {
 } from '#functions/auth/use-cases';
 import { ProblemError } from '#functions/shared/problems';
 import { signJws } from '#test/harness/phone/jws';
+import { memoryActivityLog } from '../activity/memory-log.ts';
+import { codeOf } from '../code-of.ts';
 
 /** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
@@ -32,6 +34,7 @@ interface State {
   failures?: { count: number; windowEnds: Date };
   minted: string[];
   now: Date;
+  log: ReturnType<typeof memoryActivityLog>;
 }
 
 let state: State;
@@ -44,24 +47,27 @@ beforeEach(() => {
     challenges: new Map(),
     minted: [],
     now: NOW,
+    log: memoryActivityLog(),
   };
   let ids = 0;
   ports = {
     accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
-    activate: async (_id, nonce) => {
+    activate: async (id, nonce, _now, activity) => {
       if (state.status !== 'pending_activation') throw new ProblemError('already_active');
       if (state.activation?.nonce !== nonce) throw new ProblemError('challenge_invalid');
       state.activation = undefined;
       state.status = 'active';
+      state.log.append(id, activity);
     },
     saveSessionChallenge: async (challenge) => {
       state.challenges.set(challenge.challengeId, challenge);
     },
     sessionChallenge: async (id) => state.challenges.get(id),
-    consumeSessionChallenge: async (id) => {
+    consumeSessionChallenge: async (id, accountId, _now, activity) => {
       if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
+      state.log.append(accountId, activity);
     },
     failures: async () =>
       state.failures && state.failures.windowEnds > state.now ? state.failures : undefined,
@@ -87,16 +93,6 @@ const proofs = () => ({
   signProof: activationProof(SIGN.privateKey, 'sign'),
 });
 
-async function codeOf(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProblemError) return error.code;
-    throw error;
-  }
-}
-
 describe('activation', () => {
   it('activates with PIN1 and PIN2 proofs over the nonce and answers a bearer token', async () => {
     const result = await activate(ACCOUNT, proofs(), ports);
@@ -108,6 +104,7 @@ describe('activation', () => {
     });
     expect(state.status).toBe('active');
     expect(state.minted).toEqual([ACCOUNT]);
+    expect(state.log.entries(ACCOUNT)).toMatchObject([{ seq: 1, type: 'activated', at: NOW.toISOString() }]);
   });
 
   it.each([
@@ -123,6 +120,7 @@ describe('activation', () => {
     expect(await codeOf(activate(ACCOUNT, make(), ports))).toBe('proof_invalid');
     expect(state.status).toBe('pending_activation');
     expect(state.minted).toEqual([]);
+    expect(state.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it('answers 404 for an unknown account, 409 for an active one and for a used or expired nonce', async () => {
@@ -172,6 +170,7 @@ describe('sessions', () => {
       'challenge_invalid',
     );
     expect(state.minted).toEqual([ACCOUNT]);
+    expect(state.log.types(ACCOUNT)).toEqual(['signed_in']);
   });
 
   it('logs in an account whose certificate was revoked: only re-verification waits (design.md §3.7)', async () => {
@@ -198,6 +197,7 @@ describe('sessions', () => {
       'proof_invalid',
     );
     expect(state.minted).toEqual([]);
+    expect(state.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it('refuses an expired challenge, and a pending account, and counts nothing for an account that does not exist', async () => {

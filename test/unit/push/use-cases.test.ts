@@ -4,6 +4,7 @@ import type { DeviceRecord, SubscriptionRecord } from '#functions/push/model';
 import type { PushPorts } from '#functions/push/ports';
 import { disabledEndpoint, endpointDisabled, registerPush } from '#functions/push/use-cases';
 import type { ProblemError } from '#functions/shared/problems';
+import { memoryActivityLog } from '../activity/memory-log.ts';
 
 /** The push device (guide step 8) and the platform's endpoint events, with every port in memory. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
@@ -19,28 +20,37 @@ interface Fake {
   endpoints: Map<string, { application: string; token: string }>;
   subscribed: Set<string>;
   calls: string[];
+  log: ReturnType<typeof memoryActivityLog>;
 }
 
 let fake: Fake;
 
 beforeEach(() => {
   let n = 0;
-  const f = { owners: new Map(), endpoints: new Map(), subscribed: new Set(), calls: [] } as unknown as Fake;
+  const f = {
+    owners: new Map(),
+    endpoints: new Map(),
+    subscribed: new Set(),
+    calls: [],
+    log: memoryActivityLog(),
+  } as unknown as Fake;
   f.ports = {
     accountExists: async (id) => id === ACCOUNT,
     applications: () => ({ APNS_SANDBOX: APNS_APP, GCM: FCM_APP }),
     device: async () => f.device,
-    saveDevice: async (id, device) => {
+    saveDevice: async (id, device, _at, activity) => {
       f.device = device;
       f.owners.set(device.endpointArn, id);
+      if (activity) f.log.append(id, activity);
     },
     endpointOwner: async (arn) => f.owners.get(arn),
     subscription: async () => f.subscription,
     saveSubscription: async (_id, subscription) => {
       f.subscription = subscription;
     },
-    deleteSubscription: async () => {
+    deleteSubscription: async (id, activity) => {
       f.subscription = undefined;
+      if (activity) f.log.append(id, activity);
     },
     ensureEndpoint: async (application, token, known) => {
       f.calls.push(`ensure:${known ?? 'new'}`);
@@ -76,6 +86,9 @@ describe('PUT /v1/me/push', () => {
     await registerPush(ACCOUNT, { platform: 'APNS_SANDBOX', token: TOKEN }, fake.ports);
     expect(fake.device?.endpointArn).toBe(first);
     expect(fake.calls).toEqual(['ensure:new', `ensure:${first}`]);
+    expect(fake.log.entries(ACCOUNT)).toMatchObject([
+      { type: 'push_registered', detail: { platform: 'APNS_SANDBOX' } },
+    ]);
     expect(fake.device?.tokenSha256).toBe(createHash('sha256').update(TOKEN).digest('hex'));
     expect(JSON.stringify(fake.device)).not.toContain(TOKEN);
     expect(fake.owners.get(first as string)).toBe(ACCOUNT);

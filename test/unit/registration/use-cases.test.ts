@@ -293,5 +293,7 @@ describe('registration: what is written', () => {
     ]);
     expect(account.certificate).toEqual(verified.certificate);
     expect(account.activation.nonce).toBe(result.activation.nonce);
+    // The log's first entry goes into the same transaction; it names the municipality, nothing personal.
+    expect(account.activity).toEqual({ type: 'registered', at: NOW, detail: { municipality: '131091' } });
   });
 });

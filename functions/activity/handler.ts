@@ -1,0 +1,16 @@
+import { activityStore } from '../adapters/activity-log.ts';
+import { checkToken } from '../adapters/token-keys.ts';
+import { required } from '../shared/config.ts';
+import { ENV } from '../shared/env.ts';
+import { apiHandler } from '../shared/http/api.ts';
+import { residentAuth } from '../shared/http/resident-auth.ts';
+import { json } from '../shared/http/response.ts';
+import type { ActivityPorts } from './ports.ts';
+import { listActivity } from './use-cases.ts';
+
+const ports: ActivityPorts = activityStore(required(ENV.tableName));
+
+/** `GET /v1/me/activity?limit=&cursor=` (利用履歴). */
+export const getActivity = apiHandler({ auth: residentAuth(checkToken) }, async ({ accountId, event }) =>
+  json(200, await listActivity(accountId, event.queryStringParameters ?? {}, ports)),
+);

@@ -50,6 +50,8 @@ export interface AccountRecord {
   wrappedDataKey: string;
   municipality: Municipality;
   email?: EmailSummary;
+  /** Raised by every recovery (design.md §3.9): tokens of an older generation are refused. Absent: 0. */
+  tokenGeneration?: number;
   /** The newest activity entry's `{seq, hash}`; absent while the log is empty. */
   activity?: ActivityHead;
 }

@@ -1,3 +1,4 @@
+import { accountStore } from '../adapters/account-store.ts';
 import { activityStore } from '../adapters/activity-log.ts';
 import { checkToken } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
@@ -8,9 +9,11 @@ import { json } from '../shared/http/response.ts';
 import type { ActivityPorts } from './ports.ts';
 import { listActivity } from './use-cases.ts';
 
-const ports: ActivityPorts = activityStore(required(ENV.tableName));
+const tableName = required(ENV.tableName);
+const ports: ActivityPorts = activityStore(tableName);
+const auth = residentAuth(checkToken, accountStore(tableName).tokenGeneration);
 
 /** `GET /v1/me/activity?limit=&cursor=` (利用履歴). */
-export const getActivity = apiHandler({ auth: residentAuth(checkToken) }, async ({ accountId, event }) =>
+export const getActivity = apiHandler({ auth }, async ({ accountId, event }) =>
   json(200, await listActivity(accountId, event.queryStringParameters ?? {}, ports)),
 );

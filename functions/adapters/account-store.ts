@@ -2,7 +2,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
 import type { ActivityEvent } from '../activity/model.ts';
-import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
+import type { AccountState, AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { transactWithActivity } from './activity-log.ts';
@@ -10,10 +10,11 @@ import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
-type AccountStorePorts = Pick<AccountPorts, 'account'> &
-  Pick<
+type AccountStorePorts = Pick<AccountPorts, 'account'> & {
+  tokenGeneration(accountId: string): Promise<number | undefined>;
+} & Pick<
     AuthPorts,
-    | 'accountStatus'
+    | 'accountState'
     | 'deviceKey'
     | 'activationNonce'
     | 'activate'
@@ -24,18 +25,38 @@ type AccountStorePorts = Pick<AccountPorts, 'account'> &
     | 'recordFailure'
   >;
 
+/** A condition that the account item's token generation is `:generation` (an absent one counts as 0). */
+export const sameGeneration = (generation: number) =>
+  generation === 0
+    ? '(attribute_not_exists(tokenGeneration) OR tokenGeneration = :generation)'
+    : 'tokenGeneration = :generation';
+
 /** DynamoDB side of the account: `GET /v1/me`, activation and sessions. */
 export function accountStore(tableName: string) {
   const db = table(tableName);
   const get = db.get;
 
   return {
+    /** The live account; undefined for none, or for a deleted one's tombstone (which has no status). */
     async account(accountId: string): Promise<AccountRecord | undefined> {
-      return (await get(KEYS.account(accountId))) as AccountRecord | undefined;
+      const item = await get(KEYS.account(accountId));
+      return item?.status ? (item as unknown as AccountRecord) : undefined;
     },
 
-    async accountStatus(accountId: string): Promise<AccountStatus | undefined> {
-      return (await get(KEYS.account(accountId)))?.status as AccountStatus | undefined;
+    async accountState(accountId: string): Promise<AccountState | undefined> {
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration']);
+      return item?.status
+        ? { status: item.status as AccountStatus, tokenGeneration: Number(item.tokenGeneration ?? 0) }
+        : undefined;
+    },
+
+    /**
+     * The account's token generation, for the token checks (the authorizer's and the handlers'): undefined
+     * when there is no live account (none, or a deleted one's tombstone).
+     */
+    async tokenGeneration(accountId: string): Promise<number | undefined> {
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration']);
+      return item?.status ? Number(item.tokenGeneration ?? 0) : undefined;
     },
 
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {
@@ -111,6 +132,7 @@ export function accountStore(tableName: string) {
     async consumeSessionChallenge(
       challengeId: string,
       accountId: string,
+      tokenGeneration: number,
       now: Date,
       activity: ActivityEvent,
     ): Promise<void> {
@@ -126,9 +148,9 @@ export function accountStore(tableName: string) {
           append.intoUpdate({
             Key: KEYS.account(accountId),
             UpdateExpression: '',
-            ConditionExpression: '#status = :active',
+            ConditionExpression: `#status = :active AND ${sameGeneration(tokenGeneration)}`,
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':active': 'active' },
+            ExpressionAttributeValues: { ':active': 'active', ':generation': tokenGeneration },
           }),
           append.put,
         ]);

@@ -10,10 +10,17 @@ export interface SessionChallenge {
   expiresAt: Date;
 }
 
+/** What activation and login read of the account. */
+export interface AccountState {
+  status: AccountStatus;
+  /** Raised by every recovery; tokens of an older generation are refused. */
+  tokenGeneration: number;
+}
+
 /** What activation and login need from the world; adapters implement it with DynamoDB and KMS. */
 export interface AuthPorts {
-  /** The account's status, or undefined when there is no such account. */
-  accountStatus(accountId: string): Promise<AccountStatus | undefined>;
+  /** The account's status and token generation, or undefined when there is no such account (or it was deleted). */
+  accountState(accountId: string): Promise<AccountState | undefined>;
   deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined>;
   activationNonce(accountId: string): Promise<{ nonce: string; expiresAt: Date } | undefined>;
   /**
@@ -24,19 +31,22 @@ export interface AuthPorts {
   saveSessionChallenge(challenge: SessionChallenge): Promise<void>;
   sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
   /**
-   * Deletes the challenge if it is still there and unexpired, and records `activity` on the (active)
-   * account, together; `challenge_invalid` otherwise (`proof_invalid` when the account is no longer active).
+   * Deletes the challenge if it is still there and unexpired, and records `activity` on the account, if it
+   * is still active at `tokenGeneration`, together; `challenge_invalid` otherwise (`proof_invalid` when the
+   * account is no longer active or a recovery raised its generation meanwhile).
    */
   consumeSessionChallenge(
     challengeId: string,
     accountId: string,
+    tokenGeneration: number,
     now: Date,
     activity: ActivityEvent,
   ): Promise<void>;
   /** Failed proofs of an account in the current window. */
   failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
   recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void>;
-  mintToken(accountId: string): Promise<{ token: string; claims: TokenClaims }>;
+  /** An access token for the account at its current token generation. */
+  mintToken(accountId: string, generation: number): Promise<{ token: string; claims: TokenClaims }>;
   newId(): string;
   newNonce(): string;
   now(): Date;

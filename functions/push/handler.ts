@@ -16,12 +16,12 @@ const accounts = accountStore(tableName);
 const ports: PushPorts = {
   ...deviceStore(tableName),
   ...snsPush,
-  accountExists: async (accountId) => (await accounts.accountStatus(accountId)) !== undefined,
+  accountExists: async (accountId) => (await accounts.tokenGeneration(accountId)) !== undefined,
   now: () => new Date(),
 };
 
 /** `PUT /v1/me/push` (guide step 8, 通知の設定). */
 export const putPush = apiHandler(
-  { body: pushBody, auth: residentAuth(checkToken) },
+  { body: pushBody, auth: residentAuth(checkToken, accounts.tokenGeneration) },
   async ({ body, accountId }) => json(200, await registerPush(accountId, body, ports)),
 );

@@ -6,6 +6,7 @@ import { me } from '#functions/account/use-cases';
 import type { ProblemError } from '#functions/shared/problems';
 
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
+const SESSION = { accountId: ACCOUNT, tokenGeneration: 0 };
 const record: AccountRecord = {
   accountId: ACCOUNT,
   status: 'active',
@@ -41,7 +42,7 @@ describe('GET /v1/me', () => {
       email: { address: 'h@example.jp', verified: true, deliverable: true },
       activity: { seq: 7, hash: 'A'.repeat(43) },
     });
-    const body = await me(ACCOUNT, p);
+    const body = await me({ accountId: ACCOUNT, tokenGeneration: 0 }, p);
     expect(opened).toEqual([['address', 'dateOfBirth', 'gender']]);
     expect(meResponse.parse(body)).toEqual({
       accountId: ACCOUNT,
@@ -73,9 +74,27 @@ describe('GET /v1/me', () => {
 
   it('shows no e-mail and an empty log as null, and answers 401 when the token names no account', async () => {
     const { p } = ports(record);
-    expect((await me(ACCOUNT, p)).email).toBeNull();
-    expect((await me(ACCOUNT, p)).activity).toBeNull();
-    const error = await me('00000000-0000-4000-8000-00000000ffff', p).catch((e) => e);
+    expect((await me(SESSION, p)).email).toBeNull();
+    expect((await me(SESSION, p)).activity).toBeNull();
+    const error = await me({ ...SESSION, accountId: '00000000-0000-4000-8000-00000000ffff' }, p).catch(
+      (e) => e,
+    );
     expect((error as ProblemError).code).toBe('unauthorized');
+  });
+
+  it('refuses (401) a token of another generation than the account’s, in the same one read', async () => {
+    const { p } = ports({ ...record, tokenGeneration: 2 });
+    let reads = 0;
+    const account = p.account;
+    p.account = async (id) => {
+      reads += 1;
+      return account(id);
+    };
+    for (const tokenGeneration of [0, 1, 3]) {
+      const error = await me({ accountId: ACCOUNT, tokenGeneration }, p).catch((e) => e);
+      expect((error as ProblemError).code).toBe('unauthorized');
+    }
+    expect((await me({ accountId: ACCOUNT, tokenGeneration: 2 }, p)).accountId).toBe(ACCOUNT);
+    expect(reads).toBe(4);
   });
 });

@@ -35,6 +35,7 @@ interface State {
   minted: string[];
   now: Date;
   log: ReturnType<typeof memoryActivityLog>;
+  generation: number;
 }
 
 let state: State;
@@ -48,10 +49,14 @@ beforeEach(() => {
     minted: [],
     now: NOW,
     log: memoryActivityLog(),
+    generation: 0,
   };
   let ids = 0;
   ports = {
-    accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
+    accountState: async (id) =>
+      id === ACCOUNT && state.status
+        ? { status: state.status, tokenGeneration: state.generation }
+        : undefined,
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
     activate: async (id, nonce, _now, activity) => {
@@ -65,7 +70,8 @@ beforeEach(() => {
       state.challenges.set(challenge.challengeId, challenge);
     },
     sessionChallenge: async (id) => state.challenges.get(id),
-    consumeSessionChallenge: async (id, accountId, _now, activity) => {
+    consumeSessionChallenge: async (id, accountId, generation, _now, activity) => {
+      if (generation !== state.generation) throw new ProblemError('proof_invalid');
       if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
       state.log.append(accountId, activity);
     },
@@ -75,9 +81,9 @@ beforeEach(() => {
       if (state.failures && state.failures.windowEnds > now) state.failures.count += 1;
       else state.failures = { count: 1, windowEnds: new Date(now.getTime() + windowSeconds * 1000) };
     },
-    mintToken: async (id) => {
+    mintToken: async (id, generation) => {
       state.minted.push(id);
-      return { token: `token-for-${id}`, claims: {} as never };
+      return { token: `token-for-${id}@${generation}`, claims: {} as never };
     },
     newId: () => `00000000-0000-4000-9000-${String(++ids).padStart(12, '0')}`,
     newNonce: () => `nonce-${ids}`,
@@ -98,7 +104,7 @@ describe('activation', () => {
     const result = await activate(ACCOUNT, proofs(), ports);
     expect(result).toEqual({
       accountId: ACCOUNT,
-      accessToken: `token-for-${ACCOUNT}`,
+      accessToken: `token-for-${ACCOUNT}@0`,
       tokenType: 'Bearer',
       expiresIn: 900,
     });
@@ -164,7 +170,7 @@ describe('sessions', () => {
     expect(challenge.expiresAt).toBe(new Date(NOW.getTime() + 300_000).toISOString());
     const proof = sessionProof(AUTH.privateKey, challenge);
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
-      `token-for-${ACCOUNT}`,
+      `token-for-${ACCOUNT}@0`,
     );
     expect(await codeOf(login({ challengeId: challenge.challengeId, proof }, ports))).toBe(
       'challenge_invalid',
@@ -180,6 +186,29 @@ describe('sessions', () => {
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
       `token-for-${ACCOUNT}`,
     );
+  });
+
+  it('mints tokens at the account’s current generation, and refuses a login a recovery overtook', async () => {
+    state.generation = 3;
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    const proof = sessionProof(AUTH.privateKey, challenge);
+    expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
+      `token-for-${ACCOUNT}@3`,
+    );
+    const raced = await createSessionChallenge(ACCOUNT, ports);
+    const accountState = ports.accountState;
+    ports.accountState = async (id) => {
+      const read = await accountState(id);
+      state.generation = 4; // a recovery commits between the read and the login's transaction
+      return read;
+    };
+    expect(
+      await codeOf(
+        login({ challengeId: raced.challengeId, proof: sessionProof(AUTH.privateKey, raced) }, ports),
+      ),
+    ).toBe('proof_invalid');
+    expect(state.minted).toEqual([ACCOUNT]);
+    expect(state.log.types(ACCOUNT)).toEqual(['signed_in']);
   });
 
   it('refuses the sign key, a stranger, and a proof for another account (422 proof_invalid)', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { firstBrokenEntry } from '#functions/activity/chain';
 import { listActivity } from '#functions/activity/use-cases';
-import { ProblemError } from '#functions/shared/problems';
 import { codeOf } from '../code-of.ts';
 import { memoryActivityLog } from './memory-log.ts';
 

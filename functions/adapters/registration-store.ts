@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { NewAccount, RegistrationChallenge } from '../registration/model.ts';
+import type { Municipality } from '../municipality/municipalities.ts';
+import type { NewAccount, PendingRegistration, RegistrationChallenge } from '../registration/model.ts';
 import type { RegistrationPorts } from '../registration/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -10,7 +11,11 @@ import { epochSeconds, KEYS } from './table-keys.ts';
 
 type RegistrationStorePorts = Pick<
   RegistrationPorts,
-  'saveRegistrationChallenge' | 'registrationChallenge' | 'isCertificateRegistered' | 'createAccount'
+  | 'saveRegistrationChallenge'
+  | 'registrationChallenge'
+  | 'isCertificateRegistered'
+  | 'pendingRegistration'
+  | 'createAccount'
 >;
 
 /** DynamoDB side of registration: challenges, the certificate index, and the account transaction. */
@@ -35,6 +40,29 @@ export function registrationStore(tableName: string) {
       const Item = await db.get(KEYS.registrationChallenge(challengeId));
       if (!Item) return undefined;
       return { challengeId, nonce: String(Item.nonce), expiresAt: new Date(Number(Item.expiresAt) * 1000) };
+    },
+
+    async pendingRegistration(
+      issuerSha256: string,
+      serial: string,
+    ): Promise<PendingRegistration | undefined> {
+      const index = await db.get<{ accountId: string }>(KEYS.certificate(issuerSha256, serial));
+      if (!index) return undefined;
+      const activation = await db.get<{ nonce: string; expiresAt: number; registrationSha256?: string }>(
+        KEYS.activation(index.accountId),
+      );
+      if (!activation?.registrationSha256) return undefined;
+      const account = await db.get<{ status?: string; municipality: Municipality }>(
+        KEYS.account(index.accountId),
+        ['status', 'municipality'],
+      );
+      if (account?.status !== 'pending_activation') return undefined;
+      return {
+        accountId: index.accountId,
+        municipality: account.municipality,
+        activation: { nonce: activation.nonce, expiresAt: new Date(activation.expiresAt * 1000) },
+        registrationSha256: activation.registrationSha256,
+      };
     },
 
     async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
@@ -107,6 +135,7 @@ export function registrationStore(tableName: string) {
               ...KEYS.activation(accountId),
               nonce: account.activation.nonce,
               expiresAt: epochSeconds(account.activation.expiresAt),
+              registrationSha256: account.registrationSha256,
             },
           },
         },

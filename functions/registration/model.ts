@@ -10,6 +10,14 @@ export interface RegistrationChallenge {
   expiresAt: Date;
 }
 
+/** A registration still waiting for its activation, as a retry of the same request finds it. */
+export interface PendingRegistration {
+  accountId: string;
+  municipality: Municipality;
+  activation: { nonce: string; expiresAt: Date };
+  registrationSha256: string;
+}
+
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 export const ACTIVATION_TTL_SECONDS = 10 * 60;
 
@@ -27,6 +35,8 @@ export interface NewAccount {
   consents: { kind: 'identityVerification' | 'terms' | 'privacyPolicy'; version: string }[];
   deviceKeys: { auth: DeviceJwk; sign: DeviceJwk };
   activation: { nonce: string; expiresAt: Date };
+  /** SHA-256 (hex) of the request body's JCS, kept with the activation nonce, to answer a retry the same. */
+  registrationSha256: string;
   /** The first entry of the account's activity log (`registered`), written in the same transaction. */
   activity: ActivityEvent;
 }

@@ -1,5 +1,6 @@
-import { createPublicKey, timingSafeEqual } from 'node:crypto';
-import { canonicalBytes } from '../shared/jcs.ts';
+import { createHash, createPublicKey, timingSafeEqual } from 'node:crypto';
+import { certificateIndexKey } from '../jpki/verify.ts';
+import { canonicalBytes, canonicalize } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
 import {
   ACTIVATION_TTL_SECONDS,
@@ -52,9 +53,45 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** What `POST /v1/registrations` answers (201): the new account, waiting for its activation. */
+function registered(
+  accountId: string,
+  municipality: { code: string; name: string },
+  activation: { nonce: string; expiresAt: Date },
+) {
+  return {
+    accountId,
+    status: 'pending_activation' as const,
+    municipality: { code: municipality.code, name: municipality.name },
+    activation: { nonce: activation.nonce, expiresAt: activation.expiresAt.toISOString() },
+  };
+}
+
+/**
+ * A lost response (design.md §3.9): the same body sent again, whose challenge its first sending used,
+ * finds the account it created by the certificate, and is answered the same 201 while that account waits
+ * for its activation. Only a byte-for-byte equal body (by its JCS) matches, so nothing about it needs
+ * checking again; undefined otherwise.
+ */
+async function sameRegistrationAgain(
+  certificate: Buffer,
+  registrationSha256: string,
+  ports: RegistrationPorts,
+  now: Date,
+) {
+  const key = certificateIndexKey(certificate);
+  const pending = key && (await ports.pendingRegistration(key.issuerSha256, key.serial));
+  if (!pending || pending.activation.expiresAt <= now) return undefined;
+  const a = Buffer.from(pending.registrationSha256);
+  const b = Buffer.from(registrationSha256);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+  return registered(pending.accountId, pending.municipality, pending.activation);
+}
+
 /**
  * `POST /v1/registrations`: every check of design.md §3.2 in the table's order, then one transaction.
- * Nothing is written unless every check passed; the challenge is consumed inside that transaction.
+ * Nothing is written unless every check passed; the challenge is consumed inside that transaction. The
+ * same body again, after its challenge was used by it, answers the same 201 (a lost response).
  */
 export async function register(
   body: RegistrationBody,
@@ -76,9 +113,14 @@ export async function register(
     }
   }
 
+  const registrationSha256 = createHash('sha256').update(canonicalize(body)).digest('hex');
   const challenge = await ports.registrationChallenge(statement.challengeId);
   const now = ports.now();
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
+  if (!challenge || challenge.expiresAt <= now) {
+    const again = await sameRegistrationAgain(certificate, registrationSha256, ports, now);
+    if (again) return again;
+    throw new ProblemError('challenge_invalid');
+  }
 
   const current = ports.currentTerms();
   const matches =
@@ -114,31 +156,37 @@ export async function register(
     nonce: ports.newNonce(),
     expiresAt: new Date(now.getTime() + ACTIVATION_TTL_SECONDS * 1000),
   };
-  await ports.createAccount(
-    {
-      accountId,
-      createdAt: now,
-      name: items.name,
-      nameFlags: items.nameFlags,
-      sealed: sealed as NewAccount['sealed'],
-      wrappedDataKey,
-      municipality,
-      certificate: verified.certificate,
-      consents: [
-        { kind: 'identityVerification', version: current.terms.version },
-        { kind: 'terms', version: current.terms.version },
-        { kind: 'privacyPolicy', version: current.privacyPolicy.version },
-      ],
-      deviceKeys: { auth: statement.authKey, sign: statement.signKey },
-      activation,
-      activity: { type: 'registered', at: now, detail: { municipality: municipality.code } },
-    },
-    statement.challengeId,
-  );
-  return {
-    accountId,
-    status: 'pending_activation',
-    municipality: { code: municipality.code, name: municipality.name },
-    activation: { nonce: activation.nonce, expiresAt: activation.expiresAt.toISOString() },
-  };
+  try {
+    await ports.createAccount(
+      {
+        accountId,
+        createdAt: now,
+        name: items.name,
+        nameFlags: items.nameFlags,
+        sealed: sealed as NewAccount['sealed'],
+        wrappedDataKey,
+        municipality,
+        certificate: verified.certificate,
+        consents: [
+          { kind: 'identityVerification', version: current.terms.version },
+          { kind: 'terms', version: current.terms.version },
+          { kind: 'privacyPolicy', version: current.privacyPolicy.version },
+        ],
+        deviceKeys: { auth: statement.authKey, sign: statement.signKey },
+        activation,
+        registrationSha256,
+        activity: { type: 'registered', at: now, detail: { municipality: municipality.code } },
+      },
+      statement.challengeId,
+    );
+  } catch (error) {
+    // The same body sent twice at once: the first used the challenge; the second answers what it made.
+    const again =
+      error instanceof ProblemError && error.code === 'challenge_invalid'
+        ? await sameRegistrationAgain(certificate, registrationSha256, ports, now)
+        : undefined;
+    if (again) return again;
+    throw error;
+  }
+  return registered(accountId, municipality, activation);
 }

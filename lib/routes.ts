@@ -298,6 +298,16 @@ export const ROUTES: readonly Route[] = [
     description: "The device's push endpoint",
   },
   {
+    id: 'deletePush',
+    method: 'DELETE',
+    path: '/v1/me/push',
+    entry: 'functions/push/handler.ts',
+    handler: 'deletePush',
+    auth: 'resident',
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    description: "Release the device's push endpoint (sign-out on this device)",
+  },
+  {
     id: 'getMunicipality',
     method: 'GET',
     path: '/v1/me/municipality',

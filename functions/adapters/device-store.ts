@@ -4,9 +4,21 @@ import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts } from '../push/ports.ts';
 import { dynamo } from '../shared/clients.ts';
+import { ProblemError } from '../shared/problems.ts';
 import { transactWithActivity } from './activity-log.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
 import { type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
+
+/** The endpoint → account index names `accountId` (or, for the first, no account yet). */
+const OWNED_BY = (accountId: string) => ({
+  ConditionExpression: 'accountId = :owner',
+  ExpressionAttributeValues: { ':owner': accountId },
+});
+const OWNED_BY_NONE_OR = (accountId: string) => ({
+  ConditionExpression: 'attribute_not_exists(pk) OR accountId = :owner',
+  ExpressionAttributeValues: { ':owner': accountId },
+});
 
 /** DynamoDB side of push devices, notice subscriptions and their consents. */
 export function deviceStore(tableName: string) {
@@ -29,14 +41,61 @@ export function deviceStore(tableName: string) {
       at: Date,
       activity?: ActivityEvent,
     ): Promise<void> {
-      await write(
-        accountId,
-        [
-          { Put: { Item: { ...KEYS.device(accountId), ...device, updatedAt: at.toISOString() } } },
-          { Put: { Item: { ...KEYS.endpoint(device.endpointArn), accountId } } },
-        ],
-        activity,
-      );
+      try {
+        await write(
+          accountId,
+          [
+            {
+              Put: {
+                Item: { ...KEYS.endpoint(device.endpointArn), accountId },
+                ...OWNED_BY_NONE_OR(accountId),
+              },
+            },
+            { Put: { Item: { ...KEYS.device(accountId), ...device, updatedAt: at.toISOString() } } },
+          ],
+          activity,
+        );
+      } catch (error) {
+        if (isConditionFailure(error, 0)) throw new ProblemError('push_token_in_use');
+        throw error;
+      }
+    },
+
+    async removeDevice(accountId: string, endpointArn: string, activity: ActivityEvent): Promise<void> {
+      try {
+        await write(
+          accountId,
+          [
+            {
+              Delete: {
+                Key: KEYS.device(accountId),
+                ConditionExpression: 'endpointArn = :endpoint',
+                ExpressionAttributeValues: { ':endpoint': endpointArn },
+              },
+            },
+            { Delete: { Key: KEYS.endpoint(endpointArn), ...OWNED_BY(accountId) } },
+            { Delete: { Key: KEYS.subscription(accountId) } },
+          ],
+          activity,
+        );
+      } catch (error) {
+        // Another request moved or removed the device meanwhile: nothing of this one is left to remove.
+        if (!isConditionFailure(error, 0) && !isConditionFailure(error, 1)) throw error;
+      }
+    },
+
+    async releaseEndpoint(accountId: string, endpointArn: string): Promise<void> {
+      try {
+        await dynamo().send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: KEYS.endpoint(endpointArn),
+            ...OWNED_BY(accountId),
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
 
     async saveSubscription(accountId: string, subscription: SubscriptionRecord): Promise<void> {

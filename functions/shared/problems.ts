@@ -40,6 +40,10 @@ export const PROBLEMS = {
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },
   push_not_registered: { status: 409, title: 'Register the device for push notifications first' },
+  push_token_in_use: {
+    status: 409,
+    title: 'This device is registered for push notifications by another account',
+  },
   municipality_not_onboarded: {
     status: 409,
     title: 'This municipality does not publish notices through xID',

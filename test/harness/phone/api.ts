@@ -120,6 +120,11 @@ export class ApiClient {
     );
   }
 
+  /** Signs out on this device for push: its token is free for another account. */
+  releasePush(token: string) {
+    return this.request<undefined>('DELETE', '/v1/me/push', undefined, { authorization: `Bearer ${token}` });
+  }
+
   municipality(token: string) {
     return this.request<{
       code: string;

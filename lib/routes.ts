@@ -28,6 +28,7 @@ import {
 } from '../functions/notices/schemas.ts';
 import { openApiResponse } from '../functions/openapi/schemas.ts';
 import { pushBody, pushResponse } from '../functions/push/schemas.ts';
+import { recoveryBody } from '../functions/recovery/schemas.ts';
 import {
   registrationBody,
   registrationChallengeResponse,
@@ -171,6 +172,33 @@ export const ROUTES: readonly Route[] = [
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
+  },
+  {
+    id: 'postRecovery',
+    method: 'POST',
+    path: '/v1/recoveries',
+    entry: 'functions/recovery/handler.ts',
+    handler: 'postRecovery',
+    auth: 'public',
+    body: recoveryBody,
+    response: registrationResponse,
+    problems: [
+      'challenge_invalid',
+      'statement_mismatch',
+      'certificate_malformed',
+      'certificate_untrusted',
+      'certificate_expired',
+      'certificate_not_yet_valid',
+      'certificate_profile',
+      'certificate_revoked',
+      'revocation_unavailable',
+      'signature_invalid',
+      'account_not_found',
+      'account_changed',
+    ],
+    binds: { table: 'readWrite', jpki: true, push: true, mail: true },
+    assets: [LEGAL_TEXTS],
+    description: 'A new phone, a lost phone, forgotten PINs: new device keys with the card',
   },
   {
     id: 'postActivation',

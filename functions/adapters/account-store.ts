@@ -83,7 +83,9 @@ export function accountStore(tableName: string) {
           },
           append.intoUpdate({
             Key: KEYS.account(accountId),
-            UpdateExpression: 'SET #status = :active, activatedAt = :at',
+            // A recovery of an account that was waiting for something else (a re-verification) returns to it.
+            UpdateExpression:
+              'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {

@@ -21,6 +21,13 @@ export interface PendingRegistration {
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 export const ACTIVATION_TTL_SECONDS = 10 * 60;
 
+/**
+ * When a new activation nonce expires: the window from now, in whole seconds (as the item stores it), so
+ * that a registration answered again shows the very same `expiresAt`.
+ */
+export const activationExpiry = (now: Date) =>
+  new Date(Math.floor(now.getTime() / 1000) * 1000 + ACTIVATION_TTL_SECONDS * 1000);
+
 /** Everything the registration transaction writes, in one value. */
 export interface NewAccount {
   accountId: string;

@@ -1,9 +1,11 @@
 import { createHash, createPublicKey, timingSafeEqual } from 'node:crypto';
+import type { DeviceJwk } from '../account/model.ts';
 import { certificateIndexKey } from '../jpki/verify.ts';
 import { canonicalBytes, canonicalize } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
+import type { CurrentTerms } from '../terms/legal-texts.ts';
 import {
-  ACTIVATION_TTL_SECONDS,
+  activationExpiry,
   CHALLENGE_TTL_SECONDS,
   type NewAccount,
   type RegistrationChallenge,
@@ -14,6 +16,7 @@ import {
   type RegistrationBody,
   type RegistrationChallengeResponse,
   type RegistrationResponse,
+  type RegistrationStatement,
   SIGNATURE_BYTES,
 } from './schemas.ts';
 
@@ -53,8 +56,53 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** What `POST /v1/registrations` answers (201): the new account, waiting for its activation. */
-function registered(
+/** A card-signed request's certificate and signature, decoded and sized; its device keys, checked. */
+export function decodeSignedRequest(body: {
+  statement: { authKey: DeviceJwk; signKey: DeviceJwk };
+  certificate: string;
+  signature: string;
+}): { certificate: Buffer; signature: Buffer } {
+  const certificate = decodeBase64(body.certificate, 'certificate', MAX_CERTIFICATE_BYTES);
+  const signature = decodeBase64(body.signature, 'signature', SIGNATURE_BYTES, SIGNATURE_BYTES);
+  for (const [pointer, jwk] of [
+    ['/statement/authKey', body.statement.authKey],
+    ['/statement/signKey', body.statement.signKey],
+  ] as const) {
+    try {
+      createPublicKey({ key: { ...jwk }, format: 'jwk' });
+    } catch {
+      throw new ProblemError('invalid_request', 'A device key is not a P-256 public key', {
+        errors: [{ pointer, detail: 'not a point on P-256' }],
+      });
+    }
+  }
+  return { certificate, signature };
+}
+
+/**
+ * `statement_mismatch` unless the statement carries the challenge's nonce and the terms and policy in force
+ * (versions and digests), and two different device keys.
+ */
+export function checkStatement(
+  statement: Omit<RegistrationStatement, 'type'>,
+  challenge: RegistrationChallenge,
+  current: CurrentTerms,
+): void {
+  const matches =
+    sameText(statement.nonce, challenge.nonce) &&
+    statement.termsVersion === current.terms.version &&
+    statement.termsSha256 === current.terms.sha256 &&
+    statement.privacyPolicyVersion === current.privacyPolicy.version &&
+    statement.privacyPolicySha256 === current.privacyPolicy.sha256 &&
+    (statement.authKey.x !== statement.signKey.x || statement.authKey.y !== statement.signKey.y);
+  if (!matches) throw new ProblemError('statement_mismatch');
+}
+
+/**
+ * What `POST /v1/registrations` answers (201), and a recovery (200): the account, waiting for its
+ * activation.
+ */
+export function pendingActivation(
   accountId: string,
   municipality: { code: string; name: string },
   activation: { nonce: string; expiresAt: Date },
@@ -85,7 +133,7 @@ async function sameRegistrationAgain(
   const a = Buffer.from(pending.registrationSha256);
   const b = Buffer.from(registrationSha256);
   if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-  return registered(pending.accountId, pending.municipality, pending.activation);
+  return pendingActivation(pending.accountId, pending.municipality, pending.activation);
 }
 
 /**
@@ -98,21 +146,7 @@ export async function register(
   ports: RegistrationPorts,
 ): Promise<RegistrationResponse> {
   const { statement } = body;
-  const certificate = decodeBase64(body.certificate, 'certificate', MAX_CERTIFICATE_BYTES);
-  const signature = decodeBase64(body.signature, 'signature', SIGNATURE_BYTES, SIGNATURE_BYTES);
-  for (const [pointer, jwk] of [
-    ['/statement/authKey', statement.authKey],
-    ['/statement/signKey', statement.signKey],
-  ] as const) {
-    try {
-      createPublicKey({ key: jwk, format: 'jwk' });
-    } catch {
-      throw new ProblemError('invalid_request', 'A device key is not a P-256 public key', {
-        errors: [{ pointer, detail: 'not a point on P-256' }],
-      });
-    }
-  }
-
+  const { certificate, signature } = decodeSignedRequest(body);
   const registrationSha256 = createHash('sha256').update(canonicalize(body)).digest('hex');
   const challenge = await ports.registrationChallenge(statement.challengeId);
   const now = ports.now();
@@ -122,15 +156,7 @@ export async function register(
     throw new ProblemError('challenge_invalid');
   }
 
-  const current = ports.currentTerms();
-  const matches =
-    sameText(statement.nonce, challenge.nonce) &&
-    statement.termsVersion === current.terms.version &&
-    statement.termsSha256 === current.terms.sha256 &&
-    statement.privacyPolicyVersion === current.privacyPolicy.version &&
-    statement.privacyPolicySha256 === current.privacyPolicy.sha256 &&
-    (statement.authKey.x !== statement.signKey.x || statement.authKey.y !== statement.signKey.y);
-  if (!matches) throw new ProblemError('statement_mismatch');
+  checkStatement(statement, challenge, ports.currentTerms());
 
   if (body.consents.identityVerification !== true) throw new ProblemError('consent_required');
 
@@ -154,7 +180,7 @@ export async function register(
   const { sealed, wrappedDataKey } = await ports.sealFields(accountId, fields);
   const activation = {
     nonce: ports.newNonce(),
-    expiresAt: new Date(now.getTime() + ACTIVATION_TTL_SECONDS * 1000),
+    expiresAt: activationExpiry(now),
   };
   try {
     await ports.createAccount(
@@ -168,9 +194,9 @@ export async function register(
         municipality,
         certificate: verified.certificate,
         consents: [
-          { kind: 'identityVerification', version: current.terms.version },
-          { kind: 'terms', version: current.terms.version },
-          { kind: 'privacyPolicy', version: current.privacyPolicy.version },
+          { kind: 'identityVerification', version: statement.termsVersion },
+          { kind: 'terms', version: statement.termsVersion },
+          { kind: 'privacyPolicy', version: statement.privacyPolicyVersion },
         ],
         deviceKeys: { auth: statement.authKey, sign: statement.signKey },
         activation,
@@ -188,5 +214,5 @@ export async function register(
     if (again) return again;
     throw error;
   }
-  return registered(accountId, municipality, activation);
+  return pendingActivation(accountId, municipality, activation);
 }

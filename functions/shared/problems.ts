@@ -30,6 +30,11 @@ export const PROBLEMS = {
   signature_invalid: { status: 422, title: 'The card signature is not valid' },
   municipality_unknown: { status: 422, title: 'No municipality was found for the address' },
   already_registered: { status: 409, title: 'This certificate is already registered' },
+  account_not_found: { status: 404, title: 'No account is registered with this certificate' },
+  account_changed: {
+    status: 409,
+    title: 'The account changed while the request was handled; start again with a new challenge',
+  },
   proof_invalid: { status: 422, title: 'The device-key proof is not valid' },
   already_active: { status: 409, title: 'The account is already active' },
   reverification_required: {

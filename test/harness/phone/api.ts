@@ -74,6 +74,11 @@ export class ApiClient {
     return this.request<RegistrationResult>('POST', '/v1/registrations', body);
   }
 
+  /** 機種変更・再設定: answers like a registration, with status 200. */
+  recover(body: unknown) {
+    return this.request<RegistrationResult>('POST', '/v1/recoveries', body);
+  }
+
   activate(accountId: string, body: { authProof: string; signProof: string }) {
     return this.request<TokenResult>('POST', `/v1/accounts/${accountId}/activation`, body);
   }

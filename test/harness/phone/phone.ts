@@ -22,6 +22,11 @@ export function registrationRequest(signed: CardSignedStatement, consent = true)
   };
 }
 
+/** The `POST /v1/recoveries` body for a card-signed recovery statement. */
+export function recoveryRequest(signed: CardSignedStatement) {
+  return { statement: signed.statement, certificate: signed.certificate, signature: signed.signature };
+}
+
 /** What the card produced at registration, ready for `POST /v1/registrations`. */
 export interface CardSignedStatement {
   statement: RegistrationStatement;
@@ -62,11 +67,13 @@ export class VirtualPhone {
     card: VirtualJpkiCard | ApduTransport,
     signPin: string,
     challenge: ChallengeForStatement,
+    type: RegistrationStatement['type'] = 'xid/registration/v1',
   ): Promise<CardSignedStatement> {
-    const statement = registrationStatement(challenge, {
-      auth: this.deviceKeys.publicJwk('auth'),
-      sign: this.deviceKeys.publicJwk('sign'),
-    });
+    const statement = registrationStatement(
+      challenge,
+      { auth: this.deviceKeys.publicJwk('auth'), sign: this.deviceKeys.publicJwk('sign') },
+      type,
+    );
     const tap = card instanceof VirtualJpkiCard ? new NfcTap(card) : card;
     const result = await new JpkiClient(tap).signWithSignatureCertificate(signPin, () =>
       canonicalBytes(statement),
@@ -92,6 +99,20 @@ export class VirtualPhone {
     const signed = await this.signRegistration(card, signPin, challenge);
     const result = await api.register(registrationRequest(signed));
     this.account = result;
+    return result;
+  }
+
+  /**
+   * 機種変更・再設定 (design.md §3.9), on the new phone (or after new PINs on the same one): a challenge, a
+   * tap of the card signing the recovery statement with this phone's new device keys, and
+   * `POST /v1/recoveries`. The account then waits for this phone's activation.
+   */
+  async recover(api: ApiClient, card: VirtualJpkiCard, signPin: string): Promise<RegistrationResult> {
+    const challenge = await api.createRegistrationChallenge();
+    const signed = await this.signRegistration(card, signPin, challenge, 'xid/recovery/v1');
+    const result = await api.recover(recoveryRequest(signed));
+    this.account = result;
+    this.accessToken = undefined;
     return result;
   }
 

@@ -6,13 +6,15 @@ import { readRuntimeRecord } from '../lib/local/runtime.ts';
 import { localStateDir } from '../lib/paths.ts';
 import { issueCard } from '../test/harness/cards.ts';
 import { ApiClient } from '../test/harness/phone/api.ts';
-import { latestLink } from '../test/harness/phone/mailbox.ts';
+import { latestLink, mailsTo } from '../test/harness/phone/mailbox.ts';
 import { VirtualPhone } from '../test/harness/phone/phone.ts';
 
 /**
  * `npm run demo` (with `npm start` running): the resident's whole journey of the registration guide,
  * step by step, with the guide's example person 公的 花子: a virtual card read over APDUs, the API calls the
  * app makes, the confirmation mail from the local mailbox, and a notice from 品川区 pushed to the phone.
+ * Optional chapters follow the journey: `--new-phone` (機種変更: the same card moves the ID to a new phone,
+ * the old one is signed out and gets no more pushes).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -93,3 +95,46 @@ if (pushed.noticeId) {
 const notices = await api.notices(accessToken);
 show(notices.items.map((n) => n.title));
 console.log('\nすべてのお知らせ — the journey is complete.');
+
+if (process.argv.includes('--new-phone')) {
+  step('機種変更 1', '新しいスマートフォン: PIN1 and PIN2 again, two new device keys on the new phone');
+  const newPhone = new VirtualPhone();
+  await newPhone.setPins('1234', '567890');
+  step(
+    '機種変更 2',
+    `カードを読み取る (署名用パスワード ${card.holder.signPin}): POST /v1/registration/challenges, POST /v1/recoveries`,
+  );
+  show(await newPhone.recover(api, card.reissue(), card.holder.signPin));
+  const oldAnswer = await api.me(accessToken).then(
+    () => 'still works',
+    (error: { status?: number; code?: string }) => `${error.status} ${error.code}`,
+  );
+  console.log(`    the old phone's token: ${oldAnswer}`);
+  const told = await mailsTo(record.mailboxUrl, email);
+  console.log(`    mail to ${email.replace(/^[^@]+/, '…')}: ${told.at(-1)?.subject}`);
+  step('機種変更 3', 'IDの有効化 on the new phone, its push token, お知らせ on again');
+  const renewed = (await newPhone.activate(api, '1234', '567890')).accessToken;
+  const newDevice = randomBytes(32).toString('hex');
+  await api.registerPush(renewed, 'APNS_SANDBOX', newDevice);
+  await api.subscribeNotices(renewed, {
+    termsVersion: terms.terms.version,
+    privacyPolicyVersion: terms.privacyPolicy.version,
+  });
+  await municipality(
+    'publish',
+    '131091',
+    '--title',
+    '粗大ごみの収集日について',
+    '--body',
+    '収集日が変わります。',
+  );
+  const pushedTo = async (token: string) =>
+    (await api.localPushes(token)).map((p) => JSON.parse(p.payload.APNS).aps?.alert?.title as string);
+  console.log(`    new phone received: ${(await pushedTo(newDevice)).join(' / ')}`);
+  console.log(`    old phone received: ${(await pushedTo(device)).join(' / ')}`);
+  step('機種変更 4', '利用履歴: GET /v1/me/activity, the hash chain checked on the phone');
+  const { entries, verified } = await newPhone.activityLog(api);
+  show(entries.map((entry) => `${entry.seq} ${entry.type}`));
+  console.log(`    chain verified against GET /v1/me's {seq, hash}: ${verified}`);
+  console.log('\n機種変更 — the ID lives on the new phone.');
+}

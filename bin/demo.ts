@@ -116,10 +116,7 @@ if (process.argv.includes('--new-phone')) {
   const renewed = (await newPhone.activate(api, '1234', '567890')).accessToken;
   const newDevice = randomBytes(32).toString('hex');
   await api.registerPush(renewed, 'APNS_SANDBOX', newDevice);
-  await api.subscribeNotices(renewed, {
-    termsVersion: terms.terms.version,
-    privacyPolicyVersion: terms.privacyPolicy.version,
-  });
+  await newPhone.turnNoticesOn(api);
   await municipality(
     'publish',
     '131091',

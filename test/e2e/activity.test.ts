@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '#lib/local/commands';
 import { verifyActivity } from '#test/harness/phone/activity';
 import { latestLink } from '#test/harness/phone/mailbox';
 import { PIN1, startWorld, type World } from './world.ts';
@@ -14,11 +13,7 @@ let world: World;
 
 beforeAll(async () => {
   world = await startWorld();
-  await runCommand(
-    'bin/municipality.ts',
-    ['onboard', '131091', '--publisher', 'arn:aws:iam::210987654321:role/shinagawa-notices'],
-    { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir },
-  );
+  await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
 }, 180_000);
 
 afterAll(async () => {
@@ -37,10 +32,8 @@ describe('the activity log', () => {
     const device = randomBytes(32).toString('hex');
     await world.api.registerPush(token, 'APNS_SANDBOX', device);
     await world.api.registerPush(token, 'APNS_SANDBOX', device);
-    const terms = await world.api.getTerms();
-    const consents = { termsVersion: terms.terms.version, privacyPolicyVersion: terms.privacyPolicy.version };
-    await world.api.subscribeNotices(token, consents);
-    await world.api.subscribeNotices(token, consents);
+    await phone.turnNoticesOn(world.api);
+    await phone.turnNoticesOn(world.api);
     await world.api.unsubscribeNotices(token);
 
     const { entries, verified } = await phone.activityLog(world.api, 3);

@@ -35,11 +35,7 @@ async function subscribedResident(address: string): Promise<{ phone: VirtualPhon
   const token = phone.accessToken as string;
   const device = randomBytes(32).toString('hex');
   await world.api.registerPush(token, 'APNS_SANDBOX', device);
-  const terms = await world.api.getTerms();
-  await world.api.subscribeNotices(token, {
-    termsVersion: terms.terms.version,
-    privacyPolicyVersion: terms.privacyPolicy.version,
-  });
+  await phone.turnNoticesOn(world.api);
   return { phone, device };
 }
 

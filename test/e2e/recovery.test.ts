@@ -63,21 +63,13 @@ async function settledResident(): Promise<{
   await fetch(await latestLink(world.runtime.record.mailboxUrl, email));
   const device = randomBytes(32).toString('hex');
   await world.api.registerPush(token, 'APNS_SANDBOX', device);
-  const terms = await world.api.getTerms();
-  await world.api.subscribeNotices(token, {
-    termsVersion: terms.terms.version,
-    privacyPolicyVersion: terms.privacyPolicy.version,
-  });
+  await phone.turnNoticesOn(world.api);
   return { card, phone, device, email };
 }
 
 beforeAll(async () => {
   world = await startWorld();
-  await runCommand(
-    'bin/municipality.ts',
-    ['onboard', '131091', '--publisher', 'arn:aws:iam::210987654321:role/shinagawa-notices'],
-    { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir },
-  );
+  await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
 }, 180_000);
 
 afterAll(async () => {
@@ -117,11 +109,7 @@ describe('機種変更: a new phone with the same card', () => {
     // The old phone gets no more pushes; the new one, once it registered and turned notices on, does.
     const newDevice = randomBytes(32).toString('hex');
     await world.api.registerPush(phone.accessToken as string, 'APNS_SANDBOX', newDevice);
-    const terms = await world.api.getTerms();
-    await world.api.subscribeNotices(phone.accessToken as string, {
-      termsVersion: terms.terms.version,
-      privacyPolicyVersion: terms.privacyPolicy.version,
-    });
+    await phone.turnNoticesOn(world.api);
     const after = await publishShinagawa('機種変更の後');
     expect(await pushedIds(oldDevice)).toEqual([before]);
     expect(await pushedIds(newDevice)).toEqual([after]);

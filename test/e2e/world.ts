@@ -1,3 +1,4 @@
+import { runCommand } from '#lib/local/commands';
 import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
 import { type IssuedCard, issueCard } from '#test/harness/cards';
 import { ApiClient } from '#test/harness/phone/api';
@@ -24,6 +25,8 @@ export interface World {
   registeredPhone(who?: Parameters<typeof issueCard>[1], card?: IssuedCard): Promise<VirtualPhone>;
   /** The same, activated: it holds an access token. */
   activePhone(who?: Parameters<typeof issueCard>[1]): Promise<VirtualPhone>;
+  /** Onboards a municipality with `npm run municipality -- onboard`, so that it publishes notices. */
+  onboard(code: string, publisher: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,11 @@ export async function startWorld(
     table,
     pki,
     registeredPhone,
+    onboard: (code, publisher) =>
+      runCommand('bin/municipality.ts', ['onboard', code, '--publisher', publisher], {
+        ...process.env,
+        XID_LOCAL_DIR: runtime.stateDir,
+      }),
     activePhone: async (who = {}) => {
       const phone = await registeredPhone(who);
       await phone.activate(api, PIN1, PIN2);

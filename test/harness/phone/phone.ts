@@ -157,6 +157,17 @@ export class VirtualPhone {
     return result;
   }
 
+  /** お知らせを受け取る: push on (guide step 9), consenting to the terms and policy in force. */
+  async turnNoticesOn(api: ApiClient) {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const terms = await api.getTerms();
+    return api.subscribeNotices(token, {
+      termsVersion: terms.terms.version,
+      privacyPolicyVersion: terms.privacyPolicy.version,
+    });
+  }
+
   /**
    * 利用履歴: every page of the activity log, and whether it is one unbroken chain ending at the
    * `{seq, hash}` that `GET /v1/me` names, as the app checks it before showing it.

@@ -17,7 +17,8 @@ export function emailStore(tableName: string) {
   return {
     async emailState(accountId: string): Promise<{ exists: boolean; email?: EmailState }> {
       const Item = await db.get(KEYS.account(accountId));
-      return { exists: Item !== undefined, email: Item?.email as EmailState | undefined };
+      // A deleted account's tombstone has no status: no account.
+      return { exists: Item?.status !== undefined, email: Item?.email as EmailState | undefined };
     },
 
     /** Records a sent mail: the new token and the new e-mail state, if nobody changed it meanwhile. */

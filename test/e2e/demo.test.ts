@@ -28,4 +28,19 @@ describe('npm run demo', () => {
     expect(stdout).toContain('push received: 品川区: 年末年始の窓口業務について');
     expect(stdout).toContain('the journey is complete');
   }, 150_000);
+
+  it('adds the chapter 機種変更 with --new-phone: the old phone is signed out, the new one gets the notices', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bin/demo.ts', '--new-phone'],
+      { cwd: REPO_ROOT, env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir }, timeout: 120_000 },
+    );
+    expect(stdout).toContain("the old phone's token: 401 unauthorized");
+    expect(stdout).toContain('【xID】機種変更・再設定の手続きが行われました');
+    expect(stdout).toContain('new phone received: 品川区: 粗大ごみの収集日について');
+    expect(stdout).not.toMatch(/old phone received: .*粗大ごみ/);
+    expect(stdout).toContain('device_changed');
+    expect(stdout).toContain("chain verified against GET /v1/me's {seq, hash}: true");
+    expect(stdout).toContain('機種変更 — the ID lives on the new phone.');
+  }, 150_000);
 });

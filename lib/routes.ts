@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { meResponse } from '../functions/account/schemas.ts';
-import { activityResponse } from '../functions/activity/schemas.ts';
+import { activityListQuery, activityResponse } from '../functions/activity/schemas.ts';
 import {
   accountIdParameter,
   activationBody,
@@ -264,6 +264,7 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/activity/handler.ts',
     handler: 'getActivity',
     auth: 'resident',
+    query: activityListQuery,
     response: activityResponse,
     binds: { table: 'read', tokenKey: 'verify' },
     description: "The resident's activity log, newest first",
@@ -321,7 +322,7 @@ export const ROUTES: readonly Route[] = [
     auth: 'resident',
     body: pushBody,
     response: pushResponse,
-    problems: ['platform_unavailable'],
+    problems: ['platform_unavailable', 'push_token_in_use'],
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     description: "The device's push endpoint",
   },
@@ -332,6 +333,9 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/push/handler.ts',
     handler: 'deletePush',
     auth: 'resident',
+    answers: {
+      204: { description: 'The device is signed out for push; its token is free for another account' },
+    },
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     description: "Release the device's push endpoint (sign-out on this device)",
   },

@@ -16,6 +16,15 @@ export const activityHead = z.strictObject({
   hash: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
 });
 
+/** `GET /v1/me/activity`'s query parameters, as the contract describes them (the use case checks them). */
+export const activityListQuery = {
+  limit: z.int().min(1).max(100).describe('How many entries, 1 to 100; 20 when absent.'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .describe('The `nextCursor` of the previous page.'),
+};
+
 /** `GET /v1/me/activity?limit=&cursor=`: the response body. */
 export const activityResponse = z.strictObject({
   items: z.array(activityEntry),

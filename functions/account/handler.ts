@@ -17,6 +17,7 @@ const ports: AccountPorts = {
 
 /** `GET /v1/me`. */
 // No generation read in the check: `me` compares it with the one account read it makes anyway.
-export const getMe = apiHandler({ auth: residentAuth(checkToken) }, async ({ accountId, tokenGeneration }) =>
-  json(200, await me({ accountId, tokenGeneration }, ports)),
+export const getMe = apiHandler(
+  { auth: residentAuth(checkToken, 'in-use-case') },
+  async ({ accountId, tokenGeneration }) => json(200, await me({ accountId, tokenGeneration }, ports)),
 );

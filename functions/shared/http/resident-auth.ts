@@ -14,13 +14,15 @@ export interface ResidentIdentity {
  * the account's current one, read consistently, so that a token issued before a recovery, or for an
  * account since deleted, is refused on every request from the moment that change commits.
  *
- * `currentGeneration` reads the account's generation (undefined: no live account). A route whose use case
- * reads the account item anyway may leave it out and compare `tokenGeneration` with what it read instead
- * (`GET /v1/me` does, to stay at one read): then it MUST, with `sameTokenGeneration`.
+ * `currentGeneration` reads the account's generation (undefined: no live account); every route passes one
+ * (`accountStore(table).tokenGeneration`), except a route whose use case reads the account item anyway:
+ * it passes `'in-use-case'` and MUST compare `tokenGeneration` with what it read, with
+ * `sameTokenGeneration` (`GET /v1/me` does, to stay at one read). There is no default, so that a new route
+ * cannot forget the check.
  */
 export function residentAuth(
   check: (token: string) => Promise<{ sub: string; gen?: number }>,
-  currentGeneration?: (accountId: string) => Promise<number | undefined>,
+  currentGeneration: ((accountId: string) => Promise<number | undefined>) | 'in-use-case',
 ) {
   return async (
     authorization: string | undefined,
@@ -39,7 +41,8 @@ export function residentAuth(
     const fromAuthorizer = (event.requestContext.authorizer as { accountId?: string } | undefined)?.accountId;
     if (fromAuthorizer !== undefined && fromAuthorizer !== claims.sub) throw new ProblemError('unauthorized');
     const identity = { accountId: claims.sub, tokenGeneration: claims.gen ?? 0 };
-    if (currentGeneration) sameTokenGeneration(identity, await currentGeneration(claims.sub));
+    if (currentGeneration !== 'in-use-case')
+      sameTokenGeneration(identity, await currentGeneration(claims.sub));
     return identity;
   };
 }

@@ -55,17 +55,20 @@ describe('the handlers’ re-check', () => {
 
   it('refuses no header, a token that does not verify, and a subject the authorizer did not approve', async () => {
     expect(await codeOf(checkWith(0, 0)(undefined, apiEvent()))).toBe('unauthorized');
-    const failing = residentAuth(async () => {
-      throw new TokenError('expired');
-    });
+    const failing = residentAuth(
+      async () => {
+        throw new TokenError('expired');
+      },
+      async () => 0,
+    );
     expect(await codeOf(failing(BEARER, apiEvent()))).toBe('unauthorized');
     expect(await codeOf(checkWith(0, 0)(BEARER, apiEvent('6b1d2c4e-0000-4000-8000-000000000002')))).toBe(
       'unauthorized',
     );
   });
 
-  it('leaves the generation to the route when told no reader (GET /v1/me compares in its one read)', async () => {
-    expect(await residentAuth(async () => claims(5))(BEARER, apiEvent())).toEqual({
+  it('leaves the generation to the route when told so (GET /v1/me compares in its one read)', async () => {
+    expect(await residentAuth(async () => claims(5), 'in-use-case')(BEARER, apiEvent())).toEqual({
       accountId: ACCOUNT,
       tokenGeneration: 5,
     });

@@ -17,7 +17,7 @@ export async function deleteAccount(
   identity: ResidentIdentity,
   body: DeletionBody,
   ports: DeletionPorts,
-): Promise<{ sweep: 'done' | 'incomplete' }> {
+): Promise<{ sweep: 'done' } | { sweep: 'incomplete'; cause: unknown }> {
   const { accountId } = identity;
   const account = await ports.deletableAccount(accountId);
   if (!account) throw new ProblemError('unauthorized');
@@ -31,7 +31,7 @@ export async function deleteAccount(
   try {
     await ports.sweepAccount(accountId);
     return { sweep: 'done' };
-  } catch {
-    return { sweep: 'incomplete' };
+  } catch (cause) {
+    return { sweep: 'incomplete', cause };
   }
 }

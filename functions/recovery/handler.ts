@@ -35,7 +35,7 @@ const ports: RecoveryPorts = {
 export const postRecovery = apiHandler({ body: recoveryBody, maxBodyBytes: 16 * 1024 }, async ({ body }) => {
   const result = await recover(body, ports);
   if (result.mail === 'failed') {
-    logger.warn('the recovery mail could not be sent');
+    logger.warn('the recovery mail could not be sent', { error: result.mailError as Error });
     metrics.addMetric('RecoveryMailFailures', 'Count', 1);
   }
   return json(200, result.body);

@@ -1,5 +1,6 @@
 import { deviceChangedMail } from '../mail/template.ts';
 import { activationExpiry } from '../registration/model.ts';
+import type { RegistrationResponse } from '../registration/schemas.ts';
 import { checkStatement, decodeSignedRequest, pendingActivation } from '../registration/use-cases.ts';
 import { canonicalBytes } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -23,7 +24,7 @@ export type RecoveryMail = 'sent' | 'none' | 'failed';
 export async function recover(
   body: RecoveryBody,
   ports: RecoveryPorts,
-): Promise<{ body: ReturnType<typeof pendingActivation>; mail: RecoveryMail }> {
+): Promise<{ body: RegistrationResponse; mail: RecoveryMail; mailError?: unknown }> {
   const { statement } = body;
   const { certificate, signature } = decodeSignedRequest(body);
   const challenge = await ports.registrationChallenge(statement.challengeId);
@@ -65,15 +66,13 @@ export async function recover(
     statement.challengeId,
   );
 
-  let mail: RecoveryMail = 'none';
-  if (account.email?.verified && account.email.deliverable) {
-    try {
-      await ports.send(account.email.address, deviceChangedMail(now), accountId);
-      mail = 'sent';
-    } catch {
-      // The recovery is done; the handler counts the mail that could not be sent.
-      mail = 'failed';
-    }
+  const answer = pendingActivation(accountId, account.municipality, activation);
+  if (!account.email?.verified || !account.email.deliverable) return { body: answer, mail: 'none' };
+  try {
+    await ports.send(account.email.address, deviceChangedMail(now), accountId);
+    return { body: answer, mail: 'sent' };
+  } catch (mailError) {
+    // The recovery is done; the handler logs and counts the mail that could not be sent.
+    return { body: answer, mail: 'failed', mailError };
   }
-  return { body: pendingActivation(accountId, account.municipality, activation), mail };
 }

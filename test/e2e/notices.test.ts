@@ -390,9 +390,6 @@ describe('municipality notices', () => {
 });
 
 describe('push endpoint ownership (a device token belongs to at most one account)', () => {
-  const noticeIds = async (device: string) =>
-    (await world.api.localPushes(device)).map((p) => JSON.parse(p.payload.APNS).noticeId as string);
-
   it('keeps V’s notices on V’s phone, and off M’s, when M registers V’s device token (the takeover attack)', async () => {
     const v = await subscribedResident('東京都品川区広町2-1-10');
     const m = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
@@ -413,8 +410,8 @@ describe('push endpoint ownership (a device token belongs to at most one account
     await publish('131091', disaster);
     const yokohama = notice({ title: '横浜市からのお知らせ', url: undefined });
     await publish('141003', yokohama);
-    expect(await noticeIds(v.device)).toEqual([disaster.noticeId]);
-    expect(await noticeIds(m.device)).toEqual([yokohama.noticeId]);
+    expect(await world.pushedNoticeIds(v.device)).toEqual([disaster.noticeId]);
+    expect(await world.pushedNoticeIds(m.device)).toEqual([yokohama.noticeId]);
   });
 
   it('hands a device to another account once its holder released it (DELETE /v1/me/push)', async () => {
@@ -427,8 +424,8 @@ describe('push endpoint ownership (a device token belongs to at most one account
     await publish('131091', shinagawa);
     const yokohama = notice({ title: '横浜市からのお知らせ', url: undefined });
     await publish('141003', yokohama);
-    expect(await noticeIds(v.device)).toEqual([yokohama.noticeId]);
-    expect(await noticeIds(m.device)).toEqual([]);
+    expect(await world.pushedNoticeIds(v.device)).toEqual([yokohama.noticeId]);
+    expect(await world.pushedNoticeIds(m.device)).toEqual([]);
     const { entries } = await v.phone.activityLog(world.api);
     expect(entries[0]).toMatchObject({
       type: 'push_removed',

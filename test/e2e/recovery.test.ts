@@ -1,11 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '#lib/local/commands';
-import { type IssuedCard, issueCard } from '#test/harness/cards';
-import { ApiError } from '#test/harness/phone/api';
-import { latestLink, mailsTo } from '#test/harness/phone/mailbox';
+import { issueCard } from '#test/harness/cards';
+import { mailsTo } from '#test/harness/phone/mailbox';
 import { VirtualPhone } from '#test/harness/phone/phone';
-import { PIN1, PIN2, startWorld, TEST_KDF, type World } from './world.ts';
+import { outcomeOf, PIN1, PIN2, startWorld, TEST_KDF, type World } from './world.ts';
 
 /**
  * A new phone, a lost phone, forgotten PINs (design.md §3.9) end to end: the card signs a recovery on the
@@ -21,52 +19,6 @@ async function newPhone(): Promise<VirtualPhone> {
   return phone;
 }
 
-async function statusOf(run: Promise<unknown>): Promise<number | string> {
-  try {
-    await run;
-    return 200;
-  } catch (error) {
-    if (error instanceof ApiError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-}
-
-async function publishShinagawa(title: string): Promise<string> {
-  const noticeId = randomUUID();
-  await runCommand(
-    'bin/municipality.ts',
-    ['publish', '131091', '--title', title, '--body', '本文', '--id', noticeId],
-    {
-      ...process.env,
-      XID_LOCAL_DIR: world.runtime.stateDir,
-    },
-  );
-  return noticeId;
-}
-
-const pushedIds = async (device: string) =>
-  (await world.api.localPushes(device)).map((p) => JSON.parse(p.payload.APNS).noticeId as string);
-
-/** A resident with an active phone, a verified address, a push device and 品川区's notices on. */
-async function settledResident(): Promise<{
-  card: IssuedCard;
-  phone: VirtualPhone;
-  device: string;
-  email: string;
-}> {
-  const card = await issueCard(world.pki, { address: SHINAGAWA });
-  const phone = await world.registeredPhone({}, card);
-  await phone.activate(world.api, PIN1, PIN2);
-  const token = phone.accessToken as string;
-  const email = `hanako.${randomUUID()}@example.jp`;
-  await world.api.setEmail(token, email);
-  await fetch(await latestLink(world.runtime.record.mailboxUrl, email));
-  const device = randomBytes(32).toString('hex');
-  await world.api.registerPush(token, 'APNS_SANDBOX', device);
-  await phone.turnNoticesOn(world.api);
-  return { card, phone, device, email };
-}
-
 beforeAll(async () => {
   world = await startWorld();
   await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
@@ -78,11 +30,16 @@ afterAll(async () => {
 
 describe('機種変更: a new phone with the same card', () => {
   it('refuses the old phone’s token, keys and pushes at once, and the new phone takes over', async () => {
-    const { card, phone: old, device: oldDevice, email } = await settledResident();
+    const {
+      card,
+      phone: old,
+      device: oldDevice,
+      email,
+    } = await world.settledResident({ address: SHINAGAWA });
     const oldToken = old.accessToken as string;
-    expect(await pushedIds(oldDevice)).toEqual([]);
-    const before = await publishShinagawa('機種変更の前');
-    expect(await pushedIds(oldDevice)).toEqual([before]);
+    expect(await world.pushedNoticeIds(oldDevice)).toEqual([]);
+    const before = await world.publish('131091', '機種変更の前');
+    expect(await world.pushedNoticeIds(oldDevice)).toEqual([before]);
     // The old token works, and is in the local gateway's authorizer cache.
     await world.api.me(oldToken);
 
@@ -95,13 +52,13 @@ describe('機種変更: a new phone with the same card', () => {
     });
 
     // Within the documented window (none: the handlers check every request), the old token is refused.
-    expect(await statusOf(world.api.me(oldToken))).toBe('401 unauthorized');
-    expect(await statusOf(world.api.activity(oldToken))).toBe('401 unauthorized');
-    expect(await statusOf(world.api.registerPush(oldToken, 'APNS_SANDBOX', oldDevice))).toBe(
+    expect(await outcomeOf(world.api.me(oldToken))).toBe('401 unauthorized');
+    expect(await outcomeOf(world.api.activity(oldToken))).toBe('401 unauthorized');
+    expect(await outcomeOf(world.api.registerPush(oldToken, 'APNS_SANDBOX', oldDevice))).toBe(
       '401 unauthorized',
     );
     // The old keys no longer log in; the new ones activate.
-    expect(await statusOf(old.login(world.api, PIN1))).toBe('422 proof_invalid');
+    expect(await outcomeOf(old.login(world.api, PIN1))).toBe('422 proof_invalid');
     await phone.activate(world.api, PIN1, PIN2);
     const me = await world.api.me(phone.accessToken as string);
     expect(me).toMatchObject({ status: 'active', email: { address: email, verified: true } });
@@ -110,9 +67,9 @@ describe('機種変更: a new phone with the same card', () => {
     const newDevice = randomBytes(32).toString('hex');
     await world.api.registerPush(phone.accessToken as string, 'APNS_SANDBOX', newDevice);
     await phone.turnNoticesOn(world.api);
-    const after = await publishShinagawa('機種変更の後');
-    expect(await pushedIds(oldDevice)).toEqual([before]);
-    expect(await pushedIds(newDevice)).toEqual([after]);
+    const after = await world.publish('131091', '機種変更の後');
+    expect(await world.pushedNoticeIds(oldDevice)).toEqual([before]);
+    expect(await world.pushedNoticeIds(newDevice)).toEqual([after]);
 
     // The verified address was told; the log says what happened, and verifies on the new phone.
     const mails = await mailsTo(world.runtime.record.mailboxUrl, email);
@@ -136,7 +93,7 @@ describe('機種変更: a new phone with the same card', () => {
     const recovered = await phone.recover(world.api, card.reissue(), card.holder.signPin);
     expect(recovered.accountId).toBe(stuck.account?.accountId);
     expect(recovered.activation.nonce).not.toBe(stuck.account?.activation.nonce);
-    expect(await statusOf(stuck.activate(world.api, PIN1, PIN2))).toMatch(
+    expect(await outcomeOf(stuck.activate(world.api, PIN1, PIN2))).toMatch(
       /^(409 challenge_invalid|422 proof_invalid)$/,
     );
     await phone.activate(world.api, PIN1, PIN2);
@@ -147,7 +104,7 @@ describe('機種変更: a new phone with the same card', () => {
     const card = await issueCard(world.pki);
     const phone = await newPhone();
     const before = await world.table.snapshot();
-    expect(await statusOf(phone.recover(world.api, card.reissue(), card.holder.signPin))).toBe(
+    expect(await outcomeOf(phone.recover(world.api, card.reissue(), card.holder.signPin))).toBe(
       '404 account_not_found',
     );
     const after = (await world.table.snapshot()).filter((item) => !item.includes('REGCHALLENGE#'));
@@ -157,10 +114,10 @@ describe('機種変更: a new phone with the same card', () => {
 
 describe('two recoveries of one account at once', () => {
   it('end with exactly one: one 200, one 409, no 5xx, and only the winner’s keys activate', async () => {
-    const { card, phone: old } = await settledResident();
+    const { card, phone: old } = await world.settledResident({ address: SHINAGAWA });
     const phones = await Promise.all([newPhone(), newPhone()]);
     const outcomes = await Promise.all(
-      phones.map((p) => statusOf(p.recover(world.api, card.reissue(), card.holder.signPin))),
+      phones.map((p) => outcomeOf(p.recover(world.api, card.reissue(), card.holder.signPin))),
     );
     expect(outcomes.filter((o) => o === 200)).toHaveLength(1);
     expect(outcomes.filter((o) => o !== 200)).toEqual([
@@ -169,11 +126,11 @@ describe('two recoveries of one account at once', () => {
     const winner = phones[outcomes.indexOf(200)] as VirtualPhone;
     const loser = phones[1 - outcomes.indexOf(200)] as VirtualPhone;
     loser.account = winner.account;
-    expect(await statusOf(loser.activate(world.api, PIN1, PIN2))).toBe('422 proof_invalid');
+    expect(await outcomeOf(loser.activate(world.api, PIN1, PIN2))).toBe('422 proof_invalid');
     await winner.activate(world.api, PIN1, PIN2);
     const { entries, verified } = await winner.activityLog(world.api);
     expect(verified).toBe(true);
     expect(entries.filter((e) => e.type === 'device_changed')).toHaveLength(1);
-    expect(await statusOf(world.api.me(old.accessToken as string))).toBe('401 unauthorized');
+    expect(await outcomeOf(world.api.me(old.accessToken as string))).toBe('401 unauthorized');
   });
 });

@@ -130,7 +130,10 @@ describe('DELETE /v1/me', () => {
 
   it('answers a deletion whose sweep was interrupted as done for the person, marked incomplete', async () => {
     world.sweepFails = true;
-    expect(await deleteAccount(identity, body, world.ports)).toEqual({ sweep: 'incomplete' });
+    expect(await deleteAccount(identity, body, world.ports)).toEqual({
+      sweep: 'incomplete',
+      cause: new Error('DynamoDB throttled'),
+    });
     expect(world.deleted).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
-import type { ActivityEvent } from '../activity/model.ts';
+import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { AccountState, AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -44,9 +44,13 @@ export function accountStore(tableName: string) {
     },
 
     async accountState(accountId: string): Promise<AccountState | undefined> {
-      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration']);
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration', 'activity']);
       return item?.status
-        ? { status: item.status as AccountStatus, tokenGeneration: Number(item.tokenGeneration ?? 0) }
+        ? {
+            status: item.status as AccountStatus,
+            tokenGeneration: Number(item.tokenGeneration ?? 0),
+            activity: item.activity as ActivityHead | undefined,
+          }
         : undefined;
     },
 
@@ -71,31 +75,43 @@ export function accountStore(tableName: string) {
     },
 
     /** Consumes the nonce, activates the account and records it, together; `challenge_invalid`/`already_active`. */
-    async activate(accountId: string, nonce: string, now: Date, activity: ActivityEvent): Promise<void> {
+    async activate(
+      accountId: string,
+      nonce: string,
+      now: Date,
+      activity: ActivityEvent,
+      head?: ActivityHead | null,
+    ): Promise<void> {
       try {
-        await transactWithActivity(db, accountId, activity, (append) => [
-          {
-            Delete: {
-              Key: KEYS.activation(accountId),
-              ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
-              ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
+        await transactWithActivity(
+          db,
+          accountId,
+          activity,
+          (append) => [
+            {
+              Delete: {
+                Key: KEYS.activation(accountId),
+                ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
+                ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
+              },
             },
-          },
-          append.intoUpdate({
-            Key: KEYS.account(accountId),
-            // A recovery of an account that was waiting for something else (a re-verification) returns to it.
-            UpdateExpression:
-              'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus',
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':active': 'active',
-              ':pending': 'pending_activation',
-              ':at': now.toISOString(),
-            },
-          }),
-          append.put,
-        ]);
+            append.intoUpdate({
+              Key: KEYS.account(accountId),
+              // A recovery of an account that was waiting for something else (a re-verification) returns to it.
+              UpdateExpression:
+                'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus',
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':active': 'active',
+                ':pending': 'pending_activation',
+                ':at': now.toISOString(),
+              },
+            }),
+            append.put,
+          ],
+          head,
+        );
       } catch (error) {
         if (isConditionFailure(error, 1)) throw new ProblemError('already_active');
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
@@ -137,25 +153,32 @@ export function accountStore(tableName: string) {
       tokenGeneration: number,
       now: Date,
       activity: ActivityEvent,
+      head?: ActivityHead | null,
     ): Promise<void> {
       try {
-        await transactWithActivity(db, accountId, activity, (append) => [
-          {
-            Delete: {
-              Key: KEYS.sessionChallenge(challengeId),
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeValues: { ':now': epochSeconds(now) },
+        await transactWithActivity(
+          db,
+          accountId,
+          activity,
+          (append) => [
+            {
+              Delete: {
+                Key: KEYS.sessionChallenge(challengeId),
+                ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+                ExpressionAttributeValues: { ':now': epochSeconds(now) },
+              },
             },
-          },
-          append.intoUpdate({
-            Key: KEYS.account(accountId),
-            UpdateExpression: '',
-            ConditionExpression: `#status = :active AND ${sameGeneration(tokenGeneration)}`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':active': 'active', ':generation': tokenGeneration },
-          }),
-          append.put,
-        ]);
+            append.intoUpdate({
+              Key: KEYS.account(accountId),
+              UpdateExpression: '',
+              ConditionExpression: `#status = :active AND ${sameGeneration(tokenGeneration)}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':active': 'active', ':generation': tokenGeneration },
+            }),
+            append.put,
+          ],
+          head,
+        );
       } catch (error) {
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
         if (isConditionFailure(error, 1)) throw new ProblemError('proof_invalid');

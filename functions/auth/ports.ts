@@ -1,5 +1,5 @@
 import type { AccountStatus, DeviceJwk } from '../account/model.ts';
-import type { ActivityEvent } from '../activity/model.ts';
+import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { TokenClaims } from './jwt.ts';
 
 /** A login challenge (design.md §3.3): single use, 5 minutes, for one account. */
@@ -15,6 +15,8 @@ export interface AccountState {
   status: AccountStatus;
   /** Raised by every recovery; tokens of an older generation are refused. */
   tokenGeneration: number;
+  /** The newest activity entry as read, so that recording the activation or login needs no read of its own. */
+  activity?: ActivityHead;
 }
 
 /** What activation and login need from the world; adapters implement it with DynamoDB and KMS. */
@@ -27,7 +29,13 @@ export interface AuthPorts {
    * Consumes the activation nonce, activates the account and records `activity`, in one transaction;
    * `challenge_invalid` or `already_active` when a condition fails, having written nothing.
    */
-  activate(accountId: string, nonce: string, now: Date, activity: ActivityEvent): Promise<void>;
+  activate(
+    accountId: string,
+    nonce: string,
+    now: Date,
+    activity: ActivityEvent,
+    head?: ActivityHead | null,
+  ): Promise<void>;
   saveSessionChallenge(challenge: SessionChallenge): Promise<void>;
   sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
   /**
@@ -41,6 +49,7 @@ export interface AuthPorts {
     tokenGeneration: number,
     now: Date,
     activity: ActivityEvent,
+    head?: ActivityHead | null,
   ): Promise<void>;
   /** Failed proofs of an account in the current window. */
   failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;

@@ -71,7 +71,13 @@ export async function activate(
   if (!valid) await refuseProof(ports, accountId, now);
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
   const { token } = await ports.mintToken(accountId, state.tokenGeneration);
-  await ports.activate(accountId, activation.nonce, now, { type: 'activated', at: now });
+  await ports.activate(
+    accountId,
+    activation.nonce,
+    now,
+    { type: 'activated', at: now },
+    state.activity ?? null,
+  );
   return tokenResponse(accountId, token);
 }
 
@@ -117,9 +123,13 @@ export async function login(
     await refuseProof(ports, accountId, now);
   }
   const { token } = await ports.mintToken(accountId, state.tokenGeneration);
-  await ports.consumeSessionChallenge(input.challengeId, accountId, state.tokenGeneration, now, {
-    type: 'signed_in',
-    at: now,
-  });
+  await ports.consumeSessionChallenge(
+    input.challengeId,
+    accountId,
+    state.tokenGeneration,
+    now,
+    { type: 'signed_in', at: now },
+    state.activity ?? null,
+  );
   return tokenResponse(accountId, token);
 }

@@ -55,11 +55,13 @@ beforeEach(() => {
   ports = {
     accountState: async (id) =>
       id === ACCOUNT && state.status
-        ? { status: state.status, tokenGeneration: state.generation }
+        ? { status: state.status, tokenGeneration: state.generation, activity: state.log.head(id) }
         : undefined,
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
-    activate: async (id, nonce, _now, activity) => {
+    activate: async (id, nonce, _now, activity, head) => {
+      // The head read with the account is handed on, so the adapter needs no read of its own.
+      expect(head).toEqual(state.log.head(id) ?? null);
       if (state.status !== 'pending_activation') throw new ProblemError('already_active');
       if (state.activation?.nonce !== nonce) throw new ProblemError('challenge_invalid');
       state.activation = undefined;
@@ -70,7 +72,8 @@ beforeEach(() => {
       state.challenges.set(challenge.challengeId, challenge);
     },
     sessionChallenge: async (id) => state.challenges.get(id),
-    consumeSessionChallenge: async (id, accountId, generation, _now, activity) => {
+    consumeSessionChallenge: async (id, accountId, generation, _now, activity, head) => {
+      expect(head).toEqual(state.log.head(accountId) ?? null);
       if (generation !== state.generation) throw new ProblemError('proof_invalid');
       if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
       state.log.append(accountId, activity);

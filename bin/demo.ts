@@ -14,7 +14,8 @@ import { VirtualPhone } from '../test/harness/phone/phone.ts';
  * step by step, with the guide's example person 公的 花子: a virtual card read over APDUs, the API calls the
  * app makes, the confirmation mail from the local mailbox, and a notice from 品川区 pushed to the phone.
  * Optional chapters follow the journey: `--new-phone` (機種変更: the same card moves the ID to a new phone,
- * the old one is signed out and gets no more pushes).
+ * the old one is signed out and gets no more pushes) and `--leave` (退会: PIN2 deletes the account, its
+ * tokens stop, and the same card may register again).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -96,6 +97,9 @@ const notices = await api.notices(accessToken);
 show(notices.items.map((n) => n.title));
 console.log('\nすべてのお知らせ — the journey is complete.');
 
+/** The phone the ID lives on, for the chapters that follow. */
+let current = { phone, token: accessToken, device };
+
 if (process.argv.includes('--new-phone')) {
   step('機種変更 1', '新しいスマートフォン: PIN1 and PIN2 again, two new device keys on the new phone');
   const newPhone = new VirtualPhone();
@@ -134,4 +138,29 @@ if (process.argv.includes('--new-phone')) {
   show(entries.map((entry) => `${entry.seq} ${entry.type}`));
   console.log(`    chain verified against GET /v1/me's {seq, hash}: ${verified}`);
   console.log('\n機種変更 — the ID lives on the new phone.');
+  current = { phone: newPhone, token: renewed, device: newDevice };
+}
+
+if (process.argv.includes('--leave')) {
+  step('退会 1', 'PIN2 confirms: POST /v1/me/challenges, a sign proof, DELETE /v1/me');
+  await current.phone.leave(api, '567890');
+  console.log('    204: the account is deleted');
+  const refused = await api.me(current.token).then(
+    () => 'still works',
+    (error: { status?: number; code?: string }) => `${error.status} ${error.code}`,
+  );
+  console.log(`    the phone's token: ${refused}`);
+  await municipality('publish', '131091', '--title', '退会の後のお知らせ', '--body', '届かないはずです。');
+  const after = (await api.localPushes(current.device)).map(
+    (p) => JSON.parse(p.payload.APNS).aps?.alert?.title as string,
+  );
+  console.log(`    pushes after leaving: ${after.filter((title) => title.includes('退会の後')).length}`);
+  step('退会 2', 'the same card again: a new registration, a new account');
+  const again = new VirtualPhone();
+  await again.setPins('1234', '567890');
+  const fresh = await again.register(api, card.reissue(), card.holder.signPin);
+  console.log(
+    `    a new account: ${fresh.accountId === current.phone.account?.accountId ? 'no' : 'yes'} (${fresh.status})`,
+  );
+  console.log('\n退会 — nothing of 花子 is left but a tombstone that refuses her old tokens.');
 }

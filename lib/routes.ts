@@ -10,6 +10,7 @@ import {
   sessionChallengeResponse,
   tokenResponse,
 } from '../functions/auth/schemas.ts';
+import { deletionBody } from '../functions/deletion/schemas.ts';
 import { healthResponse } from '../functions/health/schemas.ts';
 import {
   emailBody,
@@ -256,6 +257,21 @@ export const ROUTES: readonly Route[] = [
     response: meResponse,
     binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
     description: "The resident's own record",
+  },
+  {
+    id: 'deleteMe',
+    method: 'DELETE',
+    path: '/v1/me',
+    entry: 'functions/deletion/handler.ts',
+    handler: 'deleteMe',
+    auth: 'resident',
+    body: deletionBody,
+    answers: {
+      204: { description: 'The account is deleted; only a tombstone that refuses its tokens is left' },
+    },
+    problems: ['challenge_invalid', 'proof_invalid', 'account_changed'],
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    description: 'Delete the account (crypto-shredding), with a sign proof (PIN2)',
   },
   {
     id: 'getActivity',

@@ -136,6 +136,7 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
       activity: activityHead,
     },
   },
+  deleteMe: { request: { signProof: proofs.session.jws } },
   getActivity: { response: { items: [...activityLog].reverse(), nextCursor: null } },
   postRecovery: {
     // The shape of a recovery: the registration vector's certificate and signature stand in for the card's

@@ -43,4 +43,17 @@ describe('npm run demo', () => {
     expect(stdout).toContain("chain verified against GET /v1/me's {seq, hash}: true");
     expect(stdout).toContain('機種変更 — the ID lives on the new phone.');
   }, 150_000);
+
+  it('adds the chapter 退会 with --leave: the account goes, its token stops, the card registers again', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bin/demo.ts', '--leave'],
+      { cwd: REPO_ROOT, env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir }, timeout: 120_000 },
+    );
+    expect(stdout).toContain('204: the account is deleted');
+    expect(stdout).toContain("the phone's token: 401 unauthorized");
+    expect(stdout).toContain('pushes after leaving: 0');
+    expect(stdout).toContain('a new account: yes (pending_activation)');
+    expect(stdout).toContain('退会 — nothing of 花子 is left');
+  }, 150_000);
 });

@@ -74,6 +74,11 @@ export class ApiClient {
     return this.request<RegistrationResult>('POST', '/v1/registrations', body);
   }
 
+  /** 退会: the account is deleted (204). */
+  deleteAccount(token: string, body: { signProof: string }) {
+    return this.request<undefined>('DELETE', '/v1/me', body, { authorization: `Bearer ${token}` });
+  }
+
   /** 機種変更・再設定: answers like a registration, with status 200. */
   recover(body: unknown) {
     return this.request<RegistrationResult>('POST', '/v1/recoveries', body);

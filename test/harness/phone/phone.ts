@@ -157,6 +157,29 @@ export class VirtualPhone {
     return result;
   }
 
+  /**
+   * 退会 (design.md §3.10): a step-up challenge (`POST /v1/me/challenges`), PIN2's sign proof over the
+   * deletion statement, and `DELETE /v1/me`. The phone keeps its last token, which is refused from then on.
+   */
+  async leave(api: ApiClient, pin2: string): Promise<void> {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const { accountId } = this.registered();
+    const challenge = await api.request<{ challengeId: string; nonce: string }>(
+      'POST',
+      '/v1/me/challenges',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
+    const signProof = await this.prove('sign', pin2, {
+      type: 'xid/deletion/v1',
+      accountId,
+      challengeId: challenge.challengeId,
+      nonce: challenge.nonce,
+    });
+    await api.deleteAccount(token, { signProof });
+  }
+
   /** お知らせを受け取る: push on (guide step 9), consenting to the terms and policy in force. */
   async turnNoticesOn(api: ApiClient) {
     const token = this.accessToken;

@@ -4,6 +4,7 @@ import type { DeletionPorts } from '../deletion/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { sameGeneration } from './account-store.ts';
+import { deviceRemovalItems } from './device-store.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -135,18 +136,10 @@ export function deletionStore(
         { Delete: { Key: KEYS.activation(accountId) } },
         { Delete: { Key: KEYS.proofFailures(accountId) } },
         ...(account.emailTokenHash ? [{ Delete: { Key: KEYS.emailToken(account.emailTokenHash) } }] : []),
-        ...(deletion.removedEndpoint
-          ? [
-              {
-                Delete: {
-                  Key: KEYS.endpoint(deletion.removedEndpoint),
-                  ConditionExpression: 'attribute_not_exists(pk) OR accountId = :owner',
-                  ExpressionAttributeValues: { ':owner': accountId },
-                },
-              },
-            ]
-          : []),
-        ...(await keysUnder(accountId, 'not-activity')).map((Key) => ({ Delete: { Key } })),
+        ...deviceRemovalItems(accountId, deletion.removedEndpoint),
+        ...(await keysUnder(accountId, 'not-activity'))
+          .filter((key) => key.sk !== KEYS.device(accountId).sk)
+          .map((Key) => ({ Delete: { Key } })),
       ];
       if (items.length > TRANSACTION_LIMIT)
         throw new Error('an account holds more items than one transaction takes');

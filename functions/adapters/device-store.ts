@@ -20,6 +20,29 @@ const OWNED_BY_NONE_OR = (accountId: string) => ({
   ExpressionAttributeValues: { ':owner': accountId },
 });
 
+/**
+ * Transaction items that remove the account's push device, as read before the transaction: its endpoint
+ * `endpointArn` (already deleted from SNS), or none. They fail (and the transaction with them) if the device
+ * changed meanwhile, so that an endpoint registered concurrently is never left behind, unseen.
+ */
+export function deviceRemovalItems(accountId: string, endpointArn: string | undefined): TableTransactItem[] {
+  if (!endpointArn) {
+    return [
+      { ConditionCheck: { Key: KEYS.device(accountId), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ];
+  }
+  return [
+    {
+      Delete: {
+        Key: KEYS.device(accountId),
+        ConditionExpression: 'endpointArn = :endpoint',
+        ExpressionAttributeValues: { ':endpoint': endpointArn },
+      },
+    },
+    { Delete: { Key: KEYS.endpoint(endpointArn), ...OWNED_BY_NONE_OR(accountId) } },
+  ];
+}
+
 /** DynamoDB side of push devices, notice subscriptions and their consents. */
 export function deviceStore(tableName: string) {
   const db = table(tableName);
@@ -65,17 +88,7 @@ export function deviceStore(tableName: string) {
       try {
         await write(
           accountId,
-          [
-            {
-              Delete: {
-                Key: KEYS.device(accountId),
-                ConditionExpression: 'endpointArn = :endpoint',
-                ExpressionAttributeValues: { ':endpoint': endpointArn },
-              },
-            },
-            { Delete: { Key: KEYS.endpoint(endpointArn), ...OWNED_BY(accountId) } },
-            { Delete: { Key: KEYS.subscription(accountId) } },
-          ],
+          [...deviceRemovalItems(accountId, endpointArn), { Delete: { Key: KEYS.subscription(accountId) } }],
           activity,
         );
       } catch (error) {

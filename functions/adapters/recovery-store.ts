@@ -6,6 +6,7 @@ import type { RecoveryPorts } from '../recovery/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { sameGeneration } from './account-store.ts';
 import { transactWithActivity } from './activity-log.ts';
+import { deviceRemovalItems } from './device-store.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
@@ -120,18 +121,7 @@ export function recoveryStore(tableName: string) {
               },
             },
             { Delete: { Key: KEYS.subscription(accountId) } },
-            ...(recovery.removedEndpoint
-              ? [
-                  { Delete: { Key: KEYS.device(accountId) } },
-                  {
-                    Delete: {
-                      Key: KEYS.endpoint(recovery.removedEndpoint),
-                      ConditionExpression: 'attribute_not_exists(pk) OR accountId = :owner',
-                      ExpressionAttributeValues: { ':owner': accountId },
-                    },
-                  },
-                ]
-              : []),
+            ...deviceRemovalItems(accountId, recovery.removedEndpoint),
             append.put,
           ],
           account.activity ?? null,

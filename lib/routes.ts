@@ -81,6 +81,20 @@ export interface Answer {
 
 const LEGAL_TEXTS = 'functions/terms/legal';
 
+/** What a card-signed statement may be refused with (registration and recovery check it alike). */
+const CARD_STATEMENT_PROBLEMS: readonly ProblemCode[] = [
+  'challenge_invalid',
+  'statement_mismatch',
+  'certificate_malformed',
+  'certificate_untrusted',
+  'certificate_expired',
+  'certificate_not_yet_valid',
+  'certificate_profile',
+  'certificate_revoked',
+  'revocation_unavailable',
+  'signature_invalid',
+];
+
 const TERMS_HEADERS = {
   ETag: 'The SHA-256 of the text, quoted; send it back as If-None-Match',
   'Cache-Control': 'public, no-cache',
@@ -155,21 +169,7 @@ export const ROUTES: readonly Route[] = [
     body: registrationBody,
     response: registrationResponse,
     status: 201,
-    problems: [
-      'challenge_invalid',
-      'statement_mismatch',
-      'consent_required',
-      'certificate_malformed',
-      'certificate_untrusted',
-      'certificate_expired',
-      'certificate_not_yet_valid',
-      'certificate_profile',
-      'certificate_revoked',
-      'revocation_unavailable',
-      'signature_invalid',
-      'municipality_unknown',
-      'already_registered',
-    ],
+    problems: [...CARD_STATEMENT_PROBLEMS, 'consent_required', 'municipality_unknown', 'already_registered'],
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
@@ -183,20 +183,7 @@ export const ROUTES: readonly Route[] = [
     auth: 'public',
     body: recoveryBody,
     response: registrationResponse,
-    problems: [
-      'challenge_invalid',
-      'statement_mismatch',
-      'certificate_malformed',
-      'certificate_untrusted',
-      'certificate_expired',
-      'certificate_not_yet_valid',
-      'certificate_profile',
-      'certificate_revoked',
-      'revocation_unavailable',
-      'signature_invalid',
-      'account_not_found',
-      'account_changed',
-    ],
+    problems: [...CARD_STATEMENT_PROBLEMS, 'account_not_found', 'account_changed'],
     binds: { table: 'readWrite', jpki: true, push: true, mail: true },
     assets: [LEGAL_TEXTS],
     description: 'A new phone, a lost phone, forgotten PINs: new device keys with the card',

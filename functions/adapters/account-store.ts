@@ -171,9 +171,14 @@ export function accountStore(tableName: string) {
             append.intoUpdate({
               Key: KEYS.account(accountId),
               UpdateExpression: '',
-              ConditionExpression: `#status = :active AND ${sameGeneration(tokenGeneration)}`,
+              // A resident whose certificate was revoked still signs in (design.md §3.7).
+              ConditionExpression: `#status IN (:active, :revoked) AND ${sameGeneration(tokenGeneration)}`,
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':active': 'active', ':generation': tokenGeneration },
+              ExpressionAttributeValues: {
+                ':active': 'active',
+                ':revoked': 'reverification_required',
+                ':generation': tokenGeneration,
+              },
             }),
             append.put,
           ],

@@ -66,7 +66,7 @@ describe('GET /v1/me', () => {
       status: 'reverification_required',
       reverification: { reason: 'basic_items_changed', since },
     });
-    expect(meResponse.parse(await me(ACCOUNT, p))).toMatchObject({
+    expect(meResponse.parse(await me(SESSION, p))).toMatchObject({
       status: 'reverification_required',
       reverification: { reason: 'basic_items_changed', since },
     });

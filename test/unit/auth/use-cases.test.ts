@@ -187,7 +187,7 @@ describe('sessions', () => {
     const challenge = await createSessionChallenge(ACCOUNT, ports);
     const proof = sessionProof(AUTH.privateKey, challenge);
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
-      `token-for-${ACCOUNT}`,
+      `token-for-${ACCOUNT}@0`,
     );
   });
 

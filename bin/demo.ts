@@ -6,7 +6,7 @@ import { readRuntimeRecord } from '../lib/local/runtime.ts';
 import { localStateDir } from '../lib/paths.ts';
 import { issueCard, issueSuccessorCard } from '../test/harness/cards.ts';
 import { ApiClient } from '../test/harness/phone/api.ts';
-import { latestLink } from '../test/harness/phone/mailbox.ts';
+import { latestLink, mailsTo } from '../test/harness/phone/mailbox.ts';
 import { VirtualPhone } from '../test/harness/phone/phone.ts';
 import { addLinks, linkOf } from '../test/harness/pki/linkage.ts';
 
@@ -16,6 +16,9 @@ import { addLinks, linkOf } from '../test/harness/pki/linkage.ts';
  * app makes, the confirmation mail from the local mailbox, and a notice from 品川区 pushed to the phone.
  * With `--move`, the chapter 引っ越し follows: she moves to 横浜市鶴見区, re-verifies with the re-issued card,
  * and gets 横浜市's notices.
+ * Optional chapters follow the journey: `--new-phone` (機種変更: the same card moves the ID to a new phone,
+ * the old one is signed out and gets no more pushes) and `--leave` (退会: PIN2 deletes the account, its
+ * tokens stop, and the same card may register again).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -124,4 +127,72 @@ if (process.argv.includes('--move')) {
   step('12', '横浜市からのお知らせ: publish, push, すべてのお知らせ');
   await publishAndRead('141003', '粗大ごみの収集日について', '鶴見区の粗大ごみ収集日をお知らせします。');
   console.log('\n引っ越し — 花子 now gets 横浜市の お知らせ.');
+}
+
+/** The phone the ID lives on, for the chapters that follow. */
+let current = { phone, token: accessToken, device };
+
+if (process.argv.includes('--new-phone')) {
+  step('機種変更 1', '新しいスマートフォン: PIN1 and PIN2 again, two new device keys on the new phone');
+  const newPhone = new VirtualPhone();
+  await newPhone.setPins('1234', '567890');
+  step(
+    '機種変更 2',
+    `カードを読み取る (署名用パスワード ${card.holder.signPin}): POST /v1/registration/challenges, POST /v1/recoveries`,
+  );
+  show(await newPhone.recover(api, card.reissue(), card.holder.signPin));
+  const oldAnswer = await api.me(accessToken).then(
+    () => 'still works',
+    (error: { status?: number; code?: string }) => `${error.status} ${error.code}`,
+  );
+  console.log(`    the old phone's token: ${oldAnswer}`);
+  const told = await mailsTo(record.mailboxUrl, email);
+  console.log(`    mail to ${email.replace(/^[^@]+/, '…')}: ${told.at(-1)?.subject}`);
+  step('機種変更 3', 'IDの有効化 on the new phone, its push token, お知らせ on again');
+  const renewed = (await newPhone.activate(api, '1234', '567890')).accessToken;
+  const newDevice = randomBytes(32).toString('hex');
+  await api.registerPush(renewed, 'APNS_SANDBOX', newDevice);
+  await newPhone.turnNoticesOn(api);
+  await municipality(
+    'publish',
+    '131091',
+    '--title',
+    '粗大ごみの収集日について',
+    '--body',
+    '収集日が変わります。',
+  );
+  const pushedTo = async (token: string) =>
+    (await api.localPushes(token)).map((p) => JSON.parse(p.payload.APNS).aps?.alert?.title as string);
+  console.log(`    new phone received: ${(await pushedTo(newDevice)).join(' / ')}`);
+  console.log(`    old phone received: ${(await pushedTo(device)).join(' / ')}`);
+  step('機種変更 4', '利用履歴: GET /v1/me/activity, the hash chain checked on the phone');
+  const { entries, verified } = await newPhone.activityLog(api);
+  show(entries.map((entry) => `${entry.seq} ${entry.type}`));
+  console.log(`    chain verified against GET /v1/me's {seq, hash}: ${verified}`);
+  console.log('\n機種変更 — the ID lives on the new phone.');
+  current = { phone: newPhone, token: renewed, device: newDevice };
+}
+
+if (process.argv.includes('--leave')) {
+  step('退会 1', 'PIN2 confirms: POST /v1/me/challenges, a sign proof, DELETE /v1/me');
+  await current.phone.leave(api, '567890');
+  console.log('    204: the account is deleted');
+  const refused = await api.me(current.token).then(
+    () => 'still works',
+    (error: { status?: number; code?: string }) => `${error.status} ${error.code}`,
+  );
+  console.log(`    the phone's token: ${refused}`);
+  await municipality('publish', '131091', '--title', '退会の後のお知らせ', '--body', '届かないはずです。');
+  const after = (await api.localPushes(current.device)).map(
+    (p) => JSON.parse(p.payload.APNS).aps?.alert?.title as string,
+  );
+  console.log(`    pushes after leaving: ${after.filter((title) => title.includes('退会の後')).length}`);
+  step('退会 2', 'the same card again: a new registration, a new account');
+  const again = new VirtualPhone();
+  await again.setPins('1234', '567890');
+  const fresh = await again.register(api, card.reissue(), card.holder.signPin);
+  console.log(
+    `    a new account: ${fresh.accountId === current.phone.account?.accountId ? 'no' : 'yes'} (${fresh.status})`,
+  );
+  console.log('\n退会 — nothing of 花子 is left but a tombstone that refuses her old tokens.');
 }

@@ -32,7 +32,7 @@ export const EVENT_FUNCTIONS = {
     source: 'authorizer',
     stack: 'api',
     invocation: 'sync',
-    binds: { tokenKey: 'verify' },
+    binds: { tokenKey: 'verify', table: 'read' },
     description: 'API Gateway TOKEN authorizer of the /v1/me routes',
   },
   notices: {

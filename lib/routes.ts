@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { meResponse } from '../functions/account/schemas.ts';
+import { activityListQuery, activityResponse } from '../functions/activity/schemas.ts';
 import {
   accountIdParameter,
   activationBody,
@@ -9,6 +10,7 @@ import {
   sessionChallengeResponse,
   tokenResponse,
 } from '../functions/auth/schemas.ts';
+import { deletionBody } from '../functions/deletion/schemas.ts';
 import { healthResponse } from '../functions/health/schemas.ts';
 import {
   emailBody,
@@ -27,6 +29,7 @@ import {
 } from '../functions/notices/schemas.ts';
 import { openApiResponse } from '../functions/openapi/schemas.ts';
 import { pushBody, pushResponse } from '../functions/push/schemas.ts';
+import { recoveryBody } from '../functions/recovery/schemas.ts';
 import {
   registrationBody,
   registrationChallengeResponse,
@@ -79,6 +82,20 @@ export interface Answer {
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
+
+/** What a card-signed statement may be refused with (registration and recovery check it alike). */
+const CARD_STATEMENT_PROBLEMS: readonly ProblemCode[] = [
+  'challenge_invalid',
+  'statement_mismatch',
+  'certificate_malformed',
+  'certificate_untrusted',
+  'certificate_expired',
+  'certificate_not_yet_valid',
+  'certificate_profile',
+  'certificate_revoked',
+  'revocation_unavailable',
+  'signature_invalid',
+];
 
 const TERMS_HEADERS = {
   ETag: 'The SHA-256 of the text, quoted; send it back as If-None-Match',
@@ -154,24 +171,24 @@ export const ROUTES: readonly Route[] = [
     body: registrationBody,
     response: registrationResponse,
     status: 201,
-    problems: [
-      'challenge_invalid',
-      'statement_mismatch',
-      'consent_required',
-      'certificate_malformed',
-      'certificate_untrusted',
-      'certificate_expired',
-      'certificate_not_yet_valid',
-      'certificate_profile',
-      'certificate_revoked',
-      'revocation_unavailable',
-      'signature_invalid',
-      'municipality_unknown',
-      'already_registered',
-    ],
+    problems: [...CARD_STATEMENT_PROBLEMS, 'consent_required', 'municipality_unknown', 'already_registered'],
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
+  },
+  {
+    id: 'postRecovery',
+    method: 'POST',
+    path: '/v1/recoveries',
+    entry: 'functions/recovery/handler.ts',
+    handler: 'postRecovery',
+    auth: 'public',
+    body: recoveryBody,
+    response: registrationResponse,
+    problems: [...CARD_STATEMENT_PROBLEMS, 'account_not_found', 'account_changed'],
+    binds: { table: 'readWrite', jpki: true, push: true, mail: true },
+    assets: [LEGAL_TEXTS],
+    description: 'A new phone, a lost phone, forgotten PINs: new device keys with the card',
   },
   {
     id: 'postActivation',
@@ -280,6 +297,33 @@ export const ROUTES: readonly Route[] = [
     description: 'Re-verification with the new card after a move, a name change or a renewal',
   },
   {
+    id: 'deleteMe',
+    method: 'DELETE',
+    path: '/v1/me',
+    entry: 'functions/deletion/handler.ts',
+    handler: 'deleteMe',
+    auth: 'resident',
+    body: deletionBody,
+    answers: {
+      204: { description: 'The account is deleted; only a tombstone that refuses its tokens is left' },
+    },
+    problems: ['challenge_invalid', 'proof_invalid', 'account_changed'],
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    description: 'Delete the account (crypto-shredding), with a sign proof (PIN2)',
+  },
+  {
+    id: 'getActivity',
+    method: 'GET',
+    path: '/v1/me/activity',
+    entry: 'functions/activity/handler.ts',
+    handler: 'getActivity',
+    auth: 'resident',
+    query: activityListQuery,
+    response: activityResponse,
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: "The resident's activity log, newest first",
+  },
+  {
     id: 'putEmail',
     method: 'PUT',
     path: '/v1/me/email',
@@ -332,9 +376,22 @@ export const ROUTES: readonly Route[] = [
     auth: 'resident',
     body: pushBody,
     response: pushResponse,
-    problems: ['platform_unavailable'],
+    problems: ['platform_unavailable', 'push_token_in_use'],
     binds: { table: 'readWrite', tokenKey: 'verify', push: true },
     description: "The device's push endpoint",
+  },
+  {
+    id: 'deletePush',
+    method: 'DELETE',
+    path: '/v1/me/push',
+    entry: 'functions/push/handler.ts',
+    handler: 'deletePush',
+    auth: 'resident',
+    answers: {
+      204: { description: 'The device is signed out for push; its token is free for another account' },
+    },
+    binds: { table: 'readWrite', tokenKey: 'verify', push: true },
+    description: "Release the device's push endpoint (sign-out on this device)",
   },
   {
     id: 'getMunicipality',

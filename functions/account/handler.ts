@@ -16,6 +16,8 @@ const ports: AccountPorts = {
 };
 
 /** `GET /v1/me`. */
-export const getMe = apiHandler({ auth: residentAuth(checkToken) }, async ({ accountId }) =>
-  json(200, await me(accountId, ports)),
+// No generation read in the check: `me` compares it with the one account read it makes anyway.
+export const getMe = apiHandler(
+  { auth: residentAuth(checkToken, 'in-use-case') },
+  async ({ accountId, tokenGeneration }) => json(200, await me({ accountId, tokenGeneration }, ports)),
 );

@@ -1,3 +1,4 @@
+import type { ActivityHead } from '../activity/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
@@ -55,4 +56,8 @@ export interface AccountRecord {
   /** The current signature certificate: issuer, serial, validity, SHA-256 (design.md §5). */
   certificate: CertificateSummary;
   email?: EmailSummary;
+  /** Raised by every recovery (design.md §3.9): tokens of an older generation are refused. Absent: 0. */
+  tokenGeneration?: number;
+  /** The newest activity entry's `{seq, hash}`; absent while the log is empty. */
+  activity?: ActivityHead;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activityHead } from '../activity/schemas.ts';
 
 /** `GET /v1/me` (design.md §3.3): the response body, so that its shape is checked and documented. */
 export const meResponse = z.strictObject({
@@ -25,6 +26,8 @@ export const meResponse = z.strictObject({
   municipality: z.strictObject({ code: z.string().regex(/^\d{6}$/), name: z.string() }),
   email: z.strictObject({ address: z.string(), verified: z.boolean(), deliverable: z.boolean() }).nullable(),
   emailVerified: z.boolean(),
+  /** The newest activity entry (design.md §3.11), so that the app can check what it saw; null: none yet. */
+  activity: activityHead.nullable(),
 });
 
 export type MeResponse = z.infer<typeof meResponse>;

@@ -1,19 +1,22 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
-import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
+import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
+import type { AccountState, AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { StepUpPorts } from '../step-up/ports.ts';
+import { transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
-  Pick<StepUpPorts, 'accountExists'> &
-  Pick<
+  Pick<StepUpPorts, 'accountExists'> & {
+    tokenGeneration(accountId: string): Promise<number | undefined>;
+  } & Pick<
     AuthPorts,
-    | 'accountStatus'
+    | 'accountState'
     | 'deviceKey'
     | 'activationNonce'
     | 'activate'
@@ -24,22 +27,47 @@ type AccountStorePorts = Pick<AccountPorts, 'account'> &
     | 'recordFailure'
   >;
 
+/** A condition that the account item's token generation is `:generation` (an absent one counts as 0). */
+export const sameGeneration = (generation: number) =>
+  generation === 0
+    ? '(attribute_not_exists(tokenGeneration) OR tokenGeneration = :generation)'
+    : 'tokenGeneration = :generation';
+
 /** DynamoDB side of the account: `GET /v1/me`, activation and sessions. */
 export function accountStore(tableName: string) {
   const db = table(tableName);
   const get = db.get;
 
   return {
+    /** The live account; undefined for none, or for a deleted one's tombstone (which has no status). */
     async account(accountId: string): Promise<AccountRecord | undefined> {
-      return (await get(KEYS.account(accountId))) as AccountRecord | undefined;
+      const item = await get(KEYS.account(accountId));
+      return item?.status ? (item as unknown as AccountRecord) : undefined;
     },
 
-    async accountStatus(accountId: string): Promise<AccountStatus | undefined> {
-      return (await get(KEYS.account(accountId)))?.status as AccountStatus | undefined;
+    async accountState(accountId: string): Promise<AccountState | undefined> {
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration', 'activity']);
+      return item?.status
+        ? {
+            status: item.status as AccountStatus,
+            tokenGeneration: Number(item.tokenGeneration ?? 0),
+            activity: item.activity as ActivityHead | undefined,
+          }
+        : undefined;
+    },
+
+    /**
+     * The account's token generation, for the token checks (the authorizer's and the handlers'): undefined
+     * when there is no live account (none, or a deleted one's tombstone).
+     */
+    async tokenGeneration(accountId: string): Promise<number | undefined> {
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration']);
+      return item?.status ? Number(item.tokenGeneration ?? 0) : undefined;
     },
 
     async accountExists(accountId: string): Promise<boolean> {
-      return (await get(KEYS.account(accountId))) !== undefined;
+      const item = await get(KEYS.account(accountId));
+      return item !== undefined && item.deletedAt === undefined;
     },
 
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {
@@ -53,21 +81,32 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`. */
-    async activate(accountId: string, nonce: string, now: Date): Promise<void> {
+    /** Consumes the nonce, activates the account and records it, together; `challenge_invalid`/`already_active`. */
+    async activate(
+      accountId: string,
+      nonce: string,
+      now: Date,
+      activity: ActivityEvent,
+      head?: ActivityHead | null,
+    ): Promise<void> {
       try {
-        await db.transact([
-          {
-            Delete: {
-              Key: KEYS.activation(accountId),
-              ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
-              ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
+        await transactWithActivity(
+          db,
+          accountId,
+          activity,
+          (append) => [
+            {
+              Delete: {
+                Key: KEYS.activation(accountId),
+                ConditionExpression: 'nonce = :nonce AND expiresAt > :now',
+                ExpressionAttributeValues: { ':nonce': nonce, ':now': epochSeconds(now) },
+              },
             },
-          },
-          {
-            Update: {
+            append.intoUpdate({
               Key: KEYS.account(accountId),
-              UpdateExpression: 'SET #status = :active, activatedAt = :at',
+              // A recovery of an account that was waiting for something else (a re-verification) returns to it.
+              UpdateExpression:
+                'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus',
               ConditionExpression: '#status = :pending',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -75,9 +114,11 @@ export function accountStore(tableName: string) {
                 ':pending': 'pending_activation',
                 ':at': now.toISOString(),
               },
-            },
-          },
-        ]);
+            }),
+            append.put,
+          ],
+          head,
+        );
       } catch (error) {
         if (isConditionFailure(error, 1)) throw new ProblemError('already_active');
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
@@ -112,19 +153,47 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
-    async consumeSessionChallenge(challengeId: string, now: Date): Promise<void> {
+    /** Consumes the challenge and records the login on the active account, together. */
+    async consumeSessionChallenge(
+      challengeId: string,
+      accountId: string,
+      tokenGeneration: number,
+      now: Date,
+      activity: ActivityEvent,
+      head?: ActivityHead | null,
+    ): Promise<void> {
       try {
-        await dynamo().send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: KEYS.sessionChallenge(challengeId),
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': epochSeconds(now) },
-          }),
+        await transactWithActivity(
+          db,
+          accountId,
+          activity,
+          (append) => [
+            {
+              Delete: {
+                Key: KEYS.sessionChallenge(challengeId),
+                ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+                ExpressionAttributeValues: { ':now': epochSeconds(now) },
+              },
+            },
+            append.intoUpdate({
+              Key: KEYS.account(accountId),
+              UpdateExpression: '',
+              // A resident whose certificate was revoked still signs in (design.md §3.7).
+              ConditionExpression: `#status IN (:active, :revoked) AND ${sameGeneration(tokenGeneration)}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':active': 'active',
+                ':revoked': 'reverification_required',
+                ':generation': tokenGeneration,
+              },
+            }),
+            append.put,
+          ],
+          head,
         );
       } catch (error) {
-        if (isConditionFailure(error)) throw new ProblemError('challenge_invalid');
+        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
+        if (isConditionFailure(error, 1)) throw new ProblemError('proof_invalid');
         throw error;
       }
     },

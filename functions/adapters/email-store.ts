@@ -1,7 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { EmailState, MailFeedbackPorts, MailPorts, StoredEmailToken } from '../mail/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
@@ -15,7 +17,8 @@ export function emailStore(tableName: string) {
   return {
     async emailState(accountId: string): Promise<{ exists: boolean; email?: EmailState }> {
       const Item = await db.get(KEYS.account(accountId));
-      return { exists: Item !== undefined, email: Item?.email as EmailState | undefined };
+      // A deleted account's tombstone has no status: no account.
+      return { exists: Item?.status !== undefined, email: Item?.email as EmailState | undefined };
     },
 
     /** Records a sent mail: the new token and the new e-mail state, if nobody changed it meanwhile. */
@@ -24,35 +27,37 @@ export function emailStore(tableName: string) {
       next: EmailState,
       token: { hash: string; expiresAt: Date },
       previousRevision: number,
+      activity?: ActivityEvent,
     ) {
+      const tokenPut = {
+        Put: {
+          Item: { ...KEYS.emailToken(token.hash), accountId, expiresAt: epochSeconds(token.expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      };
+      const update = {
+        Key: KEYS.account(accountId),
+        UpdateExpression: 'SET email = :email',
+        ConditionExpression:
+          previousRevision === 0
+            ? 'attribute_exists(#status) AND attribute_not_exists(email)'
+            : 'attribute_exists(#status) AND email.revision = :previous',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':email': next,
+          ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
+        },
+      };
       try {
-        await db.transact([
-          {
-            Put: {
-              Item: {
-                ...KEYS.emailToken(token.hash),
-                accountId,
-                address: next.address,
-                expiresAt: epochSeconds(token.expiresAt),
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Update: {
-              Key: KEYS.account(accountId),
-              UpdateExpression: 'SET email = :email',
-              ConditionExpression:
-                previousRevision === 0
-                  ? 'attribute_exists(pk) AND attribute_not_exists(email)'
-                  : 'attribute_exists(pk) AND email.revision = :previous',
-              ExpressionAttributeValues: {
-                ':email': next,
-                ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
-              },
-            },
-          },
-        ]);
+        if (activity) {
+          await transactWithActivity(db, accountId, activity, (append: ActivityAppend) => [
+            tokenPut,
+            append.intoUpdate(update),
+            append.put,
+          ]);
+        } else {
+          await db.transact([tokenPut, { Update: update }]);
+        }
       } catch (error) {
         if (isConditionFailure(error))
           throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again', {
@@ -73,10 +78,15 @@ export function emailStore(tableName: string) {
         : undefined;
     },
 
-    /** Marks the token used and the address verified in one transaction; false if a condition failed. */
-    async confirmEmail(accountId: string, hash: string, now: Date): Promise<boolean> {
+    /** Marks the token used and the address verified and records it, together; false if a condition failed. */
+    async confirmEmail(
+      accountId: string,
+      hash: string,
+      now: Date,
+      activity: ActivityEvent,
+    ): Promise<boolean> {
       try {
-        await db.transact([
+        await transactWithActivity(db, accountId, activity, (append) => [
           {
             Update: {
               Key: KEYS.emailToken(hash),
@@ -85,20 +95,19 @@ export function emailStore(tableName: string) {
               ExpressionAttributeValues: { ':at': now.toISOString(), ':now': epochSeconds(now) },
             },
           },
-          {
-            Update: {
-              Key: KEYS.account(accountId),
-              UpdateExpression:
-                'SET email.verified = :yes, email.verifiedAt = :at, email.revision = email.revision + :one',
-              ConditionExpression: 'email.tokenHash = :hash',
-              ExpressionAttributeValues: {
-                ':yes': true,
-                ':at': now.toISOString(),
-                ':hash': hash,
-                ':one': 1,
-              },
+          append.intoUpdate({
+            Key: KEYS.account(accountId),
+            UpdateExpression:
+              'SET email.verified = :yes, email.verifiedAt = :at, email.revision = email.revision + :one',
+            ConditionExpression: 'email.tokenHash = :hash',
+            ExpressionAttributeValues: {
+              ':yes': true,
+              ':at': now.toISOString(),
+              ':hash': hash,
+              ':one': 1,
             },
-          },
+          }),
+          append.put,
         ]);
         return true;
       } catch (error) {

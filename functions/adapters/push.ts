@@ -1,6 +1,7 @@
 import {
   CreatePlatformEndpointCommand,
   CreateTopicCommand,
+  DeleteEndpointCommand,
   GetEndpointAttributesCommand,
   InvalidParameterException,
   NotFoundException,
@@ -28,35 +29,25 @@ export function pushApplications(): Partial<Record<PushPlatform, string>> {
   return JSON.parse(optional(ENV.pushApplications) ?? '{}') as Partial<Record<PushPlatform, string>>;
 }
 
+/** How SNS names the endpoint that already holds a token (AWS's documented pattern for this case). */
+const EXISTING_ENDPOINT = /Endpoint (arn:aws[a-z-]*:sns[^ ]+) already exists with the same [Tt]oken/;
+
 /**
- * Makes sure the device has a working endpoint for its current token: creates one, or updates a known one
- * whose token changed or that SNS disabled (APNs/FCM said the token was invalid), or recreates a deleted one.
+ * The endpoint of a device token: CreatePlatformEndpoint is idempotent per token and application, and
+ * when the existing endpoint's attributes differ (it was disabled) SNS refuses and names it instead, as AWS
+ * documents. An existing endpoint is never given another token.
  */
-export async function ensureEndpoint(applicationArn: string, token: string, known?: string): Promise<string> {
-  if (known) {
-    try {
-      const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: known }));
-      if (Attributes?.Token !== token || Attributes?.Enabled !== 'true') {
-        await sns().send(
-          new SetEndpointAttributesCommand({
-            EndpointArn: known,
-            Attributes: { Token: token, Enabled: 'true' },
-          }),
-        );
-      }
-      return known;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
+export async function endpointFor(applicationArn: string, token: string): Promise<string> {
   let EndpointArn: string | undefined;
   try {
     ({ EndpointArn } = await sns().send(
       new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
     ));
   } catch (error) {
-    // SNS refuses tokens the store would not take: that is the client's input, not our fault.
     if (error instanceof InvalidParameterException) {
+      const existing = EXISTING_ENDPOINT.exec(error.message)?.[1];
+      if (existing) return existing;
+      // SNS refuses tokens the store would not take: that is the client's input, not our fault.
       throw new ProblemError('invalid_request', 'The device token was refused', {
         errors: [{ pointer: '/token', detail: 'not a token of this platform' }],
       });
@@ -65,6 +56,36 @@ export async function ensureEndpoint(applicationArn: string, token: string, know
   }
   if (!EndpointArn) throw new Error('SNS returned no endpoint');
   return EndpointArn;
+}
+
+/**
+ * Re-enables an endpoint that SNS disabled (after the store refused an older token of the device); false
+ * when the endpoint is gone (deleted meanwhile).
+ */
+export async function enableEndpoint(endpointArn: string): Promise<boolean> {
+  let enabled: string | undefined;
+  try {
+    const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    enabled = Attributes?.Enabled;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+  if (enabled !== 'true') {
+    await sns().send(
+      new SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: 'true' } }),
+    );
+  }
+  return true;
+}
+
+/** Deletes an endpoint (DeleteEndpoint is idempotent: one already gone is fine). */
+export async function deleteEndpoint(endpointArn: string): Promise<void> {
+  try {
+    await sns().send(new DeleteEndpointCommand({ EndpointArn: endpointArn }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }
 
 /** Whether SNS still considers an endpoint deliverable (it disables endpoints whose token the store rejected). */
@@ -135,7 +156,9 @@ export async function publishPush(code: string, message: string): Promise<void> 
 /** The SNS push adapter, as the push and notices use cases see it. */
 export const snsPush = {
   applications: pushApplications,
-  ensureEndpoint,
+  endpointFor,
+  enableEndpoint,
+  deleteEndpoint,
   subscribeEndpoint,
   unsubscribe,
   endpointEnabled,

@@ -1,15 +1,21 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { NewAccount, RegistrationChallenge } from '../registration/model.ts';
+import type { Municipality } from '../municipality/municipalities.ts';
+import type { NewAccount, PendingRegistration, RegistrationChallenge } from '../registration/model.ts';
 import type { RegistrationPorts } from '../registration/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type RegistrationStorePorts = Pick<
   RegistrationPorts,
-  'saveRegistrationChallenge' | 'registrationChallenge' | 'isCertificateRegistered' | 'createAccount'
+  | 'saveRegistrationChallenge'
+  | 'registrationChallenge'
+  | 'isCertificateRegistered'
+  | 'pendingRegistration'
+  | 'createAccount'
 >;
 
 /** DynamoDB side of registration: challenges, the certificate index, and the account transaction. */
@@ -36,6 +42,29 @@ export function registrationStore(tableName: string) {
       return { challengeId, nonce: String(Item.nonce), expiresAt: new Date(Number(Item.expiresAt) * 1000) };
     },
 
+    async pendingRegistration(
+      issuerSha256: string,
+      serial: string,
+    ): Promise<PendingRegistration | undefined> {
+      const index = await db.get<{ accountId: string }>(KEYS.certificate(issuerSha256, serial));
+      if (!index) return undefined;
+      const activation = await db.get<{ nonce: string; expiresAt: number; registrationSha256?: string }>(
+        KEYS.activation(index.accountId),
+      );
+      if (!activation?.registrationSha256) return undefined;
+      const account = await db.get<{ status?: string; municipality: Municipality }>(
+        KEYS.account(index.accountId),
+        ['status', 'municipality'],
+      );
+      if (account?.status !== 'pending_activation') return undefined;
+      return {
+        accountId: index.accountId,
+        municipality: account.municipality,
+        activation: { nonce: activation.nonce, expiresAt: new Date(activation.expiresAt * 1000) },
+        registrationSha256: activation.registrationSha256,
+      };
+    },
+
     async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
       const Item = await db.get(KEYS.certificate(issuerSha256, serial));
       return Item !== undefined;
@@ -44,10 +73,10 @@ export function registrationStore(tableName: string) {
     async createAccount(account: NewAccount, challengeId: string): Promise<void> {
       const { accountId } = account;
       const created = account.createdAt.toISOString();
-      const items = [
+      // The entry goes last, so that the indices below stay those of the account's own items.
+      const items = (append: ActivityAppend) => [
         {
           Delete: {
-            TableName: tableName,
             Key: KEYS.registrationChallenge(challengeId),
             ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
             ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
@@ -55,8 +84,7 @@ export function registrationStore(tableName: string) {
         },
         {
           Put: {
-            TableName: tableName,
-            Item: {
+            Item: append.intoPut({
               ...KEYS.account(accountId),
               accountId,
               status: 'pending_activation',
@@ -67,13 +95,12 @@ export function registrationStore(tableName: string) {
               municipality: account.municipality,
               certificate: account.certificate,
               createdAt: created,
-            },
+            }),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         {
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.certificate(account.certificate.issuerSha256, account.certificate.serial),
               accountId,
@@ -84,7 +111,6 @@ export function registrationStore(tableName: string) {
         },
         ...account.consents.map((consent) => ({
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.consent(accountId, consent.kind),
               kind: consent.kind,
@@ -95,7 +121,6 @@ export function registrationStore(tableName: string) {
         })),
         ...(['auth', 'sign'] as const).map((key) => ({
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.deviceKey(accountId, key),
               key,
@@ -106,17 +131,18 @@ export function registrationStore(tableName: string) {
         })),
         {
           Put: {
-            TableName: tableName,
             Item: {
               ...KEYS.activation(accountId),
               nonce: account.activation.nonce,
               expiresAt: epochSeconds(account.activation.expiresAt),
+              registrationSha256: account.registrationSha256,
             },
           },
         },
+        append.put,
       ];
       try {
-        await db.transact(items);
+        await transactWithActivity(db, accountId, account.activity, items, null);
       } catch (error) {
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
         if (isConditionFailure(error, 2)) throw new ProblemError('already_registered');

@@ -1,8 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { DeviceRecord } from '../push/model.ts';
 import { dynamo } from '../shared/clients.ts';
 import type { Recipient, Reverification, StatusCheckPorts } from '../status-check/ports.ts';
+import { transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -16,6 +18,7 @@ const BATCH = 100;
 const PARALLEL_BATCHES = 8;
 
 export function reverificationStore(tableName: string) {
+  const db = table(tableName);
   async function lookup(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
     let pending: Record<string, unknown>[] = keys;
@@ -58,10 +61,15 @@ export function reverificationStore(tableName: string) {
       certificate: { issuerSha256: string; serial: string },
       reverification: Reverification,
     ): Promise<'moved' | 'owed' | 'none'> {
+      // The move and its `revocation_found` activity entry, in one transaction (design.md §3.11).
+      const found: ActivityEvent = {
+        type: 'revocation_found',
+        at: new Date(),
+        detail: { reason: reverification.reason },
+      };
       try {
-        await dynamo().send(
-          new UpdateCommand({
-            TableName: tableName,
+        await transactWithActivity(db, accountId, found, (append) => [
+          append.intoUpdate({
             Key: KEYS.account(accountId),
             UpdateExpression:
               'SET #status = :required, reverification = :reverification, reverificationNotice = :pending',
@@ -77,15 +85,18 @@ export function reverificationStore(tableName: string) {
               ':active': 'active',
               ':activation': 'pending_activation',
             },
-            // One write either way: a refusal says whether an earlier move still owes its notice.
+            // A refusal says whether an earlier move still owes its notice.
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
-        );
+          append.put,
+        ]);
         return 'moved';
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const notice = (error.Item as Record<string, { S?: string } | string> | undefined)
-          ?.reverificationNotice;
+        if (!isConditionFailure(error, 0)) throw error;
+        const item = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item as
+          | Record<string, { S?: string } | string>
+          | undefined;
+        const notice = item?.reverificationNotice;
         return (typeof notice === 'string' ? notice : notice?.S) === 'pending' ? 'owed' : 'none';
       }
     },

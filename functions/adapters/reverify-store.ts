@@ -1,6 +1,7 @@
 import type { ReverificationCommit } from '../reverification/model.ts';
 import type { ReverificationPorts } from '../reverification/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
 import { useStepUpChallengeItem } from './step-up-challenges.ts';
 import { type TableTransactItem, table } from './table.ts';
@@ -11,7 +12,7 @@ import { KEYS } from './table-keys.ts';
  * check's `reverification` (and the notice it may still owe) gone; only if the certificate and status are
  * still those read. Every attribute goes through a name placeholder (several are DynamoDB reserved words).
  */
-function accountUpdate(change: ReverificationCommit): TableTransactItem {
+function accountUpdate(change: ReverificationCommit): NonNullable<TableTransactItem['Update']> {
   const set: Record<string, unknown> = {
     name: change.name,
     sealed: change.sealed,
@@ -27,22 +28,29 @@ function accountUpdate(change: ReverificationCommit): TableTransactItem {
     'reverificationNotice',
     ...(change.nameFlags === undefined ? ['nameFlags'] : []),
   ];
-  const names = [...Object.keys(set), ...remove, 'issuerSha256', 'serial'];
+  const names = [...Object.keys(set), ...remove, 'issuerSha256', 'serial', 'superseded'];
+  // The index keys of the certificates this account held before: a deletion removes their entries too.
+  const superseded = '#superseded = list_append(if_not_exists(#superseded, :none), :previousCertificate)';
   return {
-    Update: {
-      Key: KEYS.account(change.accountId),
-      UpdateExpression: `SET ${Object.keys(set)
-        .map((name) => `#${name} = :${name}`)
-        .join(', ')} REMOVE ${remove.map((name) => `#${name}`).join(', ')}`,
-      ConditionExpression:
-        '#certificate.#issuerSha256 = :oldIssuer AND #certificate.#serial = :oldSerial AND #status = :oldStatus',
-      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-      ExpressionAttributeValues: {
-        ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`:${name}`, value])),
-        ':oldIssuer': change.previous.certificate.issuerSha256,
-        ':oldSerial': change.previous.certificate.serial,
-        ':oldStatus': change.previous.status,
-      },
+    Key: KEYS.account(change.accountId),
+    UpdateExpression: `SET ${Object.keys(set)
+      .map((name) => `#${name} = :${name}`)
+      .join(', ')}, ${superseded} REMOVE ${remove.map((name) => `#${name}`).join(', ')}`,
+    ConditionExpression:
+      '#certificate.#issuerSha256 = :oldIssuer AND #certificate.#serial = :oldSerial AND #status = :oldStatus',
+    ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+    ExpressionAttributeValues: {
+      ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`:${name}`, value])),
+      ':oldIssuer': change.previous.certificate.issuerSha256,
+      ':oldSerial': change.previous.certificate.serial,
+      ':oldStatus': change.previous.status,
+      ':none': [],
+      ':previousCertificate': [
+        {
+          issuerSha256: change.previous.certificate.issuerSha256,
+          serial: change.previous.certificate.serial,
+        },
+      ],
     },
   };
 }
@@ -60,9 +68,22 @@ export function reverifyStore(tableName: string) {
     async commitReverification(change: ReverificationCommit): Promise<void> {
       const { accountId, previous, certificate, subscription } = change;
       const at = change.at.toISOString();
-      const items: TableTransactItem[] = [
+      // The subscription's move, when the municipality changed with notices on: only if it is still the one read.
+      const subscriptionItems: TableTransactItem[] = [];
+      if (subscription) {
+        const condition = {
+          ConditionExpression: 'subscriptionArn = :previous',
+          ExpressionAttributeValues: { ':previous': subscription.previousArn },
+        };
+        subscriptionItems.push(
+          subscription.next
+            ? { Put: { Item: { ...KEYS.subscription(accountId), ...subscription.next, at }, ...condition } }
+            : { Delete: { Key: KEYS.subscription(accountId), ...condition } },
+        );
+      }
+      const items = (append: ActivityAppend): TableTransactItem[] => [
         useStepUpChallengeItem(accountId, change.challenge, change.at),
-        accountUpdate(change),
+        append.intoUpdate(accountUpdate(change)),
         {
           Put: {
             Item: {
@@ -82,25 +103,16 @@ export function reverifyStore(tableName: string) {
             ExpressionAttributeValues: { ':at': at, ':serial': certificate.serial, ':account': accountId },
           },
         },
+        ...subscriptionItems,
+        append.put,
       ];
-      if (subscription) {
-        const condition = {
-          ConditionExpression: 'subscriptionArn = :previous',
-          ExpressionAttributeValues: { ':previous': subscription.previousArn },
-        };
-        items.push(
-          subscription.next
-            ? {
-                Put: {
-                  Item: { ...KEYS.subscription(accountId), ...subscription.next, at },
-                  ...condition,
-                },
-              }
-            : { Delete: { Key: KEYS.subscription(accountId), ...condition } },
-        );
-      }
       try {
-        await db.transact(items);
+        const event = {
+          type: 'reverified',
+          at: change.at,
+          detail: { municipality: change.municipality.code },
+        } as const;
+        await transactWithActivity(db, accountId, event, items);
       } catch (error) {
         const reasons = cancellationReasons(error);
         const failed = (index: number) => reasons?.[index] === 'ConditionalCheckFailed';

@@ -35,6 +35,12 @@ export const KEYS = {
   /** The resident's push device (one per account) and notice subscription. */
   device: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'DEVICE' }),
   subscription: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SUBSCRIPTION#notices' }),
+  /** One entry of the account's activity log, by its `seq` (zero-padded so that key order is seq order). */
+  activity: (accountId: string, seq: number) => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `ACTIVITY#${String(seq).padStart(12, '0')}`,
+  }),
+  activityPrefix: 'ACTIVITY#',
   /** Which account a platform endpoint belongs to, for the endpoint events SNS reports. */
   endpoint: (endpointArn: string) => ({ pk: `ENDPOINT#${endpointArn}`, sk: 'OWNER' }),
   /** Failed device-key proofs of an account in the current window (brute-force limit). */

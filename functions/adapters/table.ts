@@ -26,10 +26,22 @@ export type TableTransactItem = {
 export function table(tableName: string) {
   return {
     tableName,
-    /** The item at `key`, read consistently (a write just made is seen), without its keys' meaning. */
-    async get<T = Record<string, unknown>>(key: ItemKey): Promise<T | undefined> {
+    /**
+     * The item at `key`, read consistently (a write just made is seen), without its keys' meaning; only the
+     * top-level `attributes` named, when given.
+     */
+    async get<T = Record<string, unknown>>(
+      key: ItemKey,
+      attributes?: readonly string[],
+    ): Promise<T | undefined> {
+      const projection = attributes?.length
+        ? {
+            ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#p${i}`, name])),
+          }
+        : {};
       const { Item } = await dynamo().send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ...projection }),
       );
       return Item as T | undefined;
     },
@@ -52,3 +64,6 @@ export function table(tableName: string) {
     },
   };
 }
+
+/** The table helper's type, for functions that take one (and tests that fake one). */
+export type Table = ReturnType<typeof table>;

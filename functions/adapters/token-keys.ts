@@ -47,9 +47,10 @@ export function verificationKeys(): Promise<Map<string, VerificationKey>> {
   return keys;
 }
 
-/** A fresh access token for an account, signed in KMS with `MessageType: RAW`. */
+/** A fresh access token for an account at its token generation, signed in KMS with `MessageType: RAW`. */
 export async function mintToken(
   accountId: string,
+  generation: number,
   now = new Date(),
 ): Promise<{ token: string; claims: TokenClaims }> {
   await verificationKeys();
@@ -58,6 +59,7 @@ export async function mintToken(
     ...tokenAudience(),
     kid: signerKid as string,
     now,
+    generation,
     signRaw: async (message) => {
       const { Signature } = await kms().send(
         new SignCommand({ KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),

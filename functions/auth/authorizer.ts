@@ -1,9 +1,12 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { accountStore } from '../adapters/account-store.ts';
 import { checkToken } from '../adapters/token-keys.ts';
+import { required } from '../shared/config.ts';
 import { isDependencyFailure } from '../shared/dependency-failure.ts';
+import { ENV } from '../shared/env.ts';
 import { BEARER } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import type { TokenClaims } from './jwt.ts';
+import { type TokenClaims, TokenError } from './jwt.ts';
 
 /**
  * The API Gateway TOKEN authorizer in front of every `/v1/me…` route. It verifies the bearer token (ES256,
@@ -13,8 +16,16 @@ import type { TokenClaims } from './jwt.ts';
  * unreachable, say) is an error, so that the authorizer's Errors alarm means a fault, and API Gateway
  * answers 503 rather than a 401 that would make the app drop a good token.
  */
-/** The authorizer around a token check (the KMS-backed one in Lambda; an in-memory one in the benchmark). */
-export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
+/**
+ * The authorizer around a token check and the account's current token generation (KMS and DynamoDB in
+ * Lambda; memory in the benchmark). A token whose generation is not the account's current one (a recovery
+ * raised it), or whose account is gone (deleted: a tombstone), is refused. The handlers check the same on
+ * every request, so API Gateway's cache of this answer cannot keep such a token alive.
+ */
+export function authorizerFor(
+  check: (token: string) => Promise<TokenClaims>,
+  currentGeneration: (accountId: string) => Promise<number | undefined>,
+) {
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → the resident routes of this stage.
     const [arnPrefix, stage] = event.methodArn.split('/') as [string, string];
@@ -30,7 +41,9 @@ export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
     if (!match?.[1]) return policy('anonymous', 'Deny');
     let sub: string;
     try {
-      sub = (await check(match[1])).sub;
+      const claims = await check(match[1]);
+      sub = claims.sub;
+      if ((await currentGeneration(sub)) !== (claims.gen ?? 0)) throw new TokenError('revoked or deleted');
     } catch (error) {
       if (isDependencyFailure(error)) {
         // Not the token's fault: any error makes API Gateway answer AUTHORIZER_FAILURE (a retryable 503), so
@@ -45,4 +58,11 @@ export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
   };
 }
 
-export const handler = authorizerFor((token) => checkToken(token));
+let generations: ((accountId: string) => Promise<number | undefined>) | undefined;
+export const handler = authorizerFor(
+  (token) => checkToken(token),
+  (accountId) => {
+    generations ??= accountStore(required(ENV.tableName)).tokenGeneration;
+    return generations(accountId);
+  },
+);

@@ -21,7 +21,7 @@ let ports: AuthPorts | undefined;
 const authPorts = (): AuthPorts => {
   ports ??= {
     ...accountStore(required(ENV.tableName)),
-    mintToken: (accountId) => mintToken(accountId),
+    mintToken: (accountId, generation) => mintToken(accountId, generation),
     newId: randomUUID,
     newNonce: () => randomBytes(32).toString('base64url'),
     now: () => new Date(),

@@ -17,6 +17,11 @@ export interface TokenClaims {
   nbf: number;
   exp: number;
   jti: string;
+  /**
+   * The account's token generation when the token was issued. A recovery (design.md §3.9) raises the
+   * account's generation, and every token of an older one is refused from then on. Absent: generation 0.
+   */
+  gen?: number;
 }
 
 /** A verification key as published in the JWKS. */
@@ -72,6 +77,8 @@ export async function issueToken(
     audience: string;
     kid: string;
     now: Date;
+    /** The account's token generation (see `TokenClaims.gen`). */
+    generation: number;
     signRaw: (message: Buffer) => Promise<Uint8Array>;
   },
 ): Promise<{ token: string; claims: TokenClaims }> {
@@ -84,6 +91,7 @@ export async function issueToken(
     nbf: iat,
     exp: iat + TOKEN_TTL_SECONDS,
     jti: randomUUID(),
+    gen: context.generation,
   };
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: context.kid })).toString(
     'base64url',
@@ -143,5 +151,7 @@ export function verifyToken(
   if (typeof claims.iat !== 'number' || claims.iat > now + SKEW_SECONDS)
     throw new TokenError('issued in the future');
   if (claims.exp - claims.iat > TOKEN_TTL_SECONDS) throw new TokenError('lifetime too long');
+  if (claims.gen !== undefined && !(Number.isSafeInteger(claims.gen) && claims.gen >= 0))
+    throw new TokenError('bad generation');
   return claims as TokenClaims;
 }

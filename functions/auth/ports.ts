@@ -1,4 +1,5 @@
 import type { AccountStatus, DeviceJwk } from '../account/model.ts';
+import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { TokenClaims } from './jwt.ts';
 
 /** A login challenge (design.md §3.3): single use, 5 minutes, for one account. */
@@ -9,25 +10,52 @@ export interface SessionChallenge {
   expiresAt: Date;
 }
 
+/** What activation and login read of the account. */
+export interface AccountState {
+  status: AccountStatus;
+  /** Raised by every recovery; tokens of an older generation are refused. */
+  tokenGeneration: number;
+  /** The newest activity entry as read, so that recording the activation or login needs no read of its own. */
+  activity?: ActivityHead;
+}
+
 /** What activation and login need from the world; adapters implement it with DynamoDB and KMS. */
 export interface AuthPorts {
-  /** The account's status, or undefined when there is no such account. */
-  accountStatus(accountId: string): Promise<AccountStatus | undefined>;
+  /** The account's status and token generation, or undefined when there is no such account (or it was deleted). */
+  accountState(accountId: string): Promise<AccountState | undefined>;
   deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined>;
   activationNonce(accountId: string): Promise<{ nonce: string; expiresAt: Date } | undefined>;
   /**
-   * Consumes the activation nonce and activates the account in one transaction; `challenge_invalid` or
-   * `already_active` when a condition fails, having written nothing.
+   * Consumes the activation nonce, activates the account and records `activity`, in one transaction;
+   * `challenge_invalid` or `already_active` when a condition fails, having written nothing.
    */
-  activate(accountId: string, nonce: string, now: Date): Promise<void>;
+  activate(
+    accountId: string,
+    nonce: string,
+    now: Date,
+    activity: ActivityEvent,
+    head?: ActivityHead | null,
+  ): Promise<void>;
   saveSessionChallenge(challenge: SessionChallenge): Promise<void>;
   sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
-  /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
-  consumeSessionChallenge(challengeId: string, now: Date): Promise<void>;
+  /**
+   * Deletes the challenge if it is still there and unexpired, and records `activity` on the account, if it
+   * is still active at `tokenGeneration`, together; `challenge_invalid` otherwise (`proof_invalid` when the
+   * account is no longer active or a recovery raised its generation meanwhile).
+   */
+  consumeSessionChallenge(
+    challengeId: string,
+    accountId: string,
+    tokenGeneration: number,
+    now: Date,
+    activity: ActivityEvent,
+    head?: ActivityHead | null,
+  ): Promise<void>;
   /** Failed proofs of an account in the current window. */
   failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
   recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void>;
-  mintToken(accountId: string): Promise<{ token: string; claims: TokenClaims }>;
+  /** An access token for the account at its current token generation. */
+  mintToken(accountId: string, generation: number): Promise<{ token: string; claims: TokenClaims }>;
   newId(): string;
   newNonce(): string;
   now(): Date;

@@ -46,10 +46,10 @@ export async function activate(
 ): Promise<TokenResponse> {
   const now = ports.now();
   await guard(ports, accountId, now);
-  const status = await ports.accountStatus(accountId);
-  if (!status) throw new ProblemError('not_found', 'No such account');
-  if (status === 'reverification_required') throw new ProblemError('reverification_required');
-  if (status !== 'pending_activation') throw new ProblemError('already_active');
+  const state = await ports.accountState(accountId);
+  if (!state) throw new ProblemError('not_found', 'No such account');
+  if (state.status === 'reverification_required') throw new ProblemError('reverification_required');
+  if (state.status !== 'pending_activation') throw new ProblemError('already_active');
   const activation = await ports.activationNonce(accountId);
   if (!activation || activation.expiresAt <= now)
     throw new ProblemError('challenge_invalid', 'The activation nonce is used or expired');
@@ -70,8 +70,14 @@ export async function activate(
     verifyProof(proofs.signProof, statement('sign'), signKey);
   if (!valid) await refuseProof(ports, accountId, now);
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
-  const { token } = await ports.mintToken(accountId);
-  await ports.activate(accountId, activation.nonce, now);
+  const { token } = await ports.mintToken(accountId, state.tokenGeneration);
+  await ports.activate(
+    accountId,
+    activation.nonce,
+    now,
+    { type: 'activated', at: now },
+    state.activity ?? null,
+  );
   return tokenResponse(accountId, token);
 }
 
@@ -104,19 +110,26 @@ export async function login(
   if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
   const { accountId } = challenge;
   await guard(ports, accountId, now);
-  const [status, authKey] = await Promise.all([
-    ports.accountStatus(accountId),
+  const [state, authKey] = await Promise.all([
+    ports.accountState(accountId),
     ports.deviceKey(accountId, 'auth'),
   ]);
   const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
   // No account behind the challenge: the same answer, but nothing to count (and nothing written).
-  if (!status) throw new ProblemError('proof_invalid');
+  if (!state) throw new ProblemError('proof_invalid');
   // A resident whose certificate was revoked still signs in (design.md §3.7): only re-verification waits.
-  const signsIn = status === 'active' || status === 'reverification_required';
+  const signsIn = state.status === 'active' || state.status === 'reverification_required';
   if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
     await refuseProof(ports, accountId, now);
   }
-  const { token } = await ports.mintToken(accountId);
-  await ports.consumeSessionChallenge(input.challengeId, now);
+  const { token } = await ports.mintToken(accountId, state.tokenGeneration);
+  await ports.consumeSessionChallenge(
+    input.challengeId,
+    accountId,
+    state.tokenGeneration,
+    now,
+    { type: 'signed_in', at: now },
+    state.activity ?? null,
+  );
   return tokenResponse(accountId, token);
 }

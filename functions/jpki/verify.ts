@@ -165,6 +165,24 @@ function basicItems(certificate: ParsedCertificate): BasicItems {
   };
 }
 
+/** Issuer (SHA-256 of its Name's DER, hex) and serial: the certificate index's key (one account per certificate). */
+export const indexKeyOf = (certificate: Pick<ParsedCertificate, 'issuer' | 'serial'>) => ({
+  issuerSha256: createHash('sha256').update(certificate.issuer).digest('hex'),
+  serial: certificate.serial,
+});
+
+/**
+ * The index key of certificate bytes that were not verified (yet), for lookups that a byte-for-byte match
+ * authenticates afterwards; undefined when they do not parse.
+ */
+export function certificateIndexKey(der: Uint8Array): { issuerSha256: string; serial: string } | undefined {
+  try {
+    return indexKeyOf(parseCertificate(der));
+  } catch {
+    return undefined;
+  }
+}
+
 export class JpkiVerifier {
   private readonly clock: () => Date;
 
@@ -233,9 +251,8 @@ export class JpkiVerifier {
     return {
       items: basicItems(certificate),
       certificate: {
-        issuerSha256: createHash('sha256').update(certificate.issuer).digest('hex'),
+        ...indexKeyOf(certificate),
         issuer,
-        serial: certificate.serial,
         notBefore: certificate.notBefore.toISOString(),
         notAfter: certificate.notAfter.toISOString(),
         sha256: createHash('sha256').update(certificate.der).digest('hex'),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { accountStore } from '../adapters/account-store.ts';
 import { emailStore } from '../adapters/email-store.ts';
 import { sesMailer } from '../adapters/mailer.ts';
 import { checkToken } from '../adapters/token-keys.ts';
@@ -13,13 +14,14 @@ import type { MailPorts } from './ports.ts';
 import { emailBody } from './schemas.ts';
 import { resendEmail, setEmail, verifyEmail } from './use-cases.ts';
 
+const tableName = required(ENV.tableName);
 const ports: MailPorts = {
-  ...emailStore(required(ENV.tableName)),
+  ...emailStore(tableName),
   ...sesMailer,
   newToken: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),
 };
-const auth = residentAuth(checkToken);
+const auth = residentAuth(checkToken, accountStore(tableName).tokenGeneration);
 
 /** `PUT /v1/me/email` (guide step 7, メールアドレスの登録). */
 export const putEmail = apiHandler({ body: emailBody, auth }, async ({ body, accountId, event }) =>

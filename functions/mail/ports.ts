@@ -1,3 +1,5 @@
+import type { ActivityEvent } from '../activity/model.ts';
+
 /** The e-mail state kept on the account. `tokenHash` names the only link that still works. */
 export interface EmailState {
   address: string;
@@ -31,17 +33,18 @@ export interface MailPorts {
   emailState(accountId: string): Promise<{ exists: boolean; email?: EmailState }>;
   /**
    * Records a sent mail: the new token and the new e-mail state, if nobody changed the state since
-   * `previousRevision` was read.
+   * `previousRevision` was read; and `activity`, when given, in the same transaction.
    */
   recordMail(
     accountId: string,
     next: EmailState,
     token: { hash: string; expiresAt: Date },
     previousRevision: number,
+    activity?: ActivityEvent,
   ): Promise<void>;
   emailToken(hash: string): Promise<StoredEmailToken | undefined>;
-  /** Marks the token used and the address verified, together; false if a condition failed. */
-  confirmEmail(accountId: string, hash: string, now: Date): Promise<boolean>;
+  /** Marks the token used and the address verified and records `activity`, together; false if a condition failed. */
+  confirmEmail(accountId: string, hash: string, now: Date, activity: ActivityEvent): Promise<boolean>;
   send(to: string, content: MailContent, accountId: string): Promise<void>;
   /** 32 random bytes, base64url: the link's secret. */
   newToken(): string;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ActivityType } from '../activity/model.ts';
 import { MAIL_ACCOUNT_TAG } from '../shared/names.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { normaliseEmailAddress } from './email-address.ts';
@@ -29,6 +30,7 @@ async function mailLink(
   current: EmailState | undefined,
   linkBase: string,
   ports: MailPorts,
+  activity?: ActivityType,
 ): Promise<EmailState> {
   const now = ports.now();
   const recent = (current?.sentAt ?? []).filter((at) => at > now.getTime() - HOUR_MS);
@@ -56,6 +58,7 @@ async function mailLink(
     next,
     { hash: next.tokenHash as string, expiresAt: new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000) },
     current?.revision ?? 0,
+    activity ? { type: activity, at: now } : undefined,
   );
   return next;
 }
@@ -75,7 +78,7 @@ export async function setEmail(
   }
   const { exists, email } = await ports.emailState(accountId);
   if (!exists) throw new ProblemError('unauthorized');
-  await mailLink(accountId, normalised.address, email, linkBase, ports);
+  await mailLink(accountId, normalised.address, email, linkBase, ports, 'email_set');
   return {
     email: normalised.address,
     verified: false,
@@ -105,7 +108,8 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   if (!stored) return 'unknown';
   if (stored.usedAt) return 'used';
   if (stored.expiresAt <= now) return 'expired';
-  if (await ports.confirmEmail(stored.accountId, hash, now)) return 'confirmed';
+  if (await ports.confirmEmail(stored.accountId, hash, now, { type: 'email_verified', at: now }))
+    return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.
   const again = await ports.emailToken(hash);
   return again?.usedAt ? 'used' : 'expired';

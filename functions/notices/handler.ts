@@ -14,10 +14,11 @@ import { subscriptionBody } from './schemas.ts';
 import { listNotices, municipality, readNotice, subscribe, unsubscribe } from './use-cases.ts';
 
 const tableName = required(ENV.tableName);
+const accounts = accountStore(tableName);
 const ports: ResidentNoticePorts = {
   ...deviceStore(tableName),
   ...noticeStore(tableName),
-  account: accountStore(tableName).account,
+  account: accounts.account,
   endpointEnabled: snsPush.endpointEnabled,
   ensurePushTopic: snsPush.ensurePushTopic,
   subscribeEndpoint: snsPush.subscribeEndpoint,
@@ -25,7 +26,7 @@ const ports: ResidentNoticePorts = {
   currentTerms,
   now: () => new Date(),
 };
-const auth = residentAuth(checkToken);
+const auth = residentAuth(checkToken, accounts.tokenGeneration);
 
 /** `GET /v1/me/municipality`. */
 export const getMunicipality = apiHandler({ auth }, async ({ accountId }) =>

@@ -1,4 +1,5 @@
 import type { AccountRecord } from '../account/model.ts';
+import type { ActivityEvent } from '../activity/model.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 import type { SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts, EndpointPorts } from '../push/ports.ts';
@@ -40,12 +41,13 @@ export interface ResidentNoticePorts
   endpointEnabled(endpointArn: string): Promise<boolean>;
   /** The municipality's push topic, created on first use. */
   ensurePushTopic(code: string): Promise<string>;
-  /** The subscription and the consents it was given with, together. */
+  /** The subscription and the consents it was given with, and `activity` when given, together. */
   recordSubscription(
     accountId: string,
     subscription: SubscriptionRecord,
     consents: { kind: string; version: string }[],
     at: Date,
+    activity?: ActivityEvent,
   ): Promise<void>;
   /** A page of a municipality's notices, newest first, after the opaque key of the last one seen. */
   noticePage(code: string, limit: number, after?: string): Promise<{ items: StoredNotice[]; next?: string }>;

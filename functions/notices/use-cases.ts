@@ -140,6 +140,7 @@ export async function subscribe(
     subscriptionArn = await ports.subscribeEndpoint(topicArn, device.endpointArn);
     if (existing) await ports.unsubscribe(existing.subscriptionArn);
   }
+  const now = ports.now();
   await ports.recordSubscription(
     accountId,
     { code, topicArn, subscriptionArn: subscriptionArn as string, endpointArn: device.endpointArn },
@@ -147,7 +148,8 @@ export async function subscribe(
       { kind: 'noticeTerms', version: current.terms.version },
       { kind: 'noticePrivacyPolicy', version: current.privacyPolicy.version },
     ],
-    ports.now(),
+    now,
+    existing?.code === code ? undefined : { type: 'notices_on', at: now, detail: { municipality: code } },
   );
   return { municipality: { code, name }, push: true };
 }
@@ -158,7 +160,11 @@ export async function unsubscribe(accountId: string, ports: ResidentNoticePorts)
   const existing = await ports.subscription(accountId);
   if (!existing) return;
   await ports.unsubscribe(existing.subscriptionArn);
-  await ports.deleteSubscription(accountId);
+  await ports.deleteSubscription(accountId, {
+    type: 'notices_off',
+    at: ports.now(),
+    detail: { municipality: existing.code, reason: 'resident' },
+  });
 }
 
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;

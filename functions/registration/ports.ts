@@ -2,7 +2,7 @@ import type { SealedField } from '../account/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 import type { CurrentTerms } from '../terms/legal-texts.ts';
-import type { NewAccount, RegistrationChallenge } from './model.ts';
+import type { NewAccount, PendingRegistration, RegistrationChallenge } from './model.ts';
 
 /** What registration needs from the world; adapters implement it with DynamoDB, KMS and the JPKI verifier. */
 export interface RegistrationPorts {
@@ -12,6 +12,11 @@ export interface RegistrationPorts {
   verifyCard(certificate: Buffer, message: Buffer, signature: Buffer): Promise<VerifiedCertificate>;
   municipalityOf(address: string): Municipality | undefined;
   isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean>;
+  /**
+   * The account registered with this certificate, if it is still waiting for its activation (and its
+   * activation nonce is unused): for answering a retried registration the same.
+   */
+  pendingRegistration(issuerSha256: string, serial: string): Promise<PendingRegistration | undefined>;
   /** Envelope encryption: one data key for the account, AES-256-GCM per field, bound to account and field. */
   sealFields(
     accountId: string,

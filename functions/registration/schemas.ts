@@ -54,6 +54,13 @@ export const registrationBody = z.strictObject({
 });
 
 export type RegistrationBody = z.infer<typeof registrationBody>;
+export type RegistrationStatement = z.infer<typeof registrationStatement>;
+
+/** The card-signed parts of a request: sizes as `POST /v1/registrations` takes them. */
+export const cardSignature = {
+  certificate: registrationBody.shape.certificate,
+  signature: registrationBody.shape.signature,
+};
 
 /** `POST /v1/registration/challenges` takes no body, or an empty object. */
 export const emptyBody = z.strictObject({}).optional();

@@ -1,8 +1,11 @@
-import { createPublicKey, timingSafeEqual } from 'node:crypto';
-import { canonicalBytes } from '../shared/jcs.ts';
+import { createHash, createPublicKey, timingSafeEqual } from 'node:crypto';
+import type { DeviceJwk } from '../account/model.ts';
+import { certificateIndexKey } from '../jpki/verify.ts';
+import { canonicalBytes, canonicalize } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
+import type { CurrentTerms } from '../terms/legal-texts.ts';
 import {
-  ACTIVATION_TTL_SECONDS,
+  activationExpiry,
   CHALLENGE_TTL_SECONDS,
   type NewAccount,
   type RegistrationChallenge,
@@ -13,6 +16,7 @@ import {
   type RegistrationBody,
   type RegistrationChallengeResponse,
   type RegistrationResponse,
+  type RegistrationStatement,
   SIGNATURE_BYTES,
 } from './schemas.ts';
 
@@ -53,35 +57,38 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/**
- * `POST /v1/registrations`: every check of design.md §3.2 in the table's order, then one transaction.
- * Nothing is written unless every check passed; the challenge is consumed inside that transaction.
- */
-export async function register(
-  body: RegistrationBody,
-  ports: RegistrationPorts,
-): Promise<RegistrationResponse> {
-  const { statement } = body;
+/** A card-signed request's certificate and signature, decoded and sized; its device keys, checked. */
+export function decodeSignedRequest(body: {
+  statement: { authKey: DeviceJwk; signKey: DeviceJwk };
+  certificate: string;
+  signature: string;
+}): { certificate: Buffer; signature: Buffer } {
   const certificate = decodeBase64(body.certificate, 'certificate', MAX_CERTIFICATE_BYTES);
   const signature = decodeBase64(body.signature, 'signature', SIGNATURE_BYTES, SIGNATURE_BYTES);
   for (const [pointer, jwk] of [
-    ['/statement/authKey', statement.authKey],
-    ['/statement/signKey', statement.signKey],
+    ['/statement/authKey', body.statement.authKey],
+    ['/statement/signKey', body.statement.signKey],
   ] as const) {
     try {
-      createPublicKey({ key: jwk, format: 'jwk' });
+      createPublicKey({ key: { ...jwk }, format: 'jwk' });
     } catch {
       throw new ProblemError('invalid_request', 'A device key is not a P-256 public key', {
         errors: [{ pointer, detail: 'not a point on P-256' }],
       });
     }
   }
+  return { certificate, signature };
+}
 
-  const challenge = await ports.registrationChallenge(statement.challengeId);
-  const now = ports.now();
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
-
-  const current = ports.currentTerms();
+/**
+ * `statement_mismatch` unless the statement carries the challenge's nonce and the terms and policy in force
+ * (versions and digests), and two different device keys.
+ */
+export function checkStatement(
+  statement: Omit<RegistrationStatement, 'type'>,
+  challenge: RegistrationChallenge,
+  current: CurrentTerms,
+): void {
   const matches =
     sameText(statement.nonce, challenge.nonce) &&
     statement.termsVersion === current.terms.version &&
@@ -90,6 +97,67 @@ export async function register(
     statement.privacyPolicySha256 === current.privacyPolicy.sha256 &&
     (statement.authKey.x !== statement.signKey.x || statement.authKey.y !== statement.signKey.y);
   if (!matches) throw new ProblemError('statement_mismatch');
+}
+
+/**
+ * What `POST /v1/registrations` answers (201), and a recovery (200): the account, waiting for its
+ * activation.
+ */
+export function pendingActivation(
+  accountId: string,
+  municipality: { code: string; name: string },
+  activation: { nonce: string; expiresAt: Date },
+) {
+  return {
+    accountId,
+    status: 'pending_activation' as const,
+    municipality: { code: municipality.code, name: municipality.name },
+    activation: { nonce: activation.nonce, expiresAt: activation.expiresAt.toISOString() },
+  };
+}
+
+/**
+ * A lost response (design.md §3.9): the same body sent again, whose challenge its first sending used,
+ * finds the account it created by the certificate, and is answered the same 201 while that account waits
+ * for its activation. Only a byte-for-byte equal body (by its JCS) matches, so nothing about it needs
+ * checking again; undefined otherwise.
+ */
+async function sameRegistrationAgain(
+  certificate: Buffer,
+  registrationSha256: string,
+  ports: RegistrationPorts,
+  now: Date,
+) {
+  const key = certificateIndexKey(certificate);
+  const pending = key && (await ports.pendingRegistration(key.issuerSha256, key.serial));
+  if (!pending || pending.activation.expiresAt <= now) return undefined;
+  const a = Buffer.from(pending.registrationSha256);
+  const b = Buffer.from(registrationSha256);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+  return pendingActivation(pending.accountId, pending.municipality, pending.activation);
+}
+
+/**
+ * `POST /v1/registrations`: every check of design.md §3.2 in the table's order, then one transaction.
+ * Nothing is written unless every check passed; the challenge is consumed inside that transaction. The
+ * same body again, after its challenge was used by it, answers the same 201 (a lost response).
+ */
+export async function register(
+  body: RegistrationBody,
+  ports: RegistrationPorts,
+): Promise<RegistrationResponse> {
+  const { statement } = body;
+  const { certificate, signature } = decodeSignedRequest(body);
+  const registrationSha256 = createHash('sha256').update(canonicalize(body)).digest('hex');
+  const challenge = await ports.registrationChallenge(statement.challengeId);
+  const now = ports.now();
+  if (!challenge || challenge.expiresAt <= now) {
+    const again = await sameRegistrationAgain(certificate, registrationSha256, ports, now);
+    if (again) return again;
+    throw new ProblemError('challenge_invalid');
+  }
+
+  checkStatement(statement, challenge, ports.currentTerms());
 
   if (body.consents.identityVerification !== true) throw new ProblemError('consent_required');
 
@@ -113,32 +181,39 @@ export async function register(
   const { sealed, wrappedDataKey } = await ports.sealFields(accountId, fields);
   const activation = {
     nonce: ports.newNonce(),
-    expiresAt: new Date(now.getTime() + ACTIVATION_TTL_SECONDS * 1000),
+    expiresAt: activationExpiry(now),
   };
-  await ports.createAccount(
-    {
-      accountId,
-      createdAt: now,
-      name: items.name,
-      nameFlags: items.nameFlags,
-      sealed: sealed as NewAccount['sealed'],
-      wrappedDataKey,
-      municipality,
-      certificate: verified.certificate,
-      consents: [
-        { kind: 'identityVerification', version: current.terms.version },
-        { kind: 'terms', version: current.terms.version },
-        { kind: 'privacyPolicy', version: current.privacyPolicy.version },
-      ],
-      deviceKeys: { auth: statement.authKey, sign: statement.signKey },
-      activation,
-    },
-    statement.challengeId,
-  );
-  return {
-    accountId,
-    status: 'pending_activation',
-    municipality: { code: municipality.code, name: municipality.name },
-    activation: { nonce: activation.nonce, expiresAt: activation.expiresAt.toISOString() },
-  };
+  try {
+    await ports.createAccount(
+      {
+        accountId,
+        createdAt: now,
+        name: items.name,
+        nameFlags: items.nameFlags,
+        sealed: sealed as NewAccount['sealed'],
+        wrappedDataKey,
+        municipality,
+        certificate: verified.certificate,
+        consents: [
+          { kind: 'identityVerification', version: statement.termsVersion },
+          { kind: 'terms', version: statement.termsVersion },
+          { kind: 'privacyPolicy', version: statement.privacyPolicyVersion },
+        ],
+        deviceKeys: { auth: statement.authKey, sign: statement.signKey },
+        activation,
+        registrationSha256,
+        activity: { type: 'registered', at: now, detail: { municipality: municipality.code } },
+      },
+      statement.challengeId,
+    );
+  } catch (error) {
+    // The same body sent twice at once: the first used the challenge; the second answers what it made.
+    const again =
+      error instanceof ProblemError && error.code === 'challenge_invalid'
+        ? await sameRegistrationAgain(certificate, registrationSha256, ports, now)
+        : undefined;
+    if (again) return again;
+    throw error;
+  }
+  return pendingActivation(accountId, municipality, activation);
 }

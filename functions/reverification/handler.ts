@@ -44,7 +44,11 @@ const ports: ReverificationPorts = {
 
 /** `POST /v1/me/reverification`: the new card after a move, a name change or a renewal. */
 export const postReverification = apiHandler(
-  { body: reverificationBody, auth: residentAuth(checkToken), maxBodyBytes: 16 * 1024 },
+  {
+    body: reverificationBody,
+    auth: residentAuth(checkToken, accounts.tokenGeneration),
+    maxBodyBytes: 16 * 1024,
+  },
   async ({ body, accountId }) => {
     const outcome = await reverify(accountId, body, ports);
     logger.info('re-verified', {

@@ -30,6 +30,11 @@ export const PROBLEMS = {
   signature_invalid: { status: 422, title: 'The card signature is not valid' },
   municipality_unknown: { status: 422, title: 'No municipality was found for the address' },
   already_registered: { status: 409, title: 'This certificate is already registered' },
+  account_not_found: { status: 404, title: 'No account is registered with this certificate' },
+  account_changed: {
+    status: 409,
+    title: 'The account changed while the request was handled; start again with a new challenge',
+  },
   proof_invalid: { status: 422, title: 'The device-key proof is not valid' },
   already_active: { status: 409, title: 'The account is already active' },
   reverification_required: {
@@ -49,6 +54,10 @@ export const PROBLEMS = {
   email_not_pending: { status: 409, title: 'There is no unconfirmed e-mail address to send to' },
   platform_unavailable: { status: 422, title: 'Push notifications are not available for this platform' },
   push_not_registered: { status: 409, title: 'Register the device for push notifications first' },
+  push_token_in_use: {
+    status: 409,
+    title: 'This device is registered for push notifications by another account',
+  },
   municipality_not_onboarded: {
     status: 409,
     title: 'This municipality does not publish notices through xID',

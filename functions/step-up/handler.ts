@@ -11,14 +11,15 @@ import { stepUpChallengeBody } from './schemas.ts';
 import { createStepUpChallenge } from './use-cases.ts';
 
 const tableName = required(ENV.tableName);
+const accounts = accountStore(tableName);
 const ports: StepUpPorts = {
   issueStepUpChallenge: stepUpChallengeStore(tableName).issueStepUpChallenge,
-  accountExists: accountStore(tableName).accountExists,
+  accountExists: accounts.accountExists,
   now: () => new Date(),
 };
 
 /** `POST /v1/me/challenges`: a challenge for a sign proof (PIN2), single use, 5 minutes. */
 export const postStepUpChallenge = apiHandler(
-  { body: stepUpChallengeBody, auth: residentAuth(checkToken) },
+  { body: stepUpChallengeBody, auth: residentAuth(checkToken, accounts.tokenGeneration) },
   async ({ accountId }) => json(201, await createStepUpChallenge(accountId, ports)),
 );

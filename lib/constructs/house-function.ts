@@ -312,7 +312,7 @@ export class HouseFunction extends NodejsFunction {
     const endpoints = this.deviceEndpoints();
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
+        actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'],
         resources: [endpoints],
       }),
     );

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { headOf, nextEntry } from '../../functions/activity/chain.ts';
+import type { ActivityEntry, ActivityEvent } from '../../functions/activity/model.ts';
 import { REPO_ROOT } from '../paths.ts';
 
 /**
@@ -48,6 +50,30 @@ const reverificationStatement = {
   challengeId: '0f8e6c2a-3b1d-4e5f-8a9b-0c1d2e3f4a5b',
   nonce: proofs.session.payload.nonce,
 };
+
+/** A short activity log, chained by the server's own rule (design.md §3.11). */
+const activityLog = (() => {
+  const events: ActivityEvent[] = [
+    {
+      type: 'registered',
+      at: new Date('2026-11-26T09:00:12.004Z'),
+      detail: { municipality: municipality.code },
+    },
+    { type: 'activated', at: new Date('2026-11-26T09:00:41.877Z') },
+    { type: 'signed_in', at: new Date('2026-11-27T08:15:03.512Z') },
+  ];
+  const entries: ActivityEntry[] = [];
+  for (const event of events) {
+    const last = entries.at(-1);
+    entries.push(nextEntry(last && headOf(last), event));
+  }
+  return entries;
+})();
+const activityHead = headOf(activityLog.at(-1) as ActivityEntry);
+const { consents: _consents, ...cardSigned } = registration.request as { consents: unknown } & Record<
+  string,
+  Record<string, unknown>
+>;
 
 /** By named schema: values for its `examples`. */
 export const NAMED_EXAMPLES: Record<string, unknown[]> = {
@@ -115,6 +141,23 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
       municipality,
       email: { address: 'hanako@example.jp', verified: true, deliverable: true },
       emailVerified: true,
+      activity: activityHead,
+    },
+  },
+  deleteMe: { request: { signProof: proofs.session.jws } },
+  getActivity: { response: { items: [...activityLog].reverse(), nextCursor: null } },
+  postRecovery: {
+    // The shape of a recovery: the registration vector's certificate and signature stand in for the card's
+    // signature over this statement.
+    request: {
+      ...cardSigned,
+      statement: { ...(cardSigned.statement as Record<string, unknown>), type: 'xid/recovery/v1' },
+    },
+    response: {
+      accountId,
+      status: 'pending_activation',
+      municipality,
+      activation: { nonce: activationNonce, expiresAt: '2026-11-26T09:10:00.000Z' },
     },
   },
   postStepUpChallenge: {

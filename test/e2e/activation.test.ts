@@ -65,6 +65,7 @@ describe('activation and the resident record', () => {
       municipality: { code: '131091', name: '品川区' },
       email: null,
       emailVerified: false,
+      activity: { seq: 2, hash: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) },
     });
   });
 

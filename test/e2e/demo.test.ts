@@ -37,4 +37,32 @@ describe('npm run demo', () => {
     expect(stdout).toContain('"address":"神奈川県横浜市鶴見区鶴見中央3-20-1"');
     expect(stdout).toContain('push received: 横浜市: 粗大ごみの収集日について');
   }, 150_000);
+
+  it('adds the chapter 機種変更 with --new-phone: the old phone is signed out, the new one gets the notices', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bin/demo.ts', '--new-phone'],
+      { cwd: REPO_ROOT, env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir }, timeout: 120_000 },
+    );
+    expect(stdout).toContain("the old phone's token: 401 unauthorized");
+    expect(stdout).toContain('【xID】機種変更・再設定の手続きが行われました');
+    expect(stdout).toContain('new phone received: 品川区: 粗大ごみの収集日について');
+    expect(stdout).not.toMatch(/old phone received: .*粗大ごみ/);
+    expect(stdout).toContain('device_changed');
+    expect(stdout).toContain("chain verified against GET /v1/me's {seq, hash}: true");
+    expect(stdout).toContain('機種変更 — the ID lives on the new phone.');
+  }, 150_000);
+
+  it('adds the chapter 退会 with --leave: the account goes, its token stops, the card registers again', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bin/demo.ts', '--leave'],
+      { cwd: REPO_ROOT, env: { ...process.env, XID_LOCAL_DIR: world.runtime.stateDir }, timeout: 120_000 },
+    );
+    expect(stdout).toContain('204: the account is deleted');
+    expect(stdout).toContain("the phone's token: 401 unauthorized");
+    expect(stdout).toContain('pushes after leaving: 0');
+    expect(stdout).toContain('a new account: yes (pending_activation)');
+    expect(stdout).toContain('退会 — nothing of 花子 is left');
+  }, 150_000);
 });

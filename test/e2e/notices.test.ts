@@ -37,11 +37,7 @@ async function subscribedResident(address: string): Promise<{ phone: VirtualPhon
   const token = phone.accessToken as string;
   const device = randomBytes(32).toString('hex');
   await world.api.registerPush(token, 'APNS_SANDBOX', device);
-  const terms = await world.api.getTerms();
-  await world.api.subscribeNotices(token, {
-    termsVersion: terms.terms.version,
-    privacyPolicyVersion: terms.privacyPolicy.version,
-  });
+  await phone.turnNoticesOn(world.api);
   return { phone, device };
 }
 
@@ -449,5 +445,50 @@ describe('municipality notices', () => {
         privacyPolicyVersion: terms.privacyPolicy.version,
       }),
     ).rejects.toMatchObject({ status: 409, code: 'push_not_registered' });
+  });
+});
+
+describe('push endpoint ownership (a device token belongs to at most one account)', () => {
+  it('keeps V’s notices on V’s phone, and off M’s, when M registers V’s device token (the takeover attack)', async () => {
+    const v = await subscribedResident('東京都品川区広町2-1-10');
+    const m = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
+    const mToken = m.phone.accessToken as string;
+    const before = await world.table.snapshot();
+    await expect(world.api.registerPush(mToken, 'APNS_SANDBOX', v.device)).rejects.toMatchObject({
+      status: 409,
+      code: 'push_token_in_use',
+    });
+    expect(await world.table.snapshot()).toEqual(before);
+    // M's own device again, then V's token once more: M's endpoint is never pointed at V's device.
+    await world.api.registerPush(mToken, 'APNS_SANDBOX', m.device);
+    await expect(world.api.registerPush(mToken, 'APNS_SANDBOX', v.device)).rejects.toMatchObject({
+      code: 'push_token_in_use',
+    });
+
+    const disaster = notice({ category: 'disaster', title: '避難指示（緊急）', url: undefined });
+    await publish('131091', disaster);
+    const yokohama = notice({ title: '横浜市からのお知らせ', url: undefined });
+    await publish('141003', yokohama);
+    expect(await world.pushedNoticeIds(v.device)).toEqual([disaster.noticeId]);
+    expect(await world.pushedNoticeIds(m.device)).toEqual([yokohama.noticeId]);
+  });
+
+  it('hands a device to another account once its holder released it (DELETE /v1/me/push)', async () => {
+    const v = await subscribedResident('東京都品川区広町2-1-10');
+    const m = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
+    await world.api.releasePush(v.phone.accessToken as string);
+    // The same phone now signs in as M: M's device (and its 横浜市 subscription) moves to this token.
+    await world.api.registerPush(m.phone.accessToken as string, 'APNS_SANDBOX', v.device);
+    const shinagawa = notice({ title: '品川区からのお知らせ', url: undefined });
+    await publish('131091', shinagawa);
+    const yokohama = notice({ title: '横浜市からのお知らせ', url: undefined });
+    await publish('141003', yokohama);
+    expect(await world.pushedNoticeIds(v.device)).toEqual([yokohama.noticeId]);
+    expect(await world.pushedNoticeIds(m.device)).toEqual([]);
+    const { entries } = await v.phone.activityLog(world.api);
+    expect(entries[0]).toMatchObject({
+      type: 'push_removed',
+      detail: { reason: 'resident', municipality: '131091' },
+    });
   });
 });

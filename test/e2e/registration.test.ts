@@ -264,11 +264,14 @@ describe('registration refusals: each with its code, and nothing written', () =>
     await refused('challenge_invalid', () => api.register(registrationRequest(s)));
   });
 
-  it('a replayed challenge → 409 challenge_invalid, and a second registration of the card → 409 already_registered', async () => {
+  it('a replayed challenge in another body → 409 challenge_invalid, and a second registration of the card → 409 already_registered', async () => {
     const card = await issueCard(pki, { name: '再送\u3000次郎' });
     const s = await signed(card);
     await api.register(registrationRequest(s));
-    await refused('challenge_invalid', () => api.register(registrationRequest(s)));
+    await refused('challenge_invalid', () => api.register(registrationRequest(s, false)));
+    await refused('challenge_invalid', () =>
+      api.register({ ...registrationRequest(s), signature: Buffer.alloc(256, 7).toString('base64') }),
+    );
     const body = registrationRequest(await signed(card));
     await refused('already_registered', () => api.register(body));
   });
@@ -283,6 +286,32 @@ describe('registration refusals: each with its code, and nothing written', () =>
     const card = await issueCard(pki, { address: '架空県どこか市1-1' });
     const body = registrationRequest(await signed(card));
     await refused('municipality_unknown', () => api.register(body));
+  });
+});
+
+describe('a lost registration response (design.md §3.9)', () => {
+  it('answers the same body again with the same 201 until the activation, then 409 challenge_invalid', async () => {
+    const card = await issueCard(pki, { name: '圏外\u3000三郎' });
+    const device = await phone();
+    const body = registrationRequest(await signed(card, device));
+    const first = await api.register(body);
+    const before = await table.snapshot();
+    expect(await api.register(body)).toEqual(first);
+    expect(await table.snapshot()).toEqual(before);
+    device.account = first;
+    await device.activate(api, PIN1, PIN2);
+    await refused('challenge_invalid', () => api.register(body));
+  });
+
+  it('answers two sendings at once with one account and the same 201 twice', async () => {
+    const card = await issueCard(pki, { name: '同時\u3000四郎' });
+    const body = registrationRequest(await signed(card));
+    const [a, b] = await Promise.all([api.register(body), api.register(body)]);
+    expect(b).toEqual(a);
+    const accounts = (await table.snapshot()).filter(
+      (item) => item.includes('"sk":"PROFILE"') && item.includes('同時'),
+    );
+    expect(accounts).toHaveLength(1);
   });
 });
 

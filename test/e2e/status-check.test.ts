@@ -99,6 +99,13 @@ describe('status check (現況確認)', () => {
     // Nothing else changed for the resident, and nothing at all for the neighbour.
     const { accessToken } = await moved.phone.login(world.api, PIN1);
     expect((await world.api.me(accessToken)).status).toBe('reverification_required');
+    // The resident's activity log says so, in the same transaction as the move, and still verifies.
+    const log = await moved.phone.activityLog(world.api);
+    expect(log.verified).toBe(true);
+    expect(log.entries.slice(0, 2)).toMatchObject([
+      { type: 'signed_in' },
+      { type: 'revocation_found', detail: { reason: 'basic_items_changed' } },
+    ]);
     expect((await world.api.notices(accessToken)).items).toEqual([]);
     expect(await world.api.me(neighbour.token)).toMatchObject({ status: 'active', reverification: null });
     expect(await world.api.localPushes(neighbour.device)).toEqual([]);

@@ -1,7 +1,10 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { runCommand } from '#lib/local/commands';
 import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
 import { type IssuedCard, issueCard } from '#test/harness/cards';
-import { ApiClient } from '#test/harness/phone/api';
+import { ApiClient, ApiError } from '#test/harness/phone/api';
 import type { KdfCost } from '#test/harness/phone/device-keys';
+import { latestLink } from '#test/harness/phone/mailbox';
 import { VirtualPhone } from '#test/harness/phone/phone';
 import { newStateDir, type RuntimeProcess, startRuntimeProcess } from '../integration/local-runtime.ts';
 import { tableOf } from './table.ts';
@@ -24,7 +27,38 @@ export interface World {
   registeredPhone(who?: Parameters<typeof issueCard>[1], card?: IssuedCard): Promise<VirtualPhone>;
   /** The same, activated: it holds an access token. */
   activePhone(who?: Parameters<typeof issueCard>[1]): Promise<VirtualPhone>;
+  /** Onboards a municipality with `npm run municipality -- onboard`, so that it publishes notices. */
+  onboard(code: string, publisher: string): Promise<string>;
+  /**
+   * A resident some time after registering, for the flows that come later (recovery, deletion): an active
+   * phone that logged in again, a verified e-mail address, a push device and the notices on (the
+   * municipality must be onboarded).
+   */
+  settledResident(who?: Parameters<typeof issueCard>[1]): Promise<SettledResident>;
+  /** Publishes a notice as the municipality would (`npm run municipality -- publish`); its id. */
+  publish(code: string, title: string): Promise<string>;
+  /** The ids of the notices the local push gateway delivered to a device token, in order. */
+  pushedNoticeIds(device: string): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** What `settledResident` gives: the card, the phone, its push device token and the verified address. */
+export interface SettledResident {
+  card: IssuedCard;
+  phone: VirtualPhone;
+  device: string;
+  email: string;
+}
+
+/** An API call's outcome as `200` or `'<status> <code>'`, for tests of races and refusals. */
+export async function outcomeOf(run: Promise<unknown>): Promise<number | string> {
+  try {
+    await run;
+    return 200;
+  } catch (error) {
+    if (error instanceof ApiError) return `${error.status} ${error.code}`;
+    throw error;
+  }
 }
 
 export async function startWorld(
@@ -50,10 +84,43 @@ export async function startWorld(
     table,
     pki,
     registeredPhone,
+    onboard: (code, publisher) =>
+      runCommand('bin/municipality.ts', ['onboard', code, '--publisher', publisher], {
+        ...process.env,
+        XID_LOCAL_DIR: runtime.stateDir,
+      }),
     activePhone: async (who = {}) => {
       const phone = await registeredPhone(who);
       await phone.activate(api, PIN1, PIN2);
       return phone;
+    },
+    settledResident: async (who = {}) => {
+      const card = await issueCard(pki, who);
+      const phone = await registeredPhone({}, card);
+      await phone.activate(api, PIN1, PIN2);
+      await phone.login(api, PIN1);
+      const token = phone.accessToken as string;
+      const email = `resident.${randomUUID()}@example.jp`;
+      await api.setEmail(token, email);
+      await fetch(await latestLink(runtime.record.mailboxUrl, email));
+      const device = randomBytes(32).toString('hex');
+      await api.registerPush(token, 'APNS_SANDBOX', device);
+      await phone.turnNoticesOn(api);
+      return { card, phone, device, email };
+    },
+    pushedNoticeIds: async (device) =>
+      (await api.localPushes(device)).map((push) => JSON.parse(push.payload.APNS).noticeId as string),
+    publish: async (code, title) => {
+      const noticeId = randomUUID();
+      await runCommand(
+        'bin/municipality.ts',
+        ['publish', code, '--title', title, '--body', '本文', '--id', noticeId],
+        {
+          ...process.env,
+          XID_LOCAL_DIR: runtime.stateDir,
+        },
+      );
+      return noticeId;
     },
     stop: async () => {
       table.close();

@@ -429,6 +429,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
       'sns:CreatePlatformEndpoint',
       'sns:GetEndpointAttributes',
       'sns:SetEndpointAttributes',
+      'sns:DeleteEndpoint',
       'sns:CreateTopic',
       'sns:TagResource',
       'sns:Subscribe',

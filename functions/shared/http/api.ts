@@ -16,6 +16,7 @@ import {
   securityHeaders,
   validateBody,
 } from './middleware.ts';
+import type { ResidentIdentity } from './resident-auth.ts';
 
 /** What an API use-case wiring function receives: the validated body and the raw event. */
 export interface ApiInput<B> {
@@ -24,6 +25,8 @@ export interface ApiInput<B> {
   context: Context;
   /** The resident's account id, on routes with `auth`; checked by the authorizer and again here. */
   accountId: string;
+  /** The token's generation, on routes with `auth` (see `residentAuth`). */
+  tokenGeneration: number;
 }
 
 export type ApiFunction<B> = (input: ApiInput<B>) => Promise<APIGatewayProxyResult>;
@@ -34,7 +37,7 @@ export interface ApiHandlerOptions<S extends z.ZodType | undefined> {
   /** Largest accepted body in bytes (413 beyond). Default 16 KiB, well below API Gateway's 10 MB. */
   maxBodyBytes?: number;
   /** For resident routes: verifies the bearer token again (the authorizer did first) and gives its subject. */
-  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<string>;
+  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<ResidentIdentity>;
 }
 
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -62,12 +65,15 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   if (options.body) chain.use(validateBody(options.body));
   const auth = options.auth;
   return chain.handler(async (event, context) => {
-    const accountId = auth ? await auth(header(event, 'authorization'), event) : '';
+    const { accountId, tokenGeneration } = auth
+      ? await auth(header(event, 'authorization'), event)
+      : { accountId: '', tokenGeneration: 0 };
     return fn({
       body: (event as EventWithBody<BodyOf<S>>)[PARSED_BODY] as BodyOf<S>,
       event,
       context,
       accountId,
+      tokenGeneration,
     });
   });
 }

@@ -1,4 +1,5 @@
 import { checkResponse } from '../contract.ts';
+import type { SeenEntry } from './activity.ts';
 import type { ChallengeForStatement } from './statement.ts';
 
 /** An API error as the app sees it: the status and the problem document's `code`. */
@@ -73,6 +74,16 @@ export class ApiClient {
     return this.request<RegistrationResult>('POST', '/v1/registrations', body);
   }
 
+  /** 退会: the account is deleted (204). */
+  deleteAccount(token: string, body: { signProof: string }) {
+    return this.request<undefined>('DELETE', '/v1/me', body, { authorization: `Bearer ${token}` });
+  }
+
+  /** 機種変更・再設定: answers like a registration, with status 200. */
+  recover(body: unknown) {
+    return this.request<RegistrationResult>('POST', '/v1/recoveries', body);
+  }
+
   activate(accountId: string, body: { authProof: string; signProof: string }) {
     return this.request<TokenResult>('POST', `/v1/accounts/${accountId}/activation`, body);
   }
@@ -119,6 +130,11 @@ export class ApiClient {
     );
   }
 
+  /** Signs out on this device for push: its token is free for another account. */
+  releasePush(token: string) {
+    return this.request<undefined>('DELETE', '/v1/me/push', undefined, { authorization: `Bearer ${token}` });
+  }
+
   municipality(token: string) {
     return this.request<{
       code: string;
@@ -160,11 +176,27 @@ export class ApiClient {
     });
   }
 
+  unsubscribeNotices(token: string) {
+    return this.request<undefined>('DELETE', '/v1/me/notice-subscription', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
   /** The API contract as the stage serves it. */
   openApi() {
     return this.request<{ openapi: string; servers: { url: string }[]; paths: Record<string, unknown> }>(
       'GET',
       '/v1/openapi.json',
+    );
+  }
+
+  /** One page of the activity log (利用履歴), newest first. */
+  activity(token: string, query = '') {
+    return this.request<{ items: SeenEntry[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/me/activity${query}`,
+      undefined,
+      { authorization: `Bearer ${token}` },
     );
   }
 

@@ -1,5 +1,6 @@
 import { canonicalBytes } from '#functions/shared/jcs';
 import { VirtualJpkiCard } from '../card/jpki-card.ts';
+import { type SeenEntry, verifyActivity } from './activity.ts';
 import type {
   ApiClient,
   RegistrationResult,
@@ -26,6 +27,11 @@ export function registrationRequest(signed: CardSignedStatement, consent = true)
     signature: signed.signature,
     consents: { identityVerification: consent },
   };
+}
+
+/** The `POST /v1/recoveries` body for a card-signed recovery statement. */
+export function recoveryRequest(signed: CardSignedStatement) {
+  return { statement: signed.statement, certificate: signed.certificate, signature: signed.signature };
 }
 
 /** What the card produced at registration, ready for `POST /v1/registrations`. */
@@ -68,11 +74,13 @@ export class VirtualPhone {
     card: VirtualJpkiCard | ApduTransport,
     signPin: string,
     challenge: ChallengeForStatement,
+    type: RegistrationStatement['type'] = 'xid/registration/v1',
   ): Promise<CardSignedStatement> {
-    const statement = registrationStatement(challenge, {
-      auth: this.deviceKeys.publicJwk('auth'),
-      sign: this.deviceKeys.publicJwk('sign'),
-    });
+    const statement = registrationStatement(
+      challenge,
+      { auth: this.deviceKeys.publicJwk('auth'), sign: this.deviceKeys.publicJwk('sign') },
+      type,
+    );
     const tap = card instanceof VirtualJpkiCard ? new NfcTap(card) : card;
     const result = await new JpkiClient(tap).signWithSignatureCertificate(signPin, () =>
       canonicalBytes(statement),
@@ -98,6 +106,20 @@ export class VirtualPhone {
     const signed = await this.signRegistration(card, signPin, challenge);
     const result = await api.register(registrationRequest(signed));
     this.account = result;
+    return result;
+  }
+
+  /**
+   * 機種変更・再設定 (design.md §3.9), on the new phone (or after new PINs on the same one): a challenge, a
+   * tap of the card signing the recovery statement with this phone's new device keys, and
+   * `POST /v1/recoveries`. The account then waits for this phone's activation.
+   */
+  async recover(api: ApiClient, card: VirtualJpkiCard, signPin: string): Promise<RegistrationResult> {
+    const challenge = await api.createRegistrationChallenge();
+    const signed = await this.signRegistration(card, signPin, challenge, 'xid/recovery/v1');
+    const result = await api.recover(recoveryRequest(signed));
+    this.account = result;
+    this.accessToken = undefined;
     return result;
   }
 
@@ -185,6 +207,59 @@ export class VirtualPhone {
   private token(): string {
     if (!this.accessToken) throw new Error('activate or log in first');
     return this.accessToken;
+  }
+
+  /**
+   * 退会 (design.md §3.10): a step-up challenge (`POST /v1/me/challenges`), PIN2's sign proof over the
+   * deletion statement, and `DELETE /v1/me`. The phone keeps its last token, which is refused from then on.
+   */
+  async leave(api: ApiClient, pin2: string): Promise<void> {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const { accountId } = this.registered();
+    const challenge = await api.request<{ challengeId: string; nonce: string }>(
+      'POST',
+      '/v1/me/challenges',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
+    const signProof = await this.prove('sign', pin2, {
+      type: 'xid/deletion/v1',
+      accountId,
+      challengeId: challenge.challengeId,
+      nonce: challenge.nonce,
+    });
+    await api.deleteAccount(token, { signProof });
+  }
+
+  /** お知らせを受け取る: push on (guide step 9), consenting to the terms and policy in force. */
+  async turnNoticesOn(api: ApiClient) {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const terms = await api.getTerms();
+    return api.subscribeNotices(token, {
+      termsVersion: terms.terms.version,
+      privacyPolicyVersion: terms.privacyPolicy.version,
+    });
+  }
+
+  /**
+   * 利用履歴: every page of the activity log, and whether it is one unbroken chain ending at the
+   * `{seq, hash}` that `GET /v1/me` names, as the app checks it before showing it.
+   */
+  async activityLog(api: ApiClient, pageSize = 20): Promise<{ entries: SeenEntry[]; verified: boolean }> {
+    const token = this.accessToken;
+    if (!token) throw new Error('log in first');
+    const head = (await api.me(token)).activity as { seq: number; hash: string };
+    const entries: SeenEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await api.activity(token, query);
+      entries.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { entries, verified: head !== null && (await verifyActivity(entries, head)) };
   }
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */

@@ -10,15 +10,17 @@ export interface ChallengeForStatement {
 
 /**
  * The registration statement of design.md §3.2: it binds the server's challenge, the terms the resident
- * agreed to, and the two device public keys. The card signs the SHA-256 DigestInfo of its JCS bytes.
+ * agreed to, and the two device public keys. The card signs the SHA-256 DigestInfo of its JCS bytes. A
+ * recovery (§3.9) signs the same statement with the type `xid/recovery/v1`.
  */
 export function registrationStatement(
   challenge: ChallengeForStatement,
   keys: { auth: JsonWebKey; sign: JsonWebKey },
+  type: 'xid/registration/v1' | 'xid/recovery/v1' = 'xid/registration/v1',
 ) {
   const jwk = ({ kty, crv, x, y }: JsonWebKey) => ({ kty, crv, x, y });
   return {
-    type: 'xid/registration/v1',
+    type,
     challengeId: challenge.challengeId,
     nonce: challenge.nonce,
     termsVersion: challenge.terms.version,

@@ -6,6 +6,7 @@ import { me } from '#functions/account/use-cases';
 import type { ProblemError } from '#functions/shared/problems';
 
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
+const SESSION = { accountId: ACCOUNT, tokenGeneration: 0 };
 const record: AccountRecord = {
   accountId: ACCOUNT,
   status: 'active',
@@ -49,8 +50,9 @@ describe('GET /v1/me', () => {
     const { p, opened } = ports({
       ...record,
       email: { address: 'h@example.jp', verified: true, deliverable: true },
+      activity: { seq: 7, hash: 'A'.repeat(43) },
     });
-    const body = await me(ACCOUNT, p);
+    const body = await me({ accountId: ACCOUNT, tokenGeneration: 0 }, p);
     expect(opened).toEqual([['address', 'dateOfBirth', 'gender']]);
     expect(meResponse.parse(body)).toEqual({
       accountId: ACCOUNT,
@@ -63,6 +65,7 @@ describe('GET /v1/me', () => {
       municipality: { code: '131091', name: '品川区' },
       email: { address: 'h@example.jp', verified: true, deliverable: true },
       emailVerified: true,
+      activity: { seq: 7, hash: 'A'.repeat(43) },
     });
   });
 
@@ -73,16 +76,35 @@ describe('GET /v1/me', () => {
       status: 'reverification_required',
       reverification: { reason: 'basic_items_changed', since },
     });
-    expect(meResponse.parse(await me(ACCOUNT, p))).toMatchObject({
+    expect(meResponse.parse(await me(SESSION, p))).toMatchObject({
       status: 'reverification_required',
       reverification: { reason: 'basic_items_changed', since },
     });
   });
 
-  it('shows no e-mail as null, and answers 401 when the token names no account', async () => {
+  it('shows no e-mail and an empty log as null, and answers 401 when the token names no account', async () => {
     const { p } = ports(record);
-    expect((await me(ACCOUNT, p)).email).toBeNull();
-    const error = await me('00000000-0000-4000-8000-00000000ffff', p).catch((e) => e);
+    expect((await me(SESSION, p)).email).toBeNull();
+    expect((await me(SESSION, p)).activity).toBeNull();
+    const error = await me({ ...SESSION, accountId: '00000000-0000-4000-8000-00000000ffff' }, p).catch(
+      (e) => e,
+    );
     expect((error as ProblemError).code).toBe('unauthorized');
+  });
+
+  it('refuses (401) a token of another generation than the account’s, in the same one read', async () => {
+    const { p } = ports({ ...record, tokenGeneration: 2 });
+    let reads = 0;
+    const account = p.account;
+    p.account = async (id) => {
+      reads += 1;
+      return account(id);
+    };
+    for (const tokenGeneration of [0, 1, 3]) {
+      const error = await me({ accountId: ACCOUNT, tokenGeneration }, p).catch((e) => e);
+      expect((error as ProblemError).code).toBe('unauthorized');
+    }
+    expect((await me({ accountId: ACCOUNT, tokenGeneration: 2 }, p)).accountId).toBe(ACCOUNT);
+    expect(reads).toBe(4);
   });
 });

@@ -20,7 +20,7 @@ const now = new Date('2026-11-26T09:00:00Z');
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 async function token(at = now) {
-  return (await issueToken('acct-1', { ...audience, kid: key.kid, now: at, signRaw })).token;
+  return (await issueToken('acct-1', { ...audience, kid: key.kid, now: at, generation: 0, signRaw })).token;
 }
 
 describe('access tokens', () => {

@@ -12,6 +12,7 @@ import {
 import { ProblemError } from '#functions/shared/problems';
 import { signJws } from '#test/harness/phone/jws';
 import { codeOf, deviceKeyPair } from '#test/unit/support';
+import { memoryActivityLog } from '../activity/memory-log.ts';
 
 /** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
@@ -29,6 +30,8 @@ interface State {
   failures?: { count: number; windowEnds: Date };
   minted: string[];
   now: Date;
+  log: ReturnType<typeof memoryActivityLog>;
+  generation: number;
 }
 
 let state: State;
@@ -41,24 +44,35 @@ beforeEach(() => {
     challenges: new Map(),
     minted: [],
     now: NOW,
+    log: memoryActivityLog(),
+    generation: 0,
   };
   let ids = 0;
   ports = {
-    accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
+    accountState: async (id) =>
+      id === ACCOUNT && state.status
+        ? { status: state.status, tokenGeneration: state.generation, activity: state.log.head(id) }
+        : undefined,
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
-    activate: async (_id, nonce) => {
+    activate: async (id, nonce, _now, activity, head) => {
+      // The head read with the account is handed on, so the adapter needs no read of its own.
+      expect(head).toEqual(state.log.head(id) ?? null);
       if (state.status !== 'pending_activation') throw new ProblemError('already_active');
       if (state.activation?.nonce !== nonce) throw new ProblemError('challenge_invalid');
       state.activation = undefined;
       state.status = 'active';
+      state.log.append(id, activity);
     },
     saveSessionChallenge: async (challenge) => {
       state.challenges.set(challenge.challengeId, challenge);
     },
     sessionChallenge: async (id) => state.challenges.get(id),
-    consumeSessionChallenge: async (id) => {
+    consumeSessionChallenge: async (id, accountId, generation, _now, activity, head) => {
+      expect(head).toEqual(state.log.head(accountId) ?? null);
+      if (generation !== state.generation) throw new ProblemError('proof_invalid');
       if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
+      state.log.append(accountId, activity);
     },
     failures: async () =>
       state.failures && state.failures.windowEnds > state.now ? state.failures : undefined,
@@ -66,9 +80,9 @@ beforeEach(() => {
       if (state.failures && state.failures.windowEnds > now) state.failures.count += 1;
       else state.failures = { count: 1, windowEnds: new Date(now.getTime() + windowSeconds * 1000) };
     },
-    mintToken: async (id) => {
+    mintToken: async (id, generation) => {
       state.minted.push(id);
-      return { token: `token-for-${id}`, claims: {} as never };
+      return { token: `token-for-${id}@${generation}`, claims: {} as never };
     },
     newId: () => `00000000-0000-4000-9000-${String(++ids).padStart(12, '0')}`,
     newNonce: () => `nonce-${ids}`,
@@ -89,12 +103,13 @@ describe('activation', () => {
     const result = await activate(ACCOUNT, proofs(), ports);
     expect(result).toEqual({
       accountId: ACCOUNT,
-      accessToken: `token-for-${ACCOUNT}`,
+      accessToken: `token-for-${ACCOUNT}@0`,
       tokenType: 'Bearer',
       expiresIn: 900,
     });
     expect(state.status).toBe('active');
     expect(state.minted).toEqual([ACCOUNT]);
+    expect(state.log.entries(ACCOUNT)).toMatchObject([{ seq: 1, type: 'activated', at: NOW.toISOString() }]);
   });
 
   it.each([
@@ -110,6 +125,7 @@ describe('activation', () => {
     expect(await codeOf(activate(ACCOUNT, make(), ports))).toBe('proof_invalid');
     expect(state.status).toBe('pending_activation');
     expect(state.minted).toEqual([]);
+    expect(state.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it('answers 404 for an unknown account, 409 for an active one and for a used or expired nonce', async () => {
@@ -153,12 +169,13 @@ describe('sessions', () => {
     expect(challenge.expiresAt).toBe(new Date(NOW.getTime() + 300_000).toISOString());
     const proof = sessionProof(AUTH.privateKey, challenge);
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
-      `token-for-${ACCOUNT}`,
+      `token-for-${ACCOUNT}@0`,
     );
     expect(await codeOf(login({ challengeId: challenge.challengeId, proof }, ports))).toBe(
       'challenge_invalid',
     );
     expect(state.minted).toEqual([ACCOUNT]);
+    expect(state.log.types(ACCOUNT)).toEqual(['signed_in']);
   });
 
   it('logs in an account whose certificate was revoked: only re-verification waits (design.md §3.7)', async () => {
@@ -166,8 +183,31 @@ describe('sessions', () => {
     const challenge = await createSessionChallenge(ACCOUNT, ports);
     const proof = sessionProof(AUTH.privateKey, challenge);
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
-      `token-for-${ACCOUNT}`,
+      `token-for-${ACCOUNT}@0`,
     );
+  });
+
+  it('mints tokens at the account’s current generation, and refuses a login a recovery overtook', async () => {
+    state.generation = 3;
+    const challenge = await createSessionChallenge(ACCOUNT, ports);
+    const proof = sessionProof(AUTH.privateKey, challenge);
+    expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
+      `token-for-${ACCOUNT}@3`,
+    );
+    const raced = await createSessionChallenge(ACCOUNT, ports);
+    const accountState = ports.accountState;
+    ports.accountState = async (id) => {
+      const read = await accountState(id);
+      state.generation = 4; // a recovery commits between the read and the login's transaction
+      return read;
+    };
+    expect(
+      await codeOf(
+        login({ challengeId: raced.challengeId, proof: sessionProof(AUTH.privateKey, raced) }, ports),
+      ),
+    ).toBe('proof_invalid');
+    // The token signed for the overtaken login (signing comes before the commit) is never given out.
+    expect(state.log.types(ACCOUNT)).toEqual(['signed_in']);
   });
 
   it('refuses the sign key, a stranger, and a proof for another account (422 proof_invalid)', async () => {
@@ -185,6 +225,7 @@ describe('sessions', () => {
       'proof_invalid',
     );
     expect(state.minted).toEqual([]);
+    expect(state.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it('refuses an expired challenge, and a pending account, and counts nothing for an account that does not exist', async () => {
@@ -224,7 +265,7 @@ describe('commit last', () => {
     expect(state.status).toBe('pending_activation');
     expect(state.activation?.nonce).toBe('activation-nonce');
     ports.mintToken = signing;
-    expect((await activate(ACCOUNT, proofs(), ports)).accessToken).toBe(`token-for-${ACCOUNT}`);
+    expect((await activate(ACCOUNT, proofs(), ports)).accessToken).toBe(`token-for-${ACCOUNT}@0`);
   });
 
   it('keeps the login challenge when the token cannot be signed', async () => {

@@ -13,6 +13,7 @@ import {
 } from '#functions/mail/use-cases';
 import { ProblemError } from '#functions/shared/problems';
 import { codeOf } from '#test/unit/support';
+import { memoryActivityLog } from '../activity/memory-log.ts';
 
 /** E-mail registration and confirmation (design.md §3.4) with every port in memory. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
@@ -26,6 +27,7 @@ interface Mailbox {
   sent: { to: string; text: string }[];
   now: Date;
   sesDown: boolean;
+  log: ReturnType<typeof memoryActivityLog>;
 }
 
 let box: Mailbox;
@@ -34,19 +36,27 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
 
 beforeEach(() => {
   counter = 0;
-  const b = { tokens: new Map(), sent: [], now: T0, sesDown: false } as unknown as Mailbox;
+  const b = {
+    tokens: new Map(),
+    sent: [],
+    now: T0,
+    sesDown: false,
+    log: memoryActivityLog(),
+  } as unknown as Mailbox;
   b.ports = {
     emailState: async (id) => ({ exists: id === ACCOUNT, email: id === ACCOUNT ? b.email : undefined }),
-    recordMail: async (_id, next, token, previous) => {
+    recordMail: async (id, next, token, previous, activity) => {
       if ((b.email?.revision ?? 0) !== previous) throw new ProblemError('service_unavailable');
       b.email = next;
+      if (activity) b.log.append(id, activity);
       b.tokens.set(token.hash, { accountId: ACCOUNT, expiresAt: token.expiresAt, hash: token.hash });
     },
     emailToken: async (h) => b.tokens.get(h),
-    confirmEmail: async (_id, h, now) => {
+    confirmEmail: async (id, h, now, activity) => {
       const token = b.tokens.get(h);
       if (!token || token.usedAt || token.expiresAt <= now || b.email?.tokenHash !== h) return false;
       token.usedAt = now.toISOString();
+      b.log.append(id, activity);
       if (b.email) b.email = { ...b.email, verified: true, revision: b.email.revision + 1 };
       return true;
     },
@@ -89,6 +99,7 @@ describe('setting the address', () => {
     expect(((error as ProblemError).cause as Error).message).toBe('SES AccessDenied');
     expect(box.email).toBeUndefined();
     expect(box.tokens.size).toBe(0);
+    expect(box.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it(`allows ${MAILS_PER_HOUR} mails an hour per account, then 429 with Retry-After until the oldest is an hour old`, async () => {
@@ -122,6 +133,8 @@ describe('resending', () => {
     expect(await verifyEmail(first, box.ports)).toBe('expired');
     expect(await verifyEmail(second, box.ports)).toBe('confirmed');
     expect(await codeOf(resendEmail(ACCOUNT, BASE, box.ports))).toBe('email_not_pending');
+    // A resend is not a new address: the log says the address was set once and verified once.
+    expect(box.log.types(ACCOUNT)).toEqual(['email_set', 'email_verified']);
   });
 });
 
@@ -132,6 +145,8 @@ describe('confirming', () => {
     expect(await verifyEmail(token, box.ports)).toBe('confirmed');
     expect(box.email?.verified).toBe(true);
     expect(await verifyEmail(token, box.ports)).toBe('used');
+    expect(box.log.types(ACCOUNT)).toEqual(['email_set', 'email_verified']);
+    expect(JSON.stringify(box.log.entries(ACCOUNT))).not.toContain('hanako');
     expect(await verifyEmail('not-a-token', box.ports)).toBe('unknown');
     expect(await verifyEmail('A'.repeat(43), box.ports)).toBe('unknown');
   });

@@ -22,6 +22,7 @@ import {
 } from '#functions/notices/use-cases';
 import type { SubscriptionRecord } from '#functions/push/model';
 import type { ProblemError } from '#functions/shared/problems';
+import { memoryActivityLog } from '../activity/memory-log.ts';
 
 const SHINAGAWA_TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev-ingest-131091';
 const sample = () =>
@@ -227,6 +228,7 @@ describe('notices: the resident’s side', () => {
       /** Notices of another municipality (品川区), in their own partition. */
       elsewhere: [] as StoredNotice[],
       lookups: [] as string[],
+      log: memoryActivityLog(),
     };
     let n = 0;
     const ports: ResidentNoticePorts = {
@@ -259,12 +261,14 @@ describe('notices: the resident’s side', () => {
         state.subscribed.delete(arn);
       },
       subscription: async () => state.subscription,
-      recordSubscription: async (_id, subscription, given) => {
+      recordSubscription: async (id, subscription, given, _at, activity) => {
         state.subscription = subscription;
         state.consents.push(...given);
+        if (activity) state.log.append(id, activity);
       },
-      deleteSubscription: async () => {
+      deleteSubscription: async (id, activity) => {
         state.subscription = undefined;
+        if (activity) state.log.append(id, activity);
       },
       noticePage: async (_code, limit, after) => {
         const items = state.notices.filter((x) => !after || `${x.publishedAt}#${x.noticeId}` < after);
@@ -324,6 +328,11 @@ describe('notices: the resident’s side', () => {
     expect(state.subscribed.size).toBe(0);
     expect(state.subscription).toBeUndefined();
     await unsubscribe(ACCOUNT, ports);
+    // Subscribing again to the same municipality is not news; turning it off is, once.
+    expect(state.log.entries(ACCOUNT)).toMatchObject([
+      { seq: 1, type: 'notices_on', detail: { municipality: '141003' } },
+      { seq: 2, type: 'notices_off', detail: { municipality: '141003', reason: 'resident' } },
+    ]);
   });
 
   it.each([
@@ -337,6 +346,7 @@ describe('notices: the resident’s side', () => {
     expect((error as ProblemError).code).toBe(code);
     expect(state.subscribed.size).toBe(0);
     expect(state.consents).toEqual([]);
+    expect(state.log.entries(ACCOUNT)).toEqual([]);
   });
 
   it('pages the notices newest first with an opaque cursor, and refuses a bad limit or cursor', async () => {

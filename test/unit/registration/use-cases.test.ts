@@ -1,12 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { VerifiedCertificate } from '#functions/jpki/verify';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { certificateIndexKey, type VerifiedCertificate } from '#functions/jpki/verify';
 import { municipalityOf } from '#functions/municipality/municipalities';
 import type { NewAccount, RegistrationChallenge } from '#functions/registration/model';
 import type { RegistrationPorts } from '#functions/registration/ports';
 import type { RegistrationBody } from '#functions/registration/schemas';
 import { createChallenge, register } from '#functions/registration/use-cases';
 import { ProblemError } from '#functions/shared/problems';
+import { createTestPki, issueCard } from '#test/harness/cards';
 
 /**
  * Registration's rules with every port in memory (design.md §3.2): each row of the check table with its
@@ -57,6 +58,10 @@ interface World {
   refuseCard?: ProblemError;
   /** Make the transaction's condition fail (a race lost after the read). */
   transactionFails?: 'challenge_invalid' | 'already_registered';
+  /** Accounts that were activated since (a retry then finds no pending registration). */
+  activated: Set<string>;
+  /** The certificate the verifier reports, when not the fixed one. */
+  verifiedCertificate?: VerifiedCertificate['certificate'];
 }
 
 let world: World;
@@ -70,6 +75,7 @@ beforeEach(() => {
     created: [],
     sealed: [],
     verifyCalls: 0,
+    activated: new Set(),
   } as unknown as World;
   w.ports = {
     saveRegistrationChallenge: async (challenge) => {
@@ -80,10 +86,22 @@ beforeEach(() => {
     verifyCard: async () => {
       w.verifyCalls += 1;
       if (w.refuseCard) throw w.refuseCard;
-      return verified;
+      return w.verifiedCertificate ? { ...verified, certificate: w.verifiedCertificate } : verified;
     },
     municipalityOf,
     isCertificateRegistered: async (issuer, serial) => w.registered.has(`${issuer}#${serial}`),
+    pendingRegistration: async (issuer, serial) => {
+      const account = w.created.find(
+        (a) => a.certificate.issuerSha256 === issuer && a.certificate.serial === serial,
+      );
+      if (!account || w.activated.has(account.accountId)) return undefined;
+      return {
+        accountId: account.accountId,
+        municipality: account.municipality,
+        activation: account.activation,
+        registrationSha256: account.registrationSha256,
+      };
+    },
     sealFields: async (_accountId, fields) => {
       w.sealed.push(fields);
       return {
@@ -294,5 +312,69 @@ describe('registration: what is written', () => {
     ]);
     expect(account.certificate).toEqual(verified.certificate);
     expect(account.activation.nonce).toBe(result.activation.nonce);
+    // The log's first entry goes into the same transaction; it names the municipality, nothing personal.
+    expect(account.activity).toEqual({ type: 'registered', at: NOW, detail: { municipality: '131091' } });
+  });
+});
+
+describe('registration: a lost response (design.md §3.9)', () => {
+  let certificate: string;
+  beforeAll(async () => {
+    const card = await issueCard(await createTestPki());
+    if (!card.signature) throw new Error('the card has a signature certificate');
+    certificate = card.signature.der.toString('base64');
+  }, 60_000);
+
+  async function sentOnce() {
+    const body = { ...(await validBody()), certificate };
+    const key = certificateIndexKey(Buffer.from(certificate, 'base64'));
+    world.verifiedCertificate = { ...verified.certificate, ...key };
+    const first = await register(body, world.ports);
+    return { body, first };
+  }
+
+  it('answers the same body again, before activation, with the same 201, verifying and writing nothing more', async () => {
+    const { body, first } = await sentOnce();
+    const calls = { verify: world.verifyCalls, sealed: world.sealed.length };
+    expect(await register(structuredClone(body), world.ports)).toEqual(first);
+    expect(world.created).toHaveLength(1);
+    expect({ verify: world.verifyCalls, sealed: world.sealed.length }).toEqual(calls);
+  });
+
+  it('answers the same 201 to the second of two sendings that both read the unused challenge', async () => {
+    const { body, first } = await sentOnce();
+    world.challenges.set(body.statement.challengeId, {
+      challengeId: body.statement.challengeId,
+      nonce: body.statement.nonce,
+      expiresAt: new Date(NOW.getTime() + 60_000),
+    });
+    world.transactionFails = 'challenge_invalid';
+    expect(await register(body, world.ports)).toEqual(first);
+  });
+
+  it.each([
+    [
+      'another signature',
+      (b: RegistrationBody) => ({ ...b, signature: Buffer.alloc(256, 9).toString('base64') }),
+    ],
+    ['another consent', (b: RegistrationBody) => ({ ...b, consents: { identityVerification: false } })],
+    [
+      'another device key',
+      (b: RegistrationBody) => ({ ...b, statement: { ...b.statement, authKey: publicJwk() } }),
+    ],
+  ])('refuses a body with %s (409 challenge_invalid)', async (_, change) => {
+    const { body } = await sentOnce();
+    expect(await codeOf(change(body))).toBe('challenge_invalid');
+    expect(world.created).toHaveLength(1);
+  });
+
+  it('refuses it after the activation, or once the activation nonce expired (409 challenge_invalid)', async () => {
+    const { body, first } = await sentOnce();
+    const expired = world.ports.now;
+    world.ports.now = () => new Date(Date.parse(first.activation.expiresAt));
+    expect(await codeOf(body)).toBe('challenge_invalid');
+    world.ports.now = expired;
+    world.activated.add(first.accountId);
+    expect(await codeOf(body)).toBe('challenge_invalid');
   });
 });

@@ -40,6 +40,14 @@ export const PROBLEMS = {
     status: 409,
     title: 'This municipality does not publish notices through xID',
   },
+  reverification_required: {
+    status: 409,
+    title: 'The identity must be verified again with the card before it can be released',
+  },
+  authorization_request_closed: {
+    status: 409,
+    title: 'The authorization request was already decided or has expired',
+  },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

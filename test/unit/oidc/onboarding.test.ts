@@ -16,7 +16,10 @@ function ports(allowLoopback = false): OnboardingPorts & { saved: Map<string, Re
     saved,
     allowLoopback,
     newId: randomUUID,
-    now: () => new Date((clock += 1000)),
+    now: () => {
+      clock += 1000;
+      return new Date(clock);
+    },
     relyingParty: async (id) => saved.get(id),
     relyingParties: async () => [...saved.values()],
     saveRelyingParty: async (client, mode) => {

@@ -18,6 +18,11 @@ export const KEYS = {
   data: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'data' },
   /** Signs access tokens (ES256). Asymmetric keys cannot rotate in place: rotate by adding a key to the JWKS. */
   token: { keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', rotation: false, alias: 'token' },
+  /**
+   * HMAC of the pairwise `sub` of Sign in with xID (design.md §3.13). HMAC keys cannot rotate (a new key
+   * would change every `sub` relying parties hold); the key never leaves KMS.
+   */
+  pairwise: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false, alias: 'pairwise' },
 } as const;
 
 export type KeyName = keyof typeof KEYS;

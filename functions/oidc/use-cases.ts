@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { verifyProof } from '../auth/proofs.ts';
+import { FAILURE_LIMIT } from '../auth/use-cases.ts';
 import { normaliseAddress } from '../mail/address.ts';
 import { Failure } from '../shared/problems.ts';
 import { checkAuthorizeRequest, type QueryValues, redirectWith } from './authorize.ts';
@@ -35,7 +36,6 @@ export const HINTS_PER_REQUEST = 3;
 export const HINTS_PER_ADDRESS_PER_HOUR = 5;
 export const CLAIMS_PER_ACCOUNT = 20;
 export const CLAIM_WINDOW_SECONDS = 15 * 60;
-export const PROOF_FAILURE_LIMIT = 10;
 
 export type RequestState = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -343,7 +343,7 @@ export async function decide(
     throw new Failure('not_found', 'No such authorization request for this account');
   if (stateOf(request, now) !== 'pending') throw new Failure('authorization_request_closed');
   const failures = await ports.proofFailures(accountId, now);
-  if (failures && failures.count >= PROOF_FAILURE_LIMIT) {
+  if (failures && failures.count >= FAILURE_LIMIT) {
     const retryAfterSeconds = Math.max(1, Math.ceil((failures.windowEnds.getTime() - now.getTime()) / 1000));
     throw new Failure('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
   }

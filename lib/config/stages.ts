@@ -26,6 +26,12 @@ export interface StageConfig {
     burstLimit: number;
     /** WAF rate-based rule: requests per source IP per 5-minute window before blocking. */
     wafRequestsPer5MinutesPerIp: number;
+    /**
+     * Sign in with xID's public pages, which the rule above leaves out: the authorize endpoint, the request
+     * page, its status (polled every 2 s while it waits) and continue; and, stricter, the login hint (each
+     * may push to a phone). Requests per source IP per 5 minutes.
+     */
+    wafSignIn: { pagesPer5MinutesPerIp: number; loginHintsPer5MinutesPerIp: number };
   };
   mail: {
     /** Domain verified as the SES identity. */
@@ -62,7 +68,12 @@ const JLIS_TRUST = {
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
-  api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
+  api: {
+    rateLimit: 50,
+    burstLimit: 100,
+    wafRequestsPer5MinutesPerIp: 500,
+    wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 50 },
+  },
 } satisfies Partial<StageConfig>;
 
 const CONFIGS: Record<StageName, StageConfig> = {
@@ -103,7 +114,12 @@ const CONFIGS: Record<StageName, StageConfig> = {
     stage: 'prod',
     retainData: true,
     logRetentionDays: 365,
-    api: { rateLimit: 200, burstLimit: 400, wafRequestsPer5MinutesPerIp: 300 },
+    api: {
+      rateLimit: 200,
+      burstLimit: 400,
+      wafRequestsPer5MinutesPerIp: 300,
+      wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 30 },
+    },
     mail: { domain: 'xid.example.jp', fromAddress: 'no-reply@xid.example.jp' },
     push: { apns: { secretName: 'xid/prod/apns', sandbox: false }, fcm: { secretName: 'xid/prod/fcm' } },
     allowTestTrustAnchors: false,

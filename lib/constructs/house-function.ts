@@ -211,6 +211,29 @@ export class HouseFunction extends NodejsFunction {
     return this;
   }
 
+  /** The pairwise-`sub` HMAC key of Sign in with xID: GenerateMac only (never VerifyMac, never the key). */
+  bindPairwiseKey(key: IKey): this {
+    key.grant(this, 'kms:GenerateMac');
+    this.addEnvironment(ENV.pairwiseKeyId, key.keyArn);
+    return this;
+  }
+
+  /** Publishing to residents' own device endpoints in this project's platform applications. */
+  bindDevicePush(): this {
+    const endpoints = Stack.of(this).formatArn({
+      service: 'sns',
+      resource: 'endpoint',
+      resourceName: `*/xid-*/*`,
+    });
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [endpoints] }));
+    acknowledgeWildcardResource(
+      this.role as iam.IRole,
+      endpoints,
+      "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
+    );
+    return this;
+  }
+
   /**
    * JPKI trust material: sources of anchors and CRLs, each an https:// URL or a key in the trust bucket
    * (read-only access to exactly those objects), and whether test anchors are allowed.

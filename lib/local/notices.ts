@@ -65,6 +65,32 @@ export function localNotices(awsEndpoint: string, region: string, deadLetterFile
   const sns = new SNSClient({ endpoint: awsEndpoint, region, credentials: LOCAL_CREDENTIALS });
   const pushes = new Map<string, unknown[]>();
   const inflight = new Set<Promise<void>>();
+  /**
+   * Pushes published to one device endpoint (not through a topic): moto keeps them on the endpoint and
+   * shows them in its state dump; each is stamped with the time this gateway first saw it.
+   */
+  const firstSeen = new Map<string, string>();
+  const endpointPushes = async (token: string) => {
+    const response = await fetch(`${awsEndpoint}/moto-api/data.json`);
+    const data = (await response.json()) as {
+      sns?: { PlatformEndpoint?: { token?: string; enabled?: boolean; messages?: Record<string, string> }[] };
+    };
+    const out: { at: string; payload: unknown }[] = [];
+    for (const endpoint of data.sns?.PlatformEndpoint ?? []) {
+      if (endpoint.token !== token || !endpoint.enabled) continue;
+      for (const [id, message] of Object.entries(endpoint.messages ?? {})) {
+        if (!firstSeen.has(id)) firstSeen.set(id, new Date().toISOString());
+        let payload: unknown = message;
+        try {
+          payload = JSON.parse(message);
+        } catch {
+          // a plain text message
+        }
+        out.push({ at: firstSeen.get(id) as string, payload });
+      }
+    }
+    return out;
+  };
   const dead: unknown[] = [];
   return {
     async ingest(message, handler) {
@@ -85,7 +111,7 @@ export function localNotices(awsEndpoint: string, region: string, deadLetterFile
     },
     pushesFor: async (token) => {
       await Promise.all([...inflight]);
-      return pushes.get(token) ?? [];
+      return [...(pushes.get(token) ?? []), ...(await endpointPushes(token))];
     },
     deadLetters: () => dead,
   };

@@ -33,7 +33,7 @@ export const CODE_TTL_SECONDS = 60;
 export const ID_TOKEN_TTL_SECONDS = 10 * 60;
 export const ACCESS_TOKEN_TTL_SECONDS = 10 * 60;
 export const HINTS_PER_REQUEST = 3;
-export const HINTS_PER_ADDRESS_PER_HOUR = 5;
+export const HINTS_PER_ADDRESS_PER_HOUR = 10;
 export const CLAIMS_PER_ACCOUNT = 20;
 export const CLAIM_WINDOW_SECONDS = 15 * 60;
 

@@ -6,11 +6,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { relyingPartyStore } from '../functions/adapters/oidc-store.ts';
 import {
   listRelyingParties,
-  type OnboardingPorts,
   registerRelyingParty,
   removeRelyingParty,
   updateRelyingParty,
 } from '../functions/oidc/onboarding.ts';
+import type { OnboardingPorts } from '../functions/oidc/ports.ts';
 import { RelyingPartyError, type RelyingPartyInput } from '../functions/oidc/relying-party.ts';
 import { ENV } from '../functions/shared/env.ts';
 import { STAGES, stageConfig } from '../lib/config/stages.ts';

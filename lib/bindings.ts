@@ -18,6 +18,10 @@ export interface Bindings {
   pushTopics?: 'publish' | 'unsubscribe';
   /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
   platformApplications?: boolean;
+  /** Publishing to a resident's own device endpoint (not a topic). */
+  devicePush?: boolean;
+  /** The KMS HMAC key of Sign in with xID's pairwise `sub` (GenerateMac only). */
+  pairwiseKey?: boolean;
 }
 
 /** One function as the catalogues declare it. */

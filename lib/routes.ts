@@ -25,6 +25,7 @@ import {
   subscriptionBody,
   subscriptionResponse,
 } from '../functions/notices/schemas.ts';
+import { claimBody, decisionBody, loginHintBody } from '../functions/oidc/schemas.ts';
 import { openApiResponse } from '../functions/openapi/schemas.ts';
 import { pushBody, pushResponse } from '../functions/push/schemas.ts';
 import {
@@ -67,7 +68,15 @@ export interface Route extends FunctionSpec {
    * A unit test follows the calls from the handler and fails when a code it can throw is missing here.
    */
   problems?: readonly ProblemCode[];
+  /** A WAF rate rule of its own for this public route (see `WafGroup`). */
+  waf?: WafGroup;
 }
+
+/**
+ * WAF rate-rule groups: public pages with a limit of their own, beside the API-wide rule (which they are
+ * left out of: a waiting sign-in page polls its status). Limits per stage in `api.wafSignIn`.
+ */
+export type WafGroup = 'signInPages' | 'loginHint';
 
 /** An answer that is not JSON: its media type (none for 204 and 304), and the headers that matter. */
 export interface Answer {
@@ -366,6 +375,154 @@ export const ROUTES: readonly Route[] = [
     binds: {},
     description:
       'This API as an OpenAPI 3.1 document (docs/openapi.json), its server set to the address asked',
+  },
+  {
+    id: 'getOpenIdConfiguration',
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    entry: 'functions/oidc/discovery-handler.ts',
+    handler: 'getOpenIdConfiguration',
+    auth: 'public',
+    binds: {},
+    description: 'OpenID Connect discovery of Sign in with xID',
+  },
+  {
+    id: 'getAuthorize',
+    method: 'GET',
+    path: '/oauth2/authorize',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getAuthorize',
+    auth: 'public',
+    binds: { table: 'readWrite', devicePush: true },
+    waf: 'signInPages',
+    description: 'OpenID Connect authorization endpoint: checks the request, opens the request page',
+  },
+  {
+    id: 'getAuthorizationRequestPage',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestPage',
+    auth: 'public',
+    binds: { table: 'read' },
+    waf: 'signInPages',
+    description: 'The page a sign-in waits on: relying party, claims, user code and QR code',
+  },
+  {
+    id: 'getAuthorizationRequestStatus',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}/status',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestStatus',
+    auth: 'public',
+    binds: { table: 'read' },
+    waf: 'signInPages',
+    description: 'The state of a sign-in request, polled by its page',
+  },
+  {
+    id: 'postLoginHint',
+    method: 'POST',
+    path: '/oauth2/requests/{requestId}/login-hint',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postLoginHint',
+    auth: 'public',
+    body: loginHintBody,
+    binds: { table: 'readWrite', devicePush: true },
+    waf: 'loginHint',
+    description: 'The e-mail address of the resident to notify; answered the same whether known or not',
+  },
+  {
+    id: 'getAuthorizationRequestContinue',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}/continue',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestContinue',
+    auth: 'public',
+    binds: { table: 'readWrite' },
+    waf: 'signInPages',
+    description: 'Back to the relying party with a code, or with access_denied',
+  },
+  {
+    id: 'postToken',
+    method: 'POST',
+    path: '/oauth2/token',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postToken',
+    auth: 'public',
+    binds: { table: 'readWrite', dataKey: 'decrypt', tokenKey: 'sign' },
+    description: 'OpenID Connect token endpoint (authorization code, PKCE, private_key_jwt)',
+  },
+  {
+    id: 'getUserinfo',
+    method: 'GET',
+    path: '/oauth2/userinfo',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getUserinfo',
+    auth: 'public',
+    binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
+    description: 'OpenID Connect userinfo: the approved claims',
+  },
+  {
+    id: 'postUserinfo',
+    method: 'POST',
+    path: '/oauth2/userinfo',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postUserinfo',
+    auth: 'public',
+    binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
+    description: 'OpenID Connect userinfo: the approved claims',
+  },
+  {
+    id: 'getAuthorizationRequests',
+    method: 'GET',
+    path: '/v1/me/authorization-requests',
+    entry: 'functions/oidc/resident-handler.ts',
+    handler: 'getAuthorizationRequests',
+    auth: 'resident',
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: 'The sign-in requests addressed to the resident',
+  },
+  {
+    id: 'postAuthorizationRequestClaim',
+    method: 'POST',
+    path: '/v1/me/authorization-requests/claim',
+    entry: 'functions/oidc/resident-handler.ts',
+    handler: 'postAuthorizationRequestClaim',
+    auth: 'resident',
+    body: claimBody,
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: 'Take a sign-in request by the user code its page shows',
+  },
+  {
+    id: 'postAuthorizationDecision',
+    method: 'POST',
+    path: '/v1/me/authorization-requests/{requestId}/decision',
+    entry: 'functions/oidc/resident-handler.ts',
+    handler: 'postAuthorizationDecision',
+    auth: 'resident',
+    body: decisionBody,
+    binds: { table: 'readWrite', tokenKey: 'verify', pairwiseKey: true },
+    description: 'Approve or decline a sign-in request with the auth key (PIN1)',
+  },
+  {
+    id: 'getAuthorizations',
+    method: 'GET',
+    path: '/v1/me/authorizations',
+    entry: 'functions/oidc/resident-handler.ts',
+    handler: 'getAuthorizations',
+    auth: 'resident',
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: 'What each relying party was given',
+  },
+  {
+    id: 'deleteAuthorization',
+    method: 'DELETE',
+    path: '/v1/me/authorizations/{clientId}',
+    entry: 'functions/oidc/resident-handler.ts',
+    handler: 'deleteAuthorization',
+    auth: 'resident',
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: "Revoke a relying party's access and its tokens",
   },
 ];
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../shared/clients.ts';
 import { canonicalBytes } from '../shared/jcs.ts';
+import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
 /**
@@ -37,10 +36,8 @@ export function chainedEntry(head: ActivityHead | undefined, activity: NewActivi
 }
 
 export async function activityHead(tableName: string, accountId: string): Promise<ActivityHead | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({ TableName: tableName, Key: KEYS.activityHead(accountId), ConsistentRead: true }),
-  );
-  return Item ? { seq: Number(Item.seq), hash: String(Item.hash) } : undefined;
+  const item = await table(tableName).get(KEYS.activityHead(accountId));
+  return item ? { seq: Number(item.seq), hash: String(item.hash) } : undefined;
 }
 
 /** The two transaction items of an append after `head`: the new entry, and the head moved on to it. */

@@ -67,14 +67,18 @@ export function emailStore(tableName: string) {
       return Item
         ? {
             accountId: String(Item.accountId),
+            address: String(Item.address),
             expiresAt: new Date(Number(Item.expiresAt) * 1000),
             usedAt: Item.usedAt as string | undefined,
           }
         : undefined;
     },
 
-    /** Marks the token used and the address verified in one transaction; false if a condition failed. */
-    async confirmEmail(accountId: string, hash: string, now: Date): Promise<boolean> {
+    /**
+     * Marks the token used and the address verified in one transaction, and indexes the address for the
+     * login hints of Sign in with xID (design.md §3.13); false if a condition failed.
+     */
+    async confirmEmail(accountId: string, hash: string, now: Date, address: string): Promise<boolean> {
       try {
         await db.transact([
           {
@@ -99,6 +103,7 @@ export function emailStore(tableName: string) {
               },
             },
           },
+          { Put: { Item: { ...KEYS.emailIndex(address, accountId), accountId } } },
         ]);
         return true;
       } catch (error) {

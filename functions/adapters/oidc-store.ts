@@ -1,14 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
-  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { SealedField } from '../account/model.ts';
 import type { ClaimName, IdentityRecord } from '../oidc/claims.ts';
 import type {
   AccessTokenRecord,
@@ -26,9 +25,10 @@ import type {
 } from '../oidc/ports.ts';
 import type { RelyingParty } from '../oidc/relying-party.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, CODE_TTL_SECONDS, CONTINUE_WINDOW_SECONDS } from '../oidc/use-cases.ts';
-import type { SealedField } from '../registration/model.ts';
 import { dynamo } from '../shared/clients.ts';
 import { activityHead, activityWrites } from './activity-store.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 /**
@@ -37,11 +37,6 @@ import { epochSeconds, KEYS } from './table-keys.ts';
  * Every single-use thing is consumed by a conditional write; every short-lived item carries `expiresAt`
  * (epoch seconds) for TTL, later than the moment it stops being valid, which readers check themselves.
  */
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
-const conflictAt = (error: unknown, index: number) =>
-  error instanceof TransactionCanceledException &&
-  error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 
 const date = (value: unknown) => new Date(String(value));
 const iso = (value: Date) => value.toISOString();
@@ -121,8 +116,7 @@ interface AccountItem {
 
 /** The relying parties alone: what the onboarding command needs. */
 export function relyingPartyStore(tableName: string) {
-  const get = async (key: { pk: string; sk: string }) =>
-    (await dynamo().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+  const { get } = table(tableName);
   return {
     async relyingParty(clientId: string): Promise<RelyingParty | undefined> {
       const item = await get(KEYS.relyingParty(clientId));
@@ -183,8 +177,7 @@ export function oidcStore(
     ): Promise<Record<string, string>>;
   },
 ) {
-  const get = async (key: { pk: string; sk: string }) =>
-    (await dynamo().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+  const { get } = table(tableName);
   const query = async (pk: string, prefix: string, now?: Date) => {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -261,7 +254,7 @@ export function oidcStore(
         );
         return true;
       } catch (error) {
-        if (conflictAt(error, 0)) return false;
+        if (isConditionFailure(error, 0)) return false;
         throw error;
       }
     },
@@ -363,7 +356,7 @@ export function oidcStore(
           await dynamo().send(new TransactWriteCommand({ TransactItems: [requestUpdate] }));
           return true;
         } catch (error) {
-          if (conflictAt(error, 0)) return false;
+          if (isConditionFailure(error, 0)) return false;
           throw error;
         }
       }
@@ -401,8 +394,8 @@ export function oidcStore(
           );
           return true;
         } catch (error) {
-          if (conflictAt(error, 0)) return false;
-          if (!(conflictAt(error, 2) || conflictAt(error, 3))) throw error;
+          if (isConditionFailure(error, 0)) return false;
+          if (!(isConditionFailure(error, 2) || isConditionFailure(error, 3))) throw error;
         }
       }
       throw new Error('the activity chain kept moving; giving up after three attempts');
@@ -454,7 +447,7 @@ export function oidcStore(
         );
         return true;
       } catch (error) {
-        if (conflictAt(error, 0)) return false;
+        if (isConditionFailure(error, 0)) return false;
         throw error;
       }
     },
@@ -502,7 +495,7 @@ export function oidcStore(
         );
         return true;
       } catch (error) {
-        if (conflictAt(error, 0)) return false;
+        if (isConditionFailure(error, 0)) return false;
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 import {
   CreatePlatformEndpointCommand,
   CreateTopicCommand,
+  EndpointDisabledException,
   GetEndpointAttributesCommand,
   InvalidParameterException,
   NotFoundException,
@@ -123,6 +124,22 @@ export async function publishPush(code: string, message: string): Promise<void> 
       MessageStructure: 'json',
     }),
   );
+}
+
+/**
+ * One push to one device endpoint (a resident's own phone, not a topic). A disabled or deleted endpoint is
+ * not an error: the app also lists what it would have been told.
+ */
+export async function publishToEndpoint(endpointArn: string, message: string): Promise<boolean> {
+  try {
+    await sns().send(
+      new PublishCommand({ TargetArn: endpointArn, Message: message, MessageStructure: 'json' }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof EndpointDisabledException || isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** The SNS push adapter, as the push and notices use cases see it. */

@@ -105,7 +105,7 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   if (!stored) return 'unknown';
   if (stored.usedAt) return 'used';
   if (stored.expiresAt <= now) return 'expired';
-  if (await ports.confirmEmail(stored.accountId, hash, now)) return 'confirmed';
+  if (await ports.confirmEmail(stored.accountId, hash, now, stored.address)) return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.
   const again = await ports.emailToken(hash);
   return again?.usedAt ? 'used' : 'expired';

@@ -87,7 +87,7 @@ export function checkAuthorizeRequest(
 
   const rawState = single(query, 'state');
   const state = typeof rawState === 'string' && rawState.length <= MAX_STATE ? rawState : undefined;
-  const refuse = (error: AuthorizeError, description: string): AuthorizeCheck => ({
+  const backWith = (error: AuthorizeError, description: string): AuthorizeCheck => ({
     kind: 'redirect',
     redirectUri,
     error,
@@ -96,59 +96,60 @@ export function checkAuthorizeRequest(
   });
 
   for (const [name, values] of Object.entries(query)) {
-    if ((values?.length ?? 0) > 1) return refuse('invalid_request', `${name} is repeated`);
-    if ((values?.[0]?.length ?? 0) > MAX_PARAMETER) return refuse('invalid_request', `${name} is too long`);
+    if ((values?.length ?? 0) > 1) return backWith('invalid_request', `${name} is repeated`);
+    if ((values?.[0]?.length ?? 0) > MAX_PARAMETER) return backWith('invalid_request', `${name} is too long`);
   }
   const value = (name: string) => single(query, name) ?? undefined;
 
   if (value('request') !== undefined)
-    return refuse('request_not_supported', 'request objects are not supported');
+    return backWith('request_not_supported', 'request objects are not supported');
   if (value('request_uri') !== undefined)
-    return refuse('request_uri_not_supported', 'request_uri is not supported');
+    return backWith('request_uri_not_supported', 'request_uri is not supported');
   if (value('registration') !== undefined)
-    return refuse('registration_not_supported', 'registration is not supported');
+    return backWith('registration_not_supported', 'registration is not supported');
 
   const responseType = value('response_type');
-  if (!responseType) return refuse('invalid_request', 'response_type is required');
+  if (!responseType) return backWith('invalid_request', 'response_type is required');
   if (responseType !== 'code')
-    return refuse('unsupported_response_type', 'only response_type=code is supported');
+    return backWith('unsupported_response_type', 'only response_type=code is supported');
   const responseMode = value('response_mode');
   if (responseMode !== undefined && responseMode !== 'query')
-    return refuse('invalid_request', 'only response_mode=query is supported');
+    return backWith('invalid_request', 'only response_mode=query is supported');
 
   const scopes = (value('scope') ?? '').split(' ').filter(Boolean);
-  if (!scopes.includes('openid')) return refuse('invalid_scope', 'scope must include openid');
+  if (!scopes.includes('openid')) return backWith('invalid_scope', 'scope must include openid');
 
-  if (rawState === undefined || rawState === '') return refuse('invalid_request', 'state is required');
-  if (state === undefined || !VSCHAR.test(state)) return refuse('invalid_request', 'state is not valid');
+  if (rawState === undefined || rawState === '') return backWith('invalid_request', 'state is required');
+  if (state === undefined || !VSCHAR.test(state)) return backWith('invalid_request', 'state is not valid');
   const nonce = value('nonce');
-  if (!nonce) return refuse('invalid_request', 'nonce is required');
-  if (nonce.length > MAX_NONCE || !VSCHAR.test(nonce)) return refuse('invalid_request', 'nonce is not valid');
+  if (!nonce) return backWith('invalid_request', 'nonce is required');
+  if (nonce.length > MAX_NONCE || !VSCHAR.test(nonce))
+    return backWith('invalid_request', 'nonce is not valid');
 
   const codeChallenge = value('code_challenge');
   const method = value('code_challenge_method');
-  if (!codeChallenge) return refuse('invalid_request', 'PKCE is required: code_challenge is missing');
-  if (method !== 'S256') return refuse('invalid_request', 'code_challenge_method must be S256');
+  if (!codeChallenge) return backWith('invalid_request', 'PKCE is required: code_challenge is missing');
+  if (method !== 'S256') return backWith('invalid_request', 'code_challenge_method must be S256');
   if (!CODE_CHALLENGE.test(codeChallenge))
-    return refuse('invalid_request', 'code_challenge must be 43 base64url characters');
+    return backWith('invalid_request', 'code_challenge must be 43 base64url characters');
 
   const prompt = (value('prompt') ?? '').split(' ').filter(Boolean);
   if (prompt.includes('none'))
-    return refuse('login_required', 'every sign-in is approved in the xID app; prompt=none cannot be met');
+    return backWith('login_required', 'every sign-in is approved in the xID app; prompt=none cannot be met');
   const maxAge = value('max_age');
   if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge))
-    return refuse('invalid_request', 'max_age must be a number of seconds');
+    return backWith('invalid_request', 'max_age must be a number of seconds');
 
   const requested = [...claimsOfScope(scopes)];
   const claimsParameter = value('claims');
   if (claimsParameter !== undefined) {
     const named = claimsOfParameter(claimsParameter);
-    if (!Array.isArray(named)) return refuse('invalid_request', named.error);
+    if (!Array.isArray(named)) return backWith('invalid_request', named.error);
     requested.push(...named);
   }
   const claims = orderedClaims(requested);
   const refused = claims.find((claim) => !client.claims.includes(claim));
-  if (refused) return refuse('invalid_scope', `the claim ${refused} is not allowed for this client`);
+  if (refused) return backWith('invalid_scope', `the claim ${refused} is not allowed for this client`);
 
   const loginHint = value('login_hint');
   return {

@@ -1,4 +1,4 @@
-import type { RelyingPartyStore } from './ports.ts';
+import type { OnboardingPorts } from './ports.ts';
 import {
   checkRelyingParty,
   type RelyingParty,
@@ -11,13 +11,6 @@ import {
  * Onboarding of relying parties (`npm run client -- register|list|update|remove`, design.md §3.13). The
  * CLI parses its arguments and calls these; they check what an operator gives and keep it in the store.
  */
-export interface OnboardingPorts extends RelyingPartyStore {
-  newId(): string;
-  now(): Date;
-  /** Whether http redirect and JWKS URIs on a loopback host are allowed (development stages only). */
-  allowLoopback: boolean;
-}
-
 export async function registerRelyingParty(
   input: RelyingPartyInput,
   ports: OnboardingPorts,

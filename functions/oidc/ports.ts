@@ -222,3 +222,11 @@ export type OidcPorts = Clock &
   Signer &
   PairwiseSubjects &
   ClientKeys;
+
+/** What onboarding relying parties (`npm run client`) needs. */
+export interface OnboardingPorts extends RelyingPartyStore {
+  newId(): string;
+  now(): Date;
+  /** Whether http redirect and JWKS URIs on a loopback host are allowed (development stages only). */
+  allowLoopback: boolean;
+}

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { verifyProof } from '../auth/proofs.ts';
 import { FAILURE_LIMIT } from '../auth/use-cases.ts';
-import { normaliseAddress } from '../mail/address.ts';
-import { Failure } from '../shared/problems.ts';
+import { normaliseEmailAddress } from '../mail/email-address.ts';
+import { ProblemError } from '../shared/problems.ts';
 import { checkAuthorizeRequest, type QueryValues, redirectWith } from './authorize.ts';
 import { CLAIMS, type ClaimName, claimValues, orderedClaims, SCOPES, SEALED_CLAIMS } from './claims.ts';
 import {
@@ -177,7 +177,7 @@ export async function requestPage(requestId: string, ports: OidcPorts) {
 /** `GET /oauth2/requests/{requestId}/status`: what the page polls. */
 export async function requestStatus(requestId: string, ports: OidcPorts): Promise<{ state: RequestState }> {
   const request = await ports.request(requestId);
-  if (!request) throw new Failure('not_found', 'No such authorization request');
+  if (!request) throw new ProblemError('not_found', 'No such authorization request');
   return { state: stateOf(request, ports.now()) };
 }
 
@@ -193,10 +193,10 @@ async function sendLoginHint(
   options: { quiet: boolean },
 ): Promise<void> {
   const now = ports.now();
-  const normalised = normaliseAddress(email);
+  const normalised = normaliseEmailAddress(email);
   if (typeof normalised === 'string') {
     if (options.quiet) return;
-    throw new Failure('invalid_request', 'The e-mail address is not valid', {
+    throw new ProblemError('invalid_request', 'The e-mail address is not valid', {
       errors: [{ pointer: '/email', detail: `invalid address (${normalised})` }],
     });
   }
@@ -206,7 +206,7 @@ async function sendLoginHint(
     (await ports.take(`hint#${secretHash(address)}`, HINTS_PER_ADDRESS_PER_HOUR, 3600, now));
   if (!counted) {
     if (options.quiet) return;
-    throw new Failure('rate_limited', 'Too many sign-in requests for this page or address', {
+    throw new ProblemError('rate_limited', 'Too many sign-in requests for this page or address', {
       retryAfterSeconds: 60,
     });
   }
@@ -223,8 +223,8 @@ async function sendLoginHint(
 /** `POST /oauth2/requests/{requestId}/login-hint {email}`. */
 export async function loginHint(requestId: string, email: string, ports: OidcPorts) {
   const request = await ports.request(requestId);
-  if (!request) throw new Failure('not_found', 'No such authorization request');
-  if (stateOf(request, ports.now()) !== 'pending') throw new Failure('authorization_request_closed');
+  if (!request) throw new ProblemError('not_found', 'No such authorization request');
+  if (stateOf(request, ports.now()) !== 'pending') throw new ProblemError('authorization_request_closed');
   await sendLoginHint(request, email, ports, { quiet: false });
   return { requestId, expiresAt: request.expiresAt.toISOString() };
 }
@@ -297,14 +297,14 @@ export async function pendingRequests(accountId: string, ports: OidcPorts) {
 export async function claimRequest(accountId: string, userCode: string, ports: OidcPorts) {
   const now = ports.now();
   if (!(await ports.take(`claim#${accountId}`, CLAIMS_PER_ACCOUNT, CLAIM_WINDOW_SECONDS, now)))
-    throw new Failure('rate_limited', 'Too many user codes tried', {
+    throw new ProblemError('rate_limited', 'Too many user codes tried', {
       retryAfterSeconds: CLAIM_WINDOW_SECONDS,
     });
   const code = normaliseUserCode(userCode);
   const requestId = code ? await ports.requestIdOfUserCode(code) : undefined;
   const request = requestId ? await ports.request(requestId) : undefined;
   if (!request || stateOf(request, now) !== 'pending')
-    throw new Failure('not_found', 'No pending authorization request has this code');
+    throw new ProblemError('not_found', 'No pending authorization request has this code');
   await ports.address(request, accountId);
   return summary(request);
 }
@@ -340,32 +340,33 @@ export async function decide(
   const now = ports.now();
   const request = await ports.request(requestId);
   if (!request?.addressedTo.includes(accountId))
-    throw new Failure('not_found', 'No such authorization request for this account');
-  if (stateOf(request, now) !== 'pending') throw new Failure('authorization_request_closed');
+    throw new ProblemError('not_found', 'No such authorization request for this account');
+  if (stateOf(request, now) !== 'pending') throw new ProblemError('authorization_request_closed');
   const failures = await ports.proofFailures(accountId, now);
   if (failures && failures.count >= FAILURE_LIMIT) {
     const retryAfterSeconds = Math.max(1, Math.ceil((failures.windowEnds.getTime() - now.getTime()) / 1000));
-    throw new Failure('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
+    throw new ProblemError('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
   }
   const account = await ports.account(accountId);
-  if (!account) throw new Failure('unauthorized', 'The token names no account');
+  if (!account) throw new ProblemError('unauthorized', 'The token names no account');
   if (
     !account.authKey ||
     !verifyProof(input.proof, decisionStatement(request, accountId, input.decision), account.authKey)
   ) {
     await ports.recordProofFailure(accountId, now);
-    throw new Failure('proof_invalid');
+    throw new ProblemError('proof_invalid');
   }
   if (input.decision === 'deny') {
     if (!(await ports.recordDecision(request, { kind: 'deny', accountId, at: now })))
-      throw new Failure('authorization_request_closed');
+      throw new ProblemError('authorization_request_closed');
     return { requestId, state: 'denied' as const };
   }
-  if (account.status === 'reverification_required') throw new Failure('reverification_required');
+  if (account.status === 'reverification_required') throw new ProblemError('reverification_required');
   if (account.status !== 'active')
-    throw new Failure('authorization_request_closed', 'The account is not active');
+    throw new ProblemError('authorization_request_closed', 'The account is not active');
   const client = await ports.relyingParty(request.clientId);
-  if (!client) throw new Failure('authorization_request_closed', 'The relying party is no longer registered');
+  if (!client)
+    throw new ProblemError('authorization_request_closed', 'The relying party is no longer registered');
   const sub = await ports.pairwiseSubject(client.sector, accountId);
   const previous = await ports.grant(accountId, client.clientId);
   const grant: Grant = {
@@ -389,7 +390,7 @@ export async function decide(
       detail: { clientId: client.clientId, clientName: client.name, claims: request.claims },
     },
   });
-  if (!recorded) throw new Failure('authorization_request_closed');
+  if (!recorded) throw new ProblemError('authorization_request_closed');
   return { requestId, state: 'approved' as const };
 }
 
@@ -415,7 +416,7 @@ export async function revokeAuthorization(
   ports: OidcPorts,
 ): Promise<void> {
   if (!(await ports.revokeGrant(accountId, clientId)))
-    throw new Failure('not_found', 'This relying party has no authorization from the resident');
+    throw new ProblemError('not_found', 'This relying party has no authorization from the resident');
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ export interface StatefulResources {
   storageKey: IKey;
   dataKey: IKey;
   tokenKey: IKey;
+  /** HMAC of Sign in with xID's pairwise `sub`. */
+  pairwiseKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -158,6 +160,8 @@ export class HouseFunction extends NodejsFunction {
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.platformApplications) this.bindPlatformApplications(config);
+    if (binds.devicePush) this.bindDevicePush();
+    if (binds.pairwiseKey) this.bindPairwiseKey(resources.pairwiseKey);
     return this;
   }
 

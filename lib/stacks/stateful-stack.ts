@@ -29,6 +29,8 @@ export class StatefulStack extends Stack {
   public readonly dataKey: kms.Key;
   /** Signs access tokens. */
   public readonly tokenKey: kms.Key;
+  /** HMAC of Sign in with xID's pairwise `sub`. */
+  public readonly pairwiseKey: kms.Key;
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
@@ -76,6 +78,15 @@ export class StatefulStack extends Stack {
       alias: resourceName(config.stage, KEYS.token.alias),
       removalPolicy,
       pendingWindow,
+    });
+    // Never rotated, never deleted lightly: every relying party's `sub`s are made with it.
+    this.pairwiseKey = new kms.Key(this, 'PairwiseKey', {
+      description: `xID ${config.stage}: HMAC of the pairwise subject identifiers of Sign in with xID`,
+      keySpec: kms.KeySpec[KEYS.pairwise.keySpec],
+      keyUsage: kms.KeyUsage[KEYS.pairwise.keyUsage],
+      alias: resourceName(config.stage, KEYS.pairwise.alias),
+      removalPolicy,
+      pendingWindow: Duration.days(30),
     });
 
     this.table = new dynamodb.TableV2(this, TABLE.logicalName, {
@@ -132,6 +143,7 @@ export class StatefulStack extends Stack {
       storageKey: this.storageKey,
       dataKey: this.dataKey,
       tokenKey: this.tokenKey,
+      pairwiseKey: this.pairwiseKey,
       mailIdentity: this.mailIdentity,
       configurationSet: this.configurationSet,
       trustBucket: this.trustBucket,
@@ -150,6 +162,10 @@ export class StatefulStack extends Stack {
       const platform = platforms[name as keyof typeof platforms];
       if (platform) this.resources.pushApplications[platform] = arn;
     }
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'The table; `npm run client` keeps the relying parties here',
+    });
     new CfnOutput(this, 'TrustBucketName', {
       value: this.trustBucket.bucketName,
       description: 'Upload the J-LIS signature CA certificates (anchors/) and the CRL (crl/) here',

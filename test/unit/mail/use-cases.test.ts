@@ -25,6 +25,8 @@ interface Mailbox {
   sent: { to: string; text: string }[];
   now: Date;
   sesDown: boolean;
+  /** The address the confirmation indexed for sign-in hints. */
+  indexed?: string;
 }
 
 let box: Mailbox;
@@ -39,12 +41,18 @@ beforeEach(() => {
     recordMail: async (_id, next, token, previous) => {
       if ((b.email?.revision ?? 0) !== previous) throw new ProblemError('service_unavailable');
       b.email = next;
-      b.tokens.set(token.hash, { accountId: ACCOUNT, expiresAt: token.expiresAt, hash: token.hash });
+      b.tokens.set(token.hash, {
+        accountId: ACCOUNT,
+        address: next.address,
+        expiresAt: token.expiresAt,
+        hash: token.hash,
+      });
     },
     emailToken: async (h) => b.tokens.get(h),
-    confirmEmail: async (_id, h, now) => {
+    confirmEmail: async (_id, h, now, address) => {
       const token = b.tokens.get(h);
       if (!token || token.usedAt || token.expiresAt <= now || b.email?.tokenHash !== h) return false;
+      b.indexed = address;
       token.usedAt = now.toISOString();
       if (b.email) b.email = { ...b.email, verified: true, revision: b.email.revision + 1 };
       return true;
@@ -140,6 +148,7 @@ describe('confirming', () => {
     const token = linkOf(box.sent[0]?.text ?? '');
     expect(await verifyEmail(token, box.ports)).toBe('confirmed');
     expect(box.email?.verified).toBe(true);
+    expect(box.indexed).toBe('hanako@example.jp');
     expect(await verifyEmail(token, box.ports)).toBe('used');
     expect(await verifyEmail('not-a-token', box.ports)).toBe('unknown');
     expect(await verifyEmail('A'.repeat(43), box.ports)).toBe('unknown');

@@ -2,11 +2,11 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   listRelyingParties,
-  type OnboardingPorts,
   registerRelyingParty,
   removeRelyingParty,
   updateRelyingParty,
 } from '#functions/oidc/onboarding';
+import type { OnboardingPorts } from '#functions/oidc/ports';
 import { type RelyingParty, RelyingPartyError } from '#functions/oidc/relying-party';
 
 function ports(allowLoopback = false): OnboardingPorts & { saved: Map<string, RelyingParty> } {

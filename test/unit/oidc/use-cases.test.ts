@@ -16,7 +16,7 @@ import {
   revokeAuthorization,
   userinfo,
 } from '#functions/oidc/use-cases';
-import { Failure } from '#functions/shared/problems';
+import { ProblemError } from '#functions/shared/problems';
 import { fakeOidc } from './fakes.ts';
 import {
   authorizeQuery,
@@ -104,8 +104,8 @@ const failure = async (promise: Promise<unknown>) => {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(Failure);
-  return (error as Failure).code;
+  expect(error).toBeInstanceOf(ProblemError);
+  return (error as ProblemError).code;
 };
 
 describe('sign in with xID: the whole flow with in-memory ports', () => {

@@ -7,6 +7,7 @@ import * as client from 'openid-client';
 import { REPO_ROOT } from '#lib/paths';
 import { latestLink } from '#test/harness/phone/mailbox';
 import type { VirtualPhone } from '#test/harness/phone/phone';
+import { createKeys, importPrivateKey, relyingParty, startSignIn } from '../../examples/relying-party.ts';
 import type { World } from './world.ts';
 
 /**
@@ -37,22 +38,18 @@ export function clientCli(world: World, ...args: string[]): unknown {
   return JSON.parse(out.trim().split('\n').at(-1) as string);
 }
 
-/** A relying party: its own P-256 key pair, registered with its public JWK Set, as a municipal vendor would. */
+/**
+ * A relying party as `examples/relying-party.ts` makes one (its own P-256 key pair, registered with its
+ * public JWK Set, as a municipal vendor would), so the example of docs/relying-parties.md is what signs in.
+ */
 export async function onboardRelyingParty(
   world: World,
   options: { name: string; sector: string; claims: string; port?: number },
 ): Promise<RelyingPartyUnderTest> {
-  const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair;
-  const kid = randomBytes(8).toString('hex');
-  const jwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid, use: 'sig', alg: 'ES256' };
-  delete (jwk as { key_ops?: unknown }).key_ops;
-  delete (jwk as { ext?: unknown }).ext;
-  const jwksFile = path.join(world.runtime.stateDir, `${kid}.jwks.json`);
-  writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
-  const redirectUri = `http://127.0.0.1:${options.port ?? 8765}/callback/${kid}`;
+  const { privateJwk, jwks } = await createKeys();
+  const jwksFile = path.join(world.runtime.stateDir, `${privateJwk.kid}.jwks.json`);
+  writeFileSync(jwksFile, JSON.stringify(jwks));
+  const redirectUri = `http://127.0.0.1:${options.port ?? 8765}/callback/${privateJwk.kid}`;
   const registered = clientCli(
     world,
     'register',
@@ -67,42 +64,22 @@ export async function onboardRelyingParty(
     '--claims',
     options.claims,
   ) as { clientId: string };
-  const issuer = new URL(world.runtime.apiUrl);
-  const config = await client.discovery(
-    issuer,
-    registered.clientId,
-    { redirect_uris: [redirectUri], id_token_signed_response_alg: 'ES256' },
-    client.PrivateKeyJwt(
-      { key: keys.privateKey, kid },
-      {
-        // xID wants the token endpoint as the assertion's audience (design.md §3.13; RFC 7523 allows it).
-        [client.modifyAssertion]: (_header, payload) => {
-          payload.aud = `${world.runtime.apiUrl}/oauth2/token`;
-        },
-      },
-    ),
-    { execute: [client.allowInsecureRequests] },
-  );
+  const privateKey = await importPrivateKey(privateJwk);
+  const config = await relyingParty({
+    issuer: world.runtime.apiUrl,
+    clientId: registered.clientId,
+    redirectUri,
+    privateKey,
+  });
   return {
     clientId: registered.clientId,
     config,
     redirectUri,
-    privateKey: keys.privateKey,
-    kid,
+    privateKey: privateKey.key,
+    kid: privateJwk.kid,
     async start(scope = 'openid profile address email municipality', extra = {}) {
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri,
-        scope,
-        state,
-        nonce,
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        ...extra,
-      });
-      return { url, verifier, state, nonce };
+      const { url, pending } = await startSignIn(config, redirectUri, scope, extra);
+      return { url, ...pending };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalBytes } from '../shared/jcs.ts';
-import { table } from './table.ts';
+import { type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
 /**
@@ -42,23 +42,20 @@ export async function activityHead(tableName: string, accountId: string): Promis
 
 /** The two transaction items of an append after `head`: the new entry, and the head moved on to it. */
 export function activityWrites(
-  tableName: string,
   accountId: string,
   head: ActivityHead | undefined,
   activity: NewActivity,
-) {
+): TableTransactItem[] {
   const entry = chainedEntry(head, activity);
   return [
     {
       Put: {
-        TableName: tableName,
         Item: { ...KEYS.activity(accountId, entry.seq), ...entry },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     {
       Put: {
-        TableName: tableName,
         Item: { ...KEYS.activityHead(accountId), seq: entry.seq, hash: entry.hash },
         ConditionExpression: head ? 'seq = :seq' : 'attribute_not_exists(pk)',
         ...(head ? { ExpressionAttributeValues: { ':seq': head.seq } } : {}),

@@ -4,7 +4,6 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SealedField } from '../account/model.ts';
@@ -37,6 +36,17 @@ import { epochSeconds, KEYS } from './table-keys.ts';
  * Every single-use thing is consumed by a conditional write; every short-lived item carries `expiresAt`
  * (epoch seconds) for TTL, later than the moment it stops being valid, which readers check themselves.
  */
+
+/** Runs a conditional write: false when its condition (in a transaction: item `index`'s) did not hold. */
+async function held(write: () => Promise<unknown>, index?: number): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error, index)) return false;
+    throw error;
+  }
+}
 
 const date = (value: unknown) => new Date(String(value));
 const iso = (value: Date) => value.toISOString();
@@ -116,7 +126,8 @@ interface AccountItem {
 
 /** The relying parties alone: what the onboarding command needs. */
 export function relyingPartyStore(tableName: string) {
-  const { get } = table(tableName);
+  const db = table(tableName);
+  const { get } = db;
   return {
     async relyingParty(clientId: string): Promise<RelyingParty | undefined> {
       const item = await get(KEYS.relyingParty(clientId));
@@ -150,19 +161,15 @@ export function relyingPartyStore(tableName: string) {
       return clients;
     },
     async removeRelyingParty(clientId: string): Promise<boolean> {
-      try {
-        await dynamo().send(
+      return held(() =>
+        dynamo().send(
           new DeleteCommand({
             TableName: tableName,
             Key: KEYS.relyingParty(clientId),
             ConditionExpression: 'attribute_exists(pk)',
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
   } satisfies RelyingPartyStore;
 }
@@ -177,7 +184,8 @@ export function oidcStore(
     ): Promise<Record<string, string>>;
   },
 ) {
-  const { get } = table(tableName);
+  const db = table(tableName);
+  const { get } = db;
   const query = async (pk: string, prefix: string, now?: Date) => {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -207,56 +215,48 @@ export function oidcStore(
   const requests = {
     async createRequest(request: AuthorizationRequest): Promise<boolean> {
       const ttl = epochSeconds(request.expiresAt) + CONTINUE_WINDOW_SECONDS + 600;
-      try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.userCode(request.userCode),
-                    requestId: request.requestId,
-                    expiresAt: epochSeconds(request.expiresAt),
-                  },
-                  // A user code whose request has expired may be drawn again.
-                  ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-                  ExpressionAttributeValues: { ':now': epochSeconds(request.createdAt) },
+      return held(
+        () =>
+          db.transact([
+            {
+              Put: {
+                Item: {
+                  ...KEYS.userCode(request.userCode),
+                  requestId: request.requestId,
+                  expiresAt: epochSeconds(request.expiresAt),
                 },
+                // A user code whose request has expired may be drawn again.
+                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+                ExpressionAttributeValues: { ':now': epochSeconds(request.createdAt) },
               },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.authRequest(request.requestId),
-                    requestId: request.requestId,
-                    clientId: request.clientId,
-                    clientName: request.clientName,
-                    redirectUri: request.redirectUri,
-                    oauthState: request.state,
-                    nonce: request.nonce,
-                    codeChallenge: request.codeChallenge,
-                    claims: request.claims,
-                    userCode: request.userCode,
-                    locale: request.locale,
-                    browserHash: request.browserHash,
-                    createdAt: iso(request.createdAt),
-                    requestExpiresAt: iso(request.expiresAt),
-                    status: request.status,
-                    hints: 0,
-                    expiresAt: ttl,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+            },
+            {
+              Put: {
+                Item: {
+                  ...KEYS.authRequest(request.requestId),
+                  requestId: request.requestId,
+                  clientId: request.clientId,
+                  clientName: request.clientName,
+                  redirectUri: request.redirectUri,
+                  oauthState: request.state,
+                  nonce: request.nonce,
+                  codeChallenge: request.codeChallenge,
+                  claims: request.claims,
+                  userCode: request.userCode,
+                  locale: request.locale,
+                  browserHash: request.browserHash,
+                  createdAt: iso(request.createdAt),
+                  requestExpiresAt: iso(request.expiresAt),
+                  status: request.status,
+                  hints: 0,
+                  expiresAt: ttl,
                 },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error, 0)) return false;
-        throw error;
-      }
+            },
+          ]),
+        0,
+      );
     },
 
     async request(requestId: string): Promise<AuthorizationRequest | undefined> {
@@ -270,8 +270,8 @@ export function oidcStore(
     },
 
     async countHint(requestId: string, max: number): Promise<boolean> {
-      try {
-        await dynamo().send(
+      return held(() =>
+        dynamo().send(
           new UpdateCommand({
             TableName: tableName,
             Key: KEYS.authRequest(requestId),
@@ -279,40 +279,30 @@ export function oidcStore(
             ConditionExpression: 'attribute_exists(pk) AND hints < :max',
             ExpressionAttributeValues: { ':one': 1, ':max': max },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async address(request: AuthorizationRequest, accountId: string): Promise<void> {
-      await dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: KEYS.authRequest(request.requestId),
-                UpdateExpression: 'ADD addressedTo :account',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':account': new Set([accountId]) },
-              },
+      await db.transact([
+        {
+          Update: {
+            Key: KEYS.authRequest(request.requestId),
+            UpdateExpression: 'ADD addressedTo :account',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':account': new Set([accountId]) },
+          },
+        },
+        {
+          Put: {
+            Item: {
+              ...KEYS.addressedRequest(accountId, request.requestId),
+              requestId: request.requestId,
+              expiresAt: epochSeconds(request.expiresAt),
             },
-            {
-              Put: {
-                TableName: tableName,
-                Item: {
-                  ...KEYS.addressedRequest(accountId, request.requestId),
-                  requestId: request.requestId,
-                  expiresAt: epochSeconds(request.expiresAt),
-                },
-              },
-            },
-          ],
-        }),
-      );
+          },
+        },
+      ]);
     },
 
     async pendingFor(accountId: string, now: Date): Promise<AuthorizationRequest[]> {
@@ -334,7 +324,6 @@ export function oidcStore(
     ): Promise<boolean> {
       const requestUpdate = {
         Update: {
-          TableName: tableName,
           Key: KEYS.authRequest(request.requestId),
           UpdateExpression: 'SET #status = :status, decision = :decision',
           ConditionExpression: '#status = :pending AND requestExpiresAt > :at',
@@ -352,46 +341,31 @@ export function oidcStore(
         },
       };
       if (decision.kind === 'deny') {
-        try {
-          await dynamo().send(new TransactWriteCommand({ TransactItems: [requestUpdate] }));
-          return true;
-        } catch (error) {
-          if (isConditionFailure(error, 0)) return false;
-          throw error;
-        }
+        return held(() => db.transact([requestUpdate]), 0);
       }
       const { grant, activity } = decision;
       // The activity head may move under us (another release at the same moment): read it again and retry.
       for (let attempt = 0; attempt < 3; attempt++) {
         const head = await activityHead(tableName, decision.accountId);
         try {
-          await dynamo().send(
-            new TransactWriteCommand({
-              TransactItems: [
-                requestUpdate,
-                {
-                  Put: {
-                    TableName: tableName,
-                    Item: {
-                      ...KEYS.grant(grant.accountId, grant.clientId),
-                      accountId: grant.accountId,
-                      clientId: grant.clientId,
-                      clientName: grant.clientName,
-                      claims: grant.claims,
-                      grantId: grant.grantId,
-                      firstAuthorizedAt: iso(grant.firstAuthorizedAt),
-                      lastAuthorizedAt: iso(grant.lastAuthorizedAt),
-                    },
-                  },
+          await db.transact([
+            requestUpdate,
+            {
+              Put: {
+                Item: {
+                  ...KEYS.grant(grant.accountId, grant.clientId),
+                  accountId: grant.accountId,
+                  clientId: grant.clientId,
+                  clientName: grant.clientName,
+                  claims: grant.claims,
+                  grantId: grant.grantId,
+                  firstAuthorizedAt: iso(grant.firstAuthorizedAt),
+                  lastAuthorizedAt: iso(grant.lastAuthorizedAt),
                 },
-                ...activityWrites(tableName, decision.accountId, head, {
-                  at: activity.at,
-                  type: activity.type,
-                  detail: activity.detail,
-                }),
-              ],
-            }),
-          );
+              },
+            },
+            ...activityWrites(decision.accountId, head, activity),
+          ]);
           return true;
         } catch (error) {
           if (isConditionFailure(error, 0)) return false;
@@ -402,54 +376,46 @@ export function oidcStore(
     },
 
     async issueCode(request: AuthorizationRequest, code: AuthorizationCode): Promise<boolean> {
-      try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.authRequest(request.requestId),
-                  UpdateExpression: 'SET codeIssuedAt = :at',
-                  ConditionExpression: '#status = :approved AND attribute_not_exists(codeIssuedAt)',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':approved': 'approved',
-                    ':at': iso(new Date(code.expiresAt.getTime() - CODE_TTL_SECONDS * 1000)),
-                  },
+      return held(
+        () =>
+          db.transact([
+            {
+              Update: {
+                Key: KEYS.authRequest(request.requestId),
+                UpdateExpression: 'SET codeIssuedAt = :at',
+                ConditionExpression: '#status = :approved AND attribute_not_exists(codeIssuedAt)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':approved': 'approved',
+                  ':at': iso(new Date(code.expiresAt.getTime() - CODE_TTL_SECONDS * 1000)),
                 },
               },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.authCode(code.codeHash),
-                    codeHash: code.codeHash,
-                    requestId: code.requestId,
-                    clientId: code.clientId,
-                    redirectUri: code.redirectUri,
-                    codeChallenge: code.codeChallenge,
-                    nonce: code.nonce,
-                    accountId: code.accountId,
-                    sub: code.sub,
-                    grantId: code.grantId,
-                    claims: code.claims,
-                    authTime: iso(code.authTime),
-                    codeExpiresAt: iso(code.expiresAt),
-                    // Kept as long as a token issued for it lives, so that a replay can still revoke it.
-                    expiresAt: epochSeconds(code.expiresAt) + ACCESS_TOKEN_TTL_SECONDS + 60,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+            },
+            {
+              Put: {
+                Item: {
+                  ...KEYS.authCode(code.codeHash),
+                  codeHash: code.codeHash,
+                  requestId: code.requestId,
+                  clientId: code.clientId,
+                  redirectUri: code.redirectUri,
+                  codeChallenge: code.codeChallenge,
+                  nonce: code.nonce,
+                  accountId: code.accountId,
+                  sub: code.sub,
+                  grantId: code.grantId,
+                  claims: code.claims,
+                  authTime: iso(code.authTime),
+                  codeExpiresAt: iso(code.expiresAt),
+                  // Kept as long as a token issued for it lives, so that a replay can still revoke it.
+                  expiresAt: epochSeconds(code.expiresAt) + ACCESS_TOKEN_TTL_SECONDS + 60,
                 },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error, 0)) return false;
-        throw error;
-      }
+            },
+          ]),
+        0,
+      );
     },
   } satisfies RequestStore;
 
@@ -460,44 +426,36 @@ export function oidcStore(
     },
 
     async redeem(code: AuthorizationCode, token: AccessTokenRecord, now: Date): Promise<boolean> {
-      try {
-        await dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: KEYS.authCode(code.codeHash),
-                  UpdateExpression: 'SET usedAt = :now, accessTokenId = :token',
-                  ConditionExpression: 'attribute_not_exists(usedAt) AND codeExpiresAt > :now',
-                  ExpressionAttributeValues: { ':now': iso(now), ':token': token.tokenId },
-                },
+      return held(
+        () =>
+          db.transact([
+            {
+              Update: {
+                Key: KEYS.authCode(code.codeHash),
+                UpdateExpression: 'SET usedAt = :now, accessTokenId = :token',
+                ConditionExpression: 'attribute_not_exists(usedAt) AND codeExpiresAt > :now',
+                ExpressionAttributeValues: { ':now': iso(now), ':token': token.tokenId },
               },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...KEYS.accessToken(token.tokenId),
-                    tokenId: token.tokenId,
-                    accountId: token.accountId,
-                    clientId: token.clientId,
-                    grantId: token.grantId,
-                    sub: token.sub,
-                    claims: token.claims,
-                    tokenExpiresAt: iso(token.expiresAt),
-                    expiresAt: epochSeconds(token.expiresAt),
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+            },
+            {
+              Put: {
+                Item: {
+                  ...KEYS.accessToken(token.tokenId),
+                  tokenId: token.tokenId,
+                  accountId: token.accountId,
+                  clientId: token.clientId,
+                  grantId: token.grantId,
+                  sub: token.sub,
+                  claims: token.claims,
+                  tokenExpiresAt: iso(token.expiresAt),
+                  expiresAt: epochSeconds(token.expiresAt),
                 },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error, 0)) return false;
-        throw error;
-      }
+            },
+          ]),
+        0,
+      );
     },
   } satisfies CodeStore;
 
@@ -530,19 +488,15 @@ export function oidcStore(
       return (await query(`ACCOUNT#${accountId}`, KEYS.grantPrefix)).map(toGrant);
     },
     async revokeGrant(accountId: string, clientId: string): Promise<boolean> {
-      try {
-        await dynamo().send(
+      return held(() =>
+        dynamo().send(
           new DeleteCommand({
             TableName: tableName,
             Key: KEYS.grant(accountId, clientId),
             ConditionExpression: 'attribute_exists(pk)',
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
   } satisfies GrantStore;
 
@@ -596,8 +550,8 @@ export function oidcStore(
     async take(key: string, max: number, windowSeconds: number, now: Date): Promise<boolean> {
       const nowSeconds = epochSeconds(now);
       for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          await dynamo().send(
+        const counted = await held(() =>
+          dynamo().send(
             new UpdateCommand({
               TableName: tableName,
               Key: KEYS.limit(key),
@@ -606,27 +560,23 @@ export function oidcStore(
               ExpressionAttributeNames: { '#count': 'count' },
               ExpressionAttributeValues: { ':one': 1, ':now': nowSeconds, ':max': max },
             }),
-          );
-          return true;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+          ),
+        );
+        if (counted) return true;
         const current = await get(KEYS.limit(key));
         if (current && Number(current.expiresAt) > nowSeconds) return false;
-        try {
-          await dynamo().send(
+        const opened = await held(() =>
+          dynamo().send(
             new PutCommand({
               TableName: tableName,
               Item: { ...KEYS.limit(key), count: 1, expiresAt: nowSeconds + windowSeconds },
               ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
               ExpressionAttributeValues: { ':now': nowSeconds },
             }),
-          );
-          return true;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          // Someone opened the new window first: count in it.
-        }
+          ),
+        );
+        if (opened) return true;
+        // Someone opened the new window first: count in it.
       }
       return false;
     },
@@ -634,19 +584,12 @@ export function oidcStore(
 
   const assertions = {
     async consumeAssertion(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
-      try {
-        await dynamo().send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...KEYS.assertion(clientId, jti), expiresAt: epochSeconds(expiresAt) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return held(() =>
+        db.put(
+          { ...KEYS.assertion(clientId, jti), expiresAt: epochSeconds(expiresAt) },
+          'attribute_not_exists(pk)',
+        ),
+      );
     },
   } satisfies Pick<ClientKeys, 'consumeAssertion'>;
 

@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/relying-party.ts keys --out rp-keys         # a key pair: rp-keys.jwks.json is public
  *   npm run client -- register --name '品川区電子申請' --redirect-uri http://127.0.0.1:8765/callback \
- *     --jwks-file rp-keys.jwks.json --sector apply.city.example.lg.jp --claims name,birthdate,address
+ *     --jwks-file rp-keys.jwks.json --sector apply.city.example.lg.jp --claims name,gender,birthdate,address
  *   npx tsx examples/relying-party.ts serve --issuer http://127.0.0.1:3000 --client-id <clientId> \
  *     --key rp-keys.private.json                                 # then open http://127.0.0.1:8765/login
  */

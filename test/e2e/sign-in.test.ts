@@ -239,6 +239,33 @@ describe('Sign in with xID: refusals', () => {
     ).rejects.toMatchObject({ error: 'access_denied' });
   });
 
+  it('expires a request after 5 minutes: no decision, no claim, access_denied back at the relying party', async () => {
+    const browser = new Browser();
+    const started = await city.start();
+    const page = await browser.openSignIn(started.url);
+    const request = await hanako.phone.claimSignIn(world.api, page.userCode);
+    // Five minutes pass (the request's own expiry, moved into the past).
+    await world.table.update(
+      KEYS.authRequest(page.requestId),
+      'requestExpiresAt',
+      new Date(Date.now() - 1000).toISOString(),
+    );
+    await expect(hanako.phone.decide(world.api, request, 'approve', PIN1)).rejects.toMatchObject({
+      status: 409,
+      code: 'authorization_request_closed',
+    });
+    await expect(hanako.phone.claimSignIn(world.api, page.userCode)).rejects.toMatchObject({ status: 404 });
+    const callback = await browser.continueWhenDecided(page.pageUrl);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    await expect(
+      client.authorizationCodeGrant(city.config, callback, {
+        pkceCodeVerifier: started.verifier,
+        expectedState: started.state,
+        expectedNonce: started.nonce,
+      }),
+    ).rejects.toMatchObject({ error: 'access_denied' });
+  });
+
   it('refuses a replayed code and revokes the access token it gave', async () => {
     const { tokens, callback, started } = await signIn(city);
     const replay = client.authorizationCodeGrant(city.config, callback, {

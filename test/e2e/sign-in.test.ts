@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '#functions/adapters/table-keys';
+import { checkedFetch } from '#test/harness/contract';
 import type { AuthorizationRequestSummary } from '#test/harness/phone/api';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import {
@@ -67,7 +68,7 @@ async function signIn(rp: RelyingPartyUnderTest, via: 'hint' | 'code' = 'code', 
   const page = await browser.openSignIn(started.url);
   let request: AuthorizationRequestSummary | undefined;
   if (via === 'hint') {
-    const hint = await fetch(`${page.pageUrl}/login-hint`, {
+    const hint = await checkedFetch(`${page.pageUrl}/login-hint`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: HANAKO }),
@@ -174,7 +175,7 @@ describe('Sign in with xID', () => {
     const answers: { status: number; keys: string[] }[] = [];
     for (const email of [HANAKO, 'nobody.here@example.jp']) {
       const page = await browser.openSignIn((await city.start()).url);
-      const response = await fetch(`${page.pageUrl}/login-hint`, {
+      const response = await checkedFetch(`${page.pageUrl}/login-hint`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email }),

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { REPO_ROOT } from '#lib/paths';
+import { checkedFetch } from '#test/harness/contract';
 import { latestLink } from '#test/harness/phone/mailbox';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import { createKeys, importPrivateKey, relyingParty, startSignIn } from '../../examples/relying-party.ts';
@@ -84,12 +85,15 @@ export async function onboardRelyingParty(
   };
 }
 
-/** A browser without a screen: follows nothing by itself, keeps the cookies the pages set. */
+/**
+ * A browser without a screen: follows nothing by itself, keeps the cookies the pages set; every answer is
+ * checked against the API contract.
+ */
 export class Browser {
   private cookies = new Map<string, string>();
 
   async get(url: string | URL): Promise<Response> {
-    const response = await fetch(url, {
+    const response = await checkedFetch(url, {
       redirect: 'manual',
       headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'accept-language': 'ja' },
     });

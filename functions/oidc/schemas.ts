@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compactJws, instant, municipalityCode } from '../shared/schemas.ts';
 import { CLAIMS } from './claims.ts';
 

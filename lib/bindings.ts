@@ -26,6 +26,8 @@ export interface Bindings {
   devicePush?: boolean;
   /** The alarm chat webhook's secret (read only, by the name the stage configures), when there is one. */
   chatWebhook?: boolean;
+  /** The KMS HMAC key of Sign in with xID's pairwise `sub` (GenerateMac only). */
+  pairwiseKey?: boolean;
 }
 
 /** One function as the catalogues declare it. */

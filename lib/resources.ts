@@ -24,6 +24,11 @@ export const KEYS = {
    * it only through SNS and only for the stage's ingest topics; the topic policies say who may publish.
    */
   notices: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'notices' },
+  /**
+   * HMAC of the pairwise `sub` of Sign in with xID (design.md §3.13). HMAC keys cannot rotate (a new key
+   * would change every `sub` relying parties hold); the key never leaves KMS.
+   */
+  pairwise: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false, alias: 'pairwise' },
 } as const;
 
 export type KeyName = keyof typeof KEYS;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { meResponse } from '../functions/account/schemas.ts';
 import { activityListQuery, activityResponse } from '../functions/activity/schemas.ts';
 import {
@@ -27,6 +27,23 @@ import {
   subscriptionBody,
   subscriptionResponse,
 } from '../functions/notices/schemas.ts';
+import {
+  authorizationList,
+  authorizationRequestList,
+  authorizationRequestSummary,
+  authorizeQuery,
+  claimBody,
+  decisionBody,
+  decisionResponse,
+  discoveryResponse,
+  idParameter,
+  loginHintBody,
+  loginHintResponse,
+  oauthErrorResponse,
+  requestStatusResponse,
+  tokenEndpointResponse,
+  userinfoResponse,
+} from '../functions/oidc/schemas.ts';
 import { openApiResponse } from '../functions/openapi/schemas.ts';
 import { pushBody, pushResponse } from '../functions/push/schemas.ts';
 import { recoveryBody } from '../functions/recovery/schemas.ts';
@@ -72,13 +89,23 @@ export interface Route extends FunctionSpec {
    * A unit test follows the calls from the handler and fails when a code it can throw is missing here.
    */
   problems?: readonly ProblemCode[];
+  /** A WAF rate rule of its own for this public route (see `WafGroup`). */
+  waf?: WafGroup;
 }
+
+/**
+ * WAF rate-rule groups: public pages with a limit of their own, beside the API-wide rule (which they are
+ * left out of: a waiting sign-in page polls its status). Limits per stage in `api.wafSignIn`.
+ */
+export type WafGroup = 'signInPages' | 'loginHint';
 
 /** An answer that is not JSON: its media type (none for 204 and 304), and the headers that matter. */
 export interface Answer {
   description: string;
   mediaType?: string;
   headers?: Readonly<Record<string, string>>;
+  /** The body's schema, for a JSON answer that is not a problem document (the OAuth errors). */
+  schema?: z.ZodType;
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
@@ -101,6 +128,22 @@ const TERMS_HEADERS = {
   ETag: 'The SHA-256 of the text, quoted; send it back as If-None-Match',
   'Cache-Control': 'public, no-cache',
   'X-Document-Version': 'The version of the text',
+};
+
+/** Where the sign-in pages send the browser, and the request cookie they set. */
+const SIGN_IN_REDIRECT = {
+  Location: 'Where the browser goes',
+  'Set-Cookie':
+    'xid-request-{requestId} (__Host- on https): binds the request to this browser, HttpOnly, SameSite=Lax',
+};
+
+const USERINFO_REFUSED: Readonly<Record<number, Answer>> = {
+  401: {
+    description: 'invalid_token (RFC 6750 §3), with WWW-Authenticate: Bearer error="invalid_token"',
+    mediaType: 'application/json',
+    schema: oauthErrorResponse,
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="…"' },
+  },
 };
 
 export const ROUTES: readonly Route[] = [
@@ -480,6 +523,235 @@ export const ROUTES: readonly Route[] = [
     binds: {},
     description:
       'This API as an OpenAPI 3.1 document (docs/openapi.json), its server set to the address asked',
+  },
+  {
+    id: 'getOpenIdConfiguration',
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getOpenIdConfiguration',
+    auth: 'public',
+    response: discoveryResponse,
+    binds: {},
+    description: 'OpenID Connect discovery of Sign in with xID',
+  },
+  {
+    id: 'getAuthorize',
+    method: 'GET',
+    path: '/oauth2/authorize',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getAuthorize',
+    auth: 'public',
+    query: authorizeQuery,
+    answers: {
+      303: {
+        description:
+          'To the request page (with the cookie that binds it to this browser), or back to the redirect URI with error, error_description, state and iss',
+        headers: SIGN_IN_REDIRECT,
+      },
+      400: {
+        description: 'A page (ja/en): no or an unknown client, a redirect URI that is not registered',
+        mediaType: 'text/html',
+      },
+    },
+    binds: { table: 'readWrite', devicePush: true },
+    waf: 'signInPages',
+    description: 'OpenID Connect authorization endpoint: checks the request, opens the request page',
+  },
+  {
+    id: 'getAuthorizationRequestPage',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestPage',
+    auth: 'public',
+    params: { requestId: idParameter },
+    query: { lang: z.enum(['ja', 'en']).describe('The page language') },
+    answers: {
+      200: {
+        description: 'The page (ja/en): relying party, claims, user code, QR code',
+        mediaType: 'text/html',
+      },
+      303: {
+        description: 'The request is decided or expired: on to continue',
+        headers: { Location: 'continue' },
+      },
+      404: { description: 'A page: no such request', mediaType: 'text/html' },
+    },
+    binds: { table: 'read' },
+    waf: 'signInPages',
+    description: 'The page a sign-in waits on: relying party, claims, user code and QR code',
+  },
+  {
+    id: 'getAuthorizationRequestStatus',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}/status',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestStatus',
+    auth: 'public',
+    params: { requestId: idParameter },
+    response: requestStatusResponse,
+    problems: ['not_found'],
+    binds: { table: 'read' },
+    waf: 'signInPages',
+    description: 'The state of a sign-in request, polled by its page',
+  },
+  {
+    id: 'postLoginHint',
+    method: 'POST',
+    path: '/oauth2/requests/{requestId}/login-hint',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postLoginHint',
+    auth: 'public',
+    params: { requestId: idParameter },
+    body: loginHintBody,
+    response: loginHintResponse,
+    status: 202,
+    problems: ['invalid_request', 'not_found', 'rate_limited', 'authorization_request_closed'],
+    binds: { table: 'readWrite', devicePush: true },
+    waf: 'loginHint',
+    description: 'The e-mail address of the resident to notify; answered the same whether known or not',
+  },
+  {
+    id: 'getAuthorizationRequestContinue',
+    method: 'GET',
+    path: '/oauth2/requests/{requestId}/continue',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getRequestContinue',
+    auth: 'public',
+    params: { requestId: idParameter },
+    answers: {
+      303: {
+        description:
+          'To the redirect URI with code, state and iss (approved), with error=access_denied (declined, expired), or back to the page (pending)',
+        headers: { Location: 'Where the browser goes' },
+      },
+      403: { description: 'A page: not the browser that started the sign-in', mediaType: 'text/html' },
+      404: { description: 'A page: no such request', mediaType: 'text/html' },
+      409: {
+        description: 'A page: the request went back to the relying party before',
+        mediaType: 'text/html',
+      },
+    },
+    binds: { table: 'readWrite' },
+    waf: 'signInPages',
+    description: 'Back to the relying party with a code, or with access_denied',
+  },
+  {
+    id: 'postToken',
+    method: 'POST',
+    path: '/oauth2/token',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postToken',
+    auth: 'public',
+    response: tokenEndpointResponse,
+    answers: {
+      400: {
+        description: 'invalid_request, invalid_grant, unsupported_grant_type (RFC 6749 §5.2)',
+        mediaType: 'application/json',
+        schema: oauthErrorResponse,
+      },
+      401: {
+        description: 'invalid_client: the client assertion is missing or does not hold',
+        mediaType: 'application/json',
+        schema: oauthErrorResponse,
+      },
+    },
+    binds: { table: 'readWrite', dataKey: 'decrypt', tokenKey: 'sign' },
+    description:
+      'OpenID Connect token endpoint (application/x-www-form-urlencoded: authorization code, PKCE, private_key_jwt)',
+  },
+  {
+    id: 'getUserinfo',
+    method: 'GET',
+    path: '/oauth2/userinfo',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getUserinfo',
+    auth: 'public',
+    response: userinfoResponse,
+    answers: USERINFO_REFUSED,
+    binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
+    description: 'OpenID Connect userinfo: the approved claims',
+  },
+  {
+    id: 'postUserinfo',
+    method: 'POST',
+    path: '/oauth2/userinfo',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postUserinfo',
+    auth: 'public',
+    response: userinfoResponse,
+    answers: USERINFO_REFUSED,
+    binds: { table: 'read', dataKey: 'decrypt', tokenKey: 'verify' },
+    description: 'OpenID Connect userinfo: the approved claims',
+  },
+  {
+    id: 'getAuthorizationRequests',
+    method: 'GET',
+    path: '/v1/me/authorization-requests',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getAuthorizationRequests',
+    auth: 'resident',
+    response: authorizationRequestList,
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: 'The sign-in requests addressed to the resident',
+  },
+  {
+    id: 'postAuthorizationRequestClaim',
+    method: 'POST',
+    path: '/v1/me/authorization-requests/claim',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postAuthorizationRequestClaim',
+    auth: 'resident',
+    body: claimBody,
+    response: authorizationRequestSummary,
+    problems: ['not_found', 'rate_limited'],
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: 'Take a sign-in request by the user code its page shows',
+  },
+  {
+    id: 'postAuthorizationDecision',
+    method: 'POST',
+    path: '/v1/me/authorization-requests/{requestId}/decision',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'postAuthorizationDecision',
+    auth: 'resident',
+    params: { requestId: idParameter },
+    body: decisionBody,
+    response: decisionResponse,
+    problems: [
+      'not_found',
+      'rate_limited',
+      'proof_invalid',
+      'reverification_required',
+      'authorization_request_closed',
+    ],
+    binds: { table: 'readWrite', tokenKey: 'verify', pairwiseKey: true },
+    description: 'Approve or decline a sign-in request with the auth key (PIN1)',
+  },
+  {
+    id: 'getAuthorizations',
+    method: 'GET',
+    path: '/v1/me/authorizations',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'getAuthorizations',
+    auth: 'resident',
+    response: authorizationList,
+    binds: { table: 'read', tokenKey: 'verify' },
+    description: 'What each relying party was given',
+  },
+  {
+    id: 'deleteAuthorization',
+    method: 'DELETE',
+    path: '/v1/me/authorizations/{clientId}',
+    entry: 'functions/oidc/handler.ts',
+    handler: 'deleteAuthorization',
+    auth: 'resident',
+    params: { clientId: idParameter },
+    answers: { 204: { description: "The relying party's grant and its tokens are revoked" } },
+    problems: ['not_found'],
+    binds: { table: 'readWrite', tokenKey: 'verify' },
+    description: "Revoke a relying party's access and its tokens",
   },
 ];
 

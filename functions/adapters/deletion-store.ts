@@ -100,7 +100,7 @@ export function deletionStore(
         tokenGeneration?: number;
         certificate: { issuerSha256: string; serial: string };
         superseded?: { issuerSha256: string; serial: string }[];
-        email?: { tokenHash?: string };
+        email?: { tokenHash?: string; address?: string };
       }>(KEYS.account(accountId), ['status', 'tokenGeneration', 'certificate', 'superseded', 'email']);
       if (!item?.status) return undefined;
       return {
@@ -112,6 +112,7 @@ export function deletionStore(
           serial,
         })),
         emailTokenHash: item.email?.tokenHash,
+        emailAddress: item.email?.address,
       };
     },
 
@@ -145,6 +146,10 @@ export function deletionStore(
         { Delete: { Key: KEYS.activation(accountId) } },
         { Delete: { Key: KEYS.proofFailures(accountId) } },
         ...(account.emailTokenHash ? [{ Delete: { Key: KEYS.emailToken(account.emailTokenHash) } }] : []),
+        // The sign-in hints' index of the address (Sign in with xID), when it was confirmed.
+        ...(account.emailAddress
+          ? [{ Delete: { Key: KEYS.emailIndex(account.emailAddress, accountId) } }]
+          : []),
         ...deviceRemovalItems(accountId, deletion.removedEndpoint),
         ...(await keysUnder(accountId, 'not-activity'))
           .filter((key) => key.sk !== KEYS.device(accountId).sk)

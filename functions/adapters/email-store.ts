@@ -72,17 +72,22 @@ export function emailStore(tableName: string) {
       return Item
         ? {
             accountId: String(Item.accountId),
+            address: String(Item.address),
             expiresAt: new Date(Number(Item.expiresAt) * 1000),
             usedAt: Item.usedAt as string | undefined,
           }
         : undefined;
     },
 
-    /** Marks the token used and the address verified and records it, together; false if a condition failed. */
+    /**
+     * Marks the token used and the address verified and records it, in one transaction, and indexes the
+     * address for the login hints of Sign in with xID (design.md §3.13); false if a condition failed.
+     */
     async confirmEmail(
       accountId: string,
       hash: string,
       now: Date,
+      address: string,
       activity: ActivityEvent,
     ): Promise<boolean> {
       try {
@@ -108,6 +113,7 @@ export function emailStore(tableName: string) {
             },
           }),
           append.put,
+          { Put: { Item: { ...KEYS.emailIndex(address, accountId), accountId } } },
         ]);
         return true;
       } catch (error) {

@@ -2,6 +2,7 @@ import {
   CreatePlatformEndpointCommand,
   CreateTopicCommand,
   DeleteEndpointCommand,
+  EndpointDisabledException,
   GetEndpointAttributesCommand,
   InvalidParameterException,
   NotFoundException,
@@ -149,6 +150,22 @@ export async function publishPush(code: string, message: string): Promise<void> 
     // The push topic is made when the municipality's first resident subscribes: until then no device
     // is there to push to, and the notice is still stored (and listed) as accepted.
     if (isNotFound(error)) return;
+    throw error;
+  }
+}
+
+/**
+ * One push to one device endpoint (a resident's own phone, not a topic). A disabled or deleted endpoint is
+ * not an error: the app also lists what it would have been told.
+ */
+export async function publishToEndpoint(endpointArn: string, message: string): Promise<boolean> {
+  try {
+    await sns().send(
+      new PublishCommand({ TargetArn: endpointArn, Message: message, MessageStructure: 'json' }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof EndpointDisabledException || isNotFound(error)) return false;
     throw error;
   }
 }

@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The single table's item keys (design.md §6), in one place. Long-lived items hang under the account;
  * short-lived ones (challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
  */
+const emailIndexOf = (address: string) =>
+  `EMAILIDX#${createHash('sha256').update(address.toLowerCase(), 'utf8').digest('hex')}`;
+
 export const KEYS = {
   registrationChallenge: (challengeId: string) => ({ pk: `REGCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'PROFILE' }),
@@ -60,6 +65,35 @@ export const KEYS = {
     sk: `SERIALS#${digest}#${String(index).padStart(4, '0')}`,
   }),
   crlSerialsPrefix: (digest: string) => `SERIALS#${digest}#`,
+  /** Sign in with xID (design.md §3.13): an onboarded relying party. */
+  relyingParty: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'PROFILE' }),
+  /** An authorization request, from authorize to the code exchange. */
+  authRequest: (requestId: string) => ({ pk: `AUTHREQ#${requestId}`, sk: 'REQUEST' }),
+  /** A live user code → its request; the conditional put keeps codes unique. */
+  userCode: (userCode: string) => ({ pk: `USERCODE#${userCode}`, sk: 'CODE' }),
+  /** A request addressed to an account (by login hint or user code), listed by the app. */
+  addressedRequest: (accountId: string, requestId: string) => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `AUTHREQ#${requestId}`,
+  }),
+  addressedRequestPrefix: 'AUTHREQ#',
+  /** An authorization code, by the SHA-256 of the code (the code itself is never stored). */
+  authCode: (codeHash: string) => ({ pk: `AUTHCODE#${codeHash}`, sk: 'CODE' }),
+  /** The server-side record of an access token for userinfo; deleting it revokes the token. */
+  accessToken: (tokenId: string) => ({ pk: `OIDCTOKEN#${tokenId}`, sk: 'TOKEN' }),
+  /** What the resident gave a relying party. */
+  grant: (accountId: string, clientId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `GRANT#${clientId}` }),
+  grantPrefix: 'GRANT#',
+  /** A client assertion's `jti`, remembered until the assertion expires (single use). */
+  assertion: (clientId: string, jti: string) => ({ pk: `ASSERTION#${clientId}#${jti}`, sk: 'JTI' }),
+  /** A counter of uses in a window (login hints per address, user-code claims per account). */
+  limit: (key: string) => ({ pk: `LIMIT#${key}`, sk: 'COUNT' }),
+  /** The accounts that verified an e-mail address, by the SHA-256 of the lower-cased address. */
+  emailIndex: (address: string, accountId: string) => ({
+    pk: emailIndexOf(address),
+    sk: `ACCOUNT#${accountId}`,
+  }),
+  emailIndexOf: (address: string) => emailIndexOf(address),
 } as const;
 
 /** How long receipts are kept for `npm run municipality -- receipts`. */

@@ -1,6 +1,8 @@
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import {
   issueToken,
+  type SignRaw,
+  signJwt,
   type TokenClaims,
   type VerificationKey,
   verificationKey,
@@ -47,19 +49,12 @@ export function verificationKeys(): Promise<Map<string, VerificationKey>> {
   return keys;
 }
 
-/** A fresh access token for an account at its token generation, signed in KMS with `MessageType: RAW`. */
-export async function mintToken(
-  accountId: string,
-  generation: number,
-  now = new Date(),
-): Promise<{ token: string; claims: TokenClaims }> {
+/** The active key's id and a signer of raw messages in KMS (`MessageType: RAW`). */
+async function signer(): Promise<{ kid: string; signRaw: SignRaw }> {
   await verificationKeys();
   const [KeyId] = keyIds();
-  return issueToken(accountId, {
-    ...tokenAudience(),
+  return {
     kid: signerKid as string,
-    now,
-    generation,
     signRaw: async (message) => {
       const { Signature } = await kms().send(
         new SignCommand({ KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
@@ -67,7 +62,30 @@ export async function mintToken(
       if (!Signature) throw new Error('KMS returned no signature');
       return Signature;
     },
-  });
+  };
+}
+
+/** A fresh access token for an account at its token generation, signed in KMS with `MessageType: RAW`. */
+export async function mintToken(
+  accountId: string,
+  generation: number,
+  now = new Date(),
+): Promise<{ token: string; claims: TokenClaims }> {
+  return issueToken(accountId, { ...tokenAudience(), now, generation, ...(await signer()) });
+}
+
+/** Any other JWT the service issues with the same key and JWKS (OpenID Connect ID and access tokens). */
+export async function signClaims(typ: string, claims: object): Promise<string> {
+  return signJwt(claims, { typ, ...(await signer()) });
+}
+
+/** Verifies a token of another audience and `typ` against the published keys (userinfo access tokens). */
+export async function checkTokenFor(
+  token: string,
+  expected: { issuer: string; audience: string; typ: string; maxLifetimeSeconds: number },
+  now = new Date(),
+): Promise<TokenClaims> {
+  return verifyToken(token, { ...expected, keys: await verificationKeys(), now });
 }
 
 /** Verifies a bearer token against the published keys. */

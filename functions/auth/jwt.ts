@@ -69,7 +69,24 @@ export function derToJose(der: Uint8Array): Buffer {
   return out;
 }
 
-/** Signs a token with the active key: `signRaw` signs the bytes (KMS `MessageType: RAW`) and returns DER. */
+/** `signRaw` signs the bytes (KMS `MessageType: RAW`, or a key in memory) and returns a DER signature. */
+export type SignRaw = (message: Buffer) => Promise<Uint8Array>;
+
+/** A JWS compact serialisation, ES256, with `kid` and `typ` in the header, over the JSON of the claims. */
+export async function signJwt(
+  claims: object,
+  context: { kid: string; typ?: string; signRaw: SignRaw },
+): Promise<string> {
+  const header = Buffer.from(
+    JSON.stringify({ alg: 'ES256', typ: context.typ ?? 'JWT', kid: context.kid }),
+  ).toString('base64url');
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const input = `${header}.${payload}`;
+  const signature = derToJose(await context.signRaw(Buffer.from(input, 'ascii')));
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** Signs an access token for an account with the active key. */
 export async function issueToken(
   subject: string,
   context: {
@@ -79,7 +96,7 @@ export async function issueToken(
     now: Date;
     /** The account's token generation (see `TokenClaims.gen`). */
     generation: number;
-    signRaw: (message: Buffer) => Promise<Uint8Array>;
+    signRaw: SignRaw;
   },
 ): Promise<{ token: string; claims: TokenClaims }> {
   const iat = Math.floor(context.now.getTime() / 1000);
@@ -93,13 +110,7 @@ export async function issueToken(
     jti: randomUUID(),
     gen: context.generation,
   };
-  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: context.kid })).toString(
-    'base64url',
-  );
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const input = `${header}.${payload}`;
-  const signature = derToJose(await context.signRaw(Buffer.from(input, 'ascii')));
-  return { token: `${input}.${signature.toString('base64url')}`, claims };
+  return { token: await signJwt(claims, context), claims };
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -110,12 +121,21 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
  */
 export function verifyToken(
   token: string,
-  context: { issuer: string; audience: string; keys: ReadonlyMap<string, VerificationKey>; now: Date },
+  context: {
+    issuer: string;
+    audience: string;
+    keys: ReadonlyMap<string, VerificationKey>;
+    now: Date;
+    /** When given, the header's `typ` must be exactly this (e.g. `at+jwt`, RFC 9068). */
+    typ?: string;
+    /** Longest accepted `exp − iat`; the access tokens' 15 minutes by default. */
+    maxLifetimeSeconds?: number;
+  },
 ): TokenClaims {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) throw new TokenError('not a compact JWS');
   const [h, p, s] = parts as [string, string, string];
-  let header: { alg?: unknown; kid?: unknown; crit?: unknown };
+  let header: { alg?: unknown; kid?: unknown; crit?: unknown; typ?: unknown };
   let claims: Partial<TokenClaims>;
   try {
     header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
@@ -127,6 +147,7 @@ export function verifyToken(
     throw new TokenError('header and claims must be JSON objects');
   if (header.alg !== 'ES256') throw new TokenError('alg must be ES256');
   if (header.crit !== undefined) throw new TokenError('no critical header parameters are understood');
+  if (context.typ !== undefined && header.typ !== context.typ) throw new TokenError('wrong typ');
   const key = typeof header.kid === 'string' ? context.keys.get(header.kid) : undefined;
   if (!key) throw new TokenError('unknown kid');
   const signature = Buffer.from(s, 'base64url');
@@ -150,7 +171,8 @@ export function verifyToken(
     throw new TokenError('not yet valid');
   if (typeof claims.iat !== 'number' || claims.iat > now + SKEW_SECONDS)
     throw new TokenError('issued in the future');
-  if (claims.exp - claims.iat > TOKEN_TTL_SECONDS) throw new TokenError('lifetime too long');
+  if (claims.exp - claims.iat > (context.maxLifetimeSeconds ?? TOKEN_TTL_SECONDS))
+    throw new TokenError('lifetime too long');
   if (claims.gen !== undefined && !(Number.isSafeInteger(claims.gen) && claims.gen >= 0))
     throw new TokenError('bad generation');
   return claims as TokenClaims;

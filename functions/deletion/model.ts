@@ -11,6 +11,8 @@ export interface DeletableAccount {
   supersededCertificates: { issuerSha256: string; serial: string }[];
   /** The e-mail confirmation link that still works, if any (its item names the account). */
   emailTokenHash?: string;
+  /** The current e-mail address, whose sign-in hint index entry (if confirmed) names the account. */
+  emailAddress?: string;
 }
 
 /** The step-up challenge a sign proof named (design.md §3.6), used up by the deletion's transaction. */

@@ -17,6 +17,8 @@ export interface EmailState {
 /** A confirmation link as stored: by the SHA-256 of its token (the token itself is never stored). */
 export interface StoredEmailToken {
   accountId: string;
+  /** The address the link was sent to. */
+  address: string;
   expiresAt: Date;
   usedAt?: string;
 }
@@ -43,8 +45,17 @@ export interface MailPorts {
     activity?: ActivityEvent,
   ): Promise<void>;
   emailToken(hash: string): Promise<StoredEmailToken | undefined>;
-  /** Marks the token used and the address verified and records `activity`, together; false if a condition failed. */
-  confirmEmail(accountId: string, hash: string, now: Date, activity: ActivityEvent): Promise<boolean>;
+  /**
+   * Marks the token used and the address verified, records `activity`, and indexes the address (the login
+   * hints of Sign in with xID find accounts by it), together; false if a condition failed.
+   */
+  confirmEmail(
+    accountId: string,
+    hash: string,
+    now: Date,
+    address: string,
+    activity: ActivityEvent,
+  ): Promise<boolean>;
   send(to: string, content: MailContent, accountId: string): Promise<void>;
   /** 32 random bytes, base64url: the link's secret. */
   newToken(): string;

@@ -108,7 +108,9 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   if (!stored) return 'unknown';
   if (stored.usedAt) return 'used';
   if (stored.expiresAt <= now) return 'expired';
-  if (await ports.confirmEmail(stored.accountId, hash, now, { type: 'email_verified', at: now }))
+  if (
+    await ports.confirmEmail(stored.accountId, hash, now, stored.address, { type: 'email_verified', at: now })
+  )
     return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.
   const again = await ports.emailToken(hash);

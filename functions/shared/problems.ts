@@ -39,7 +39,7 @@ export const PROBLEMS = {
   already_active: { status: 409, title: 'The account is already active' },
   reverification_required: {
     status: 409,
-    title: 'The certificate of this account was revoked; the registration must be updated first',
+    title: 'The certificate of this account was revoked; verify again with the current card first',
   },
   certificate_unchanged: { status: 409, title: 'This certificate is already the account’s current one' },
   identity_mismatch: {
@@ -61,6 +61,10 @@ export const PROBLEMS = {
   municipality_not_onboarded: {
     status: 409,
     title: 'This municipality does not publish notices through xID',
+  },
+  authorization_request_closed: {
+    status: 409,
+    title: 'The authorization request was already decided or has expired',
   },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },

@@ -55,6 +55,12 @@ export interface StageConfig {
     wafRequestsPer5MinutesPerIp: number;
     /** Optional custom domain; without it the API answers on its execute-api URL. */
     domain?: ApiDomain;
+    /**
+     * Sign in with xID's public pages, which the rule above leaves out: the authorize endpoint, the request
+     * page, its status (polled every 2 s while it waits) and continue; and, stricter, the login hint (each
+     * may push to a phone). Requests per source IP per 5 minutes.
+     */
+    wafSignIn: { pagesPer5MinutesPerIp: number; loginHintsPer5MinutesPerIp: number };
   };
   /** Who hears of an alarm: subscribers of the stage's alarm topic. */
   alarms: AlarmSubscribers;
@@ -129,7 +135,12 @@ const base = {
   jpki: JLIS_TRUST,
   statusCheck: { intervalMinutes: 60 },
   reverification: REVERIFICATION,
-  api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
+  api: {
+    rateLimit: 50,
+    burstLimit: 100,
+    wafRequestsPer5MinutesPerIp: 500,
+    wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 50 },
+  },
   alarms: { emails: [] },
 } satisfies Partial<StageConfig>;
 
@@ -173,7 +184,13 @@ const CONFIGS: Record<StageName, StageConfig> = {
     stage: 'prod',
     retainData: true,
     logRetentionDays: 365,
-    api: { ...base.api, rateLimit: 200, burstLimit: 400, wafRequestsPer5MinutesPerIp: 300 },
+    api: {
+      ...base.api,
+      rateLimit: 200,
+      burstLimit: 400,
+      wafRequestsPer5MinutesPerIp: 300,
+      wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 30 },
+    },
     mail: { domain: 'xid.example.jp', fromAddress: 'no-reply@xid.example.jp' },
     push: { apns: { secretName: 'xid/prod/apns', sandbox: false }, fcm: { secretName: 'xid/prod/fcm' } },
     allowTestTrustAnchors: false,

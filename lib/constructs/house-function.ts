@@ -39,6 +39,8 @@ export interface StatefulResources {
   tokenKey: IKey;
   /** Encrypts the municipalities' ingest and receipts topics. */
   noticesKey: IKey;
+  /** HMAC of Sign in with xID's pairwise `sub`. */
+  pairwiseKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -172,6 +174,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.devicePush) this.bindDevicePush();
     if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
       this.bindChatWebhook(config.alarms.chatWebhookSecretName);
+    if (binds.pairwiseKey) this.bindPairwiseKey(resources.pairwiseKey);
     return this;
   }
 
@@ -222,6 +225,13 @@ export class HouseFunction extends NodejsFunction {
   bindTokenKey(key: IKey, usage: 'sign' | 'verify'): this {
     key.grant(this, ...(usage === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']));
     this.addEnvironment(ENV.tokenKeyId, key.keyArn);
+    return this;
+  }
+
+  /** The pairwise-`sub` HMAC key of Sign in with xID: GenerateMac only (never VerifyMac, never the key). */
+  bindPairwiseKey(key: IKey): this {
+    key.grant(this, 'kms:GenerateMac');
+    this.addEnvironment(ENV.pairwiseKeyId, key.keyArn);
     return this;
   }
 

@@ -14,7 +14,7 @@ import { PROBLEMS } from '../../functions/shared/problems.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { GATEWAY_RESPONSES, gatewayHeaders, problemTemplate } from '../gateway-responses.ts';
-import type { Route } from '../routes.ts';
+import type { Route, WafGroup } from '../routes.ts';
 import type { HouseFunction } from './house-function.ts';
 import { accessLogFormat } from './observability.ts';
 
@@ -138,6 +138,22 @@ export class XidRestApi extends Construct {
       acknowledge(anyMethod, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });
     }
 
+    // Public pages with rate rules of their own (Sign in with xID), left out of the API-wide rule.
+    const groups: Record<WafGroup, { name: string; limit: number }> = {
+      signInPages: { name: 'SignInPagesPerIp', limit: config.api.wafSignIn.pagesPer5MinutesPerIp },
+      loginHint: { name: 'LoginHintsPerIp', limit: config.api.wafSignIn.loginHintsPer5MinutesPerIp },
+    };
+    const grouped = props.routes.filter((route) => route.waf);
+    const groupRules = (Object.keys(groups) as WafGroup[])
+      .map((group) => ({ group, routes: grouped.filter((route) => route.waf === group) }))
+      .filter(({ routes }) => routes.length > 0)
+      .map(({ group, routes }, index) =>
+        rateRule(groups[group].name, 1 + index, groups[group].limit, pathMatch(routes.map((r) => r.path))),
+      );
+    const everythingElse = grouped.length
+      ? { notStatement: { statement: pathMatch(grouped.map((r) => r.path)) } }
+      : undefined;
+
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
@@ -147,24 +163,13 @@ export class XidRestApi extends Construct {
         sampledRequestsEnabled: true,
       },
       rules: [
-        {
-          name: 'RateLimitPerIp',
-          priority: 0,
-          action: { block: {} },
-          statement: {
-            rateBasedStatement: { limit: config.api.wafRequestsPer5MinutesPerIp, aggregateKeyType: 'IP' },
-          },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            metricName: 'RateLimitPerIp',
-            sampledRequestsEnabled: true,
-          },
-        },
+        rateRule('RateLimitPerIp', 0, config.api.wafRequestsPer5MinutesPerIp, everythingElse),
+        ...groupRules,
         // Its 8 KB body limit would refuse registrations (a 4 KiB certificate in base64 plus the statement);
         // every route enforces its own, smaller or equal, limit instead.
-        managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
-        managedRule('AWSManagedRulesKnownBadInputsRuleSet', 2),
-        managedRule('AWSManagedRulesAmazonIpReputationList', 3),
+        managedRule('AWSManagedRulesCommonRuleSet', 10, ['SizeRestrictions_BODY']),
+        managedRule('AWSManagedRulesKnownBadInputsRuleSet', 11),
+        managedRule('AWSManagedRulesAmazonIpReputationList', 12),
       ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
@@ -193,6 +198,43 @@ function quoted(headers: Record<string, string>): Record<string, string> {
 
 function prefixed<T>(prefix: string, entries: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(entries).map(([name, value]) => [`${prefix}${name}`, value]));
+}
+
+/** A per-IP rate rule that blocks, optionally only over the requests the scope-down statement matches. */
+function rateRule(
+  name: string,
+  priority: number,
+  limit: number,
+  scopeDownStatement?: wafv2.CfnWebACL.StatementProperty,
+): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    action: { block: {} },
+    statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', scopeDownStatement } },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+  };
+}
+
+/**
+ * A match of the URI path against route templates, with or without the stage's path segment in front
+ * (`/live/oauth2/…` on the execute-api host, `/oauth2/…` on a custom domain).
+ */
+export function pathPattern(templates: readonly string[]): string {
+  const alternatives = templates.map((t) =>
+    t.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+'),
+  );
+  return `^(/[^/]+)?(${alternatives.join('|')})$`;
+}
+
+function pathMatch(templates: readonly string[]): wafv2.CfnWebACL.StatementProperty {
+  return {
+    regexMatchStatement: {
+      regexString: pathPattern(templates),
+      fieldToMatch: { uriPath: {} },
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  };
 }
 
 function managedRule(name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty {

@@ -10,6 +10,7 @@ import {
   noticeSchema,
   pushTopicMessage,
 } from '../../functions/notices/schemas.ts';
+import { authorizationProofPayload, authorizationRequestSummary } from '../../functions/oidc/schemas.ts';
 import { deviceJwk, registrationStatement } from '../../functions/registration/schemas.ts';
 import { reverificationStatement } from '../../functions/reverification/schemas.ts';
 import { PROBLEMS, type ProblemCode } from '../../functions/shared/problems.ts';
@@ -37,6 +38,8 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   DeviceJwk: deviceJwk,
   ActivationProofPayload: activationProofPayload,
   SessionProofPayload: sessionProofPayload,
+  AuthorizationProofPayload: authorizationProofPayload,
+  AuthorizationRequest: authorizationRequestSummary,
   Token: tokenResponse,
   MunicipalityRef: municipalityRef,
   Notice: noticeSchema,
@@ -84,6 +87,7 @@ const TAGS: Record<string, string> = {
   mail: 'E-mail address and its confirmation (guide step 7)',
   push: 'Push notifications (guide step 8)',
   notices: 'Municipality notices (guide step 9)',
+  oidc: 'Sign in with xID: OpenID Connect for municipal services, approved in the app with PIN1',
   openapi: 'This document',
 };
 
@@ -180,7 +184,13 @@ function responses(route: Route, names: { response?: string }): JsonObject {
             ),
           }
         : {}),
-      ...(answer.mediaType ? { content: { [answer.mediaType]: { schema: { type: 'string' } } } } : {}),
+      ...(answer.mediaType
+        ? {
+            content: {
+              [answer.mediaType]: { schema: answer.schema ? inline(answer.schema) : { type: 'string' } },
+            },
+          }
+        : {}),
     };
   }
   const byStatus = new Map<number, ProblemCode[]>();

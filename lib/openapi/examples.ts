@@ -75,6 +75,23 @@ const { consents: _consents, ...cardSigned } = registration.request as { consent
   Record<string, unknown>
 >;
 
+/** Sign in with xID: one request of 品川区電子申請, approved by 公的 花子. */
+const signIn = {
+  requestId: '0b6f3c52-4a8e-4f8e-9a51-2f3c5d6e7f80',
+  clientId: '7d3f1c2e-8a4b-4c6d-9e0f-1a2b3c4d5e6f',
+  clientName: '品川区電子申請',
+  claims: ['name', 'birthdate', 'address'],
+};
+const issuer = 'https://api.example.jp';
+const jwt = (payload: string) =>
+  `eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IjNxNEQ5ZiJ9.${payload}.c2lnbmF0dXJl`;
+const released = {
+  sub: 'o3H8yVwq1Zk2Lr5Tn7Xp9Bc4Df6Gh8Jk0Mn2Pq4Rs6T',
+  name: '公的　花子',
+  birthdate: '1966-11-10',
+  address: { formatted: '東京都品川区広町2-1-10', region: '東京都', locality: '品川区' },
+};
+
 /** By named schema: values for its `examples`. */
 export const NAMED_EXAMPLES: Record<string, unknown[]> = {
   RegistrationStatement: [registration.statement],
@@ -85,6 +102,16 @@ export const NAMED_EXAMPLES: Record<string, unknown[]> = {
   PushTopicMessage: [JSON.parse(push.snsMessage)],
   ApnsPayload: [push.apns],
   FcmPayload: [push.fcm],
+  AuthorizationProofPayload: [
+    {
+      type: 'xid/authorization/v1',
+      accountId,
+      requestId: signIn.requestId,
+      clientId: signIn.clientId,
+      claims: signIn.claims,
+      decision: 'approve',
+    },
+  ],
 };
 
 /** By route id: a request body and a success body. */
@@ -208,6 +235,72 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
   },
   getNotices: { response: { municipality, items: [noticeItem], nextCursor: null } },
   getNotice: { response: noticeItem },
+  getOpenIdConfiguration: {
+    response: {
+      issuer,
+      authorization_endpoint: `${issuer}/oauth2/authorize`,
+      token_endpoint: `${issuer}/oauth2/token`,
+      userinfo_endpoint: `${issuer}/oauth2/userinfo`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      scopes_supported: ['openid', 'profile', 'email', 'address', 'municipality'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['ES256', 'PS256', 'RS256'],
+      code_challenge_methods_supported: ['S256'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'birthdate'],
+      claims_parameter_supported: true,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      require_request_uri_registration: false,
+      authorization_response_iss_parameter_supported: true,
+      ui_locales_supported: ['ja', 'en'],
+      claim_types_supported: ['normal'],
+    },
+  },
+  getAuthorizationRequestStatus: { response: { state: 'pending' } },
+  postLoginHint: {
+    request: { email: 'hanako@example.jp' },
+    response: { requestId: signIn.requestId, expiresAt: '2026-11-26T09:05:00.000Z' },
+  },
+  postToken: {
+    response: {
+      access_token: jwt('eyJzdWIiOiJvM0g4In0'),
+      token_type: 'Bearer',
+      expires_in: 600,
+      id_token: jwt('eyJzdWIiOiJvM0g4IiwibmFtZSI6IuWFrOeahOOAgOiKseWtkCJ9'),
+      scope: 'openid',
+    },
+  },
+  getUserinfo: { response: released },
+  postUserinfo: { response: released },
+  getAuthorizationRequests: {
+    response: { items: [{ ...signIn, userCode: 'BCDF-GHJK', expiresAt: '2026-11-26T09:05:00.000Z' }] },
+  },
+  postAuthorizationRequestClaim: {
+    request: { userCode: 'BCDF-GHJK' },
+    response: { ...signIn, userCode: 'BCDF-GHJK', expiresAt: '2026-11-26T09:05:00.000Z' },
+  },
+  postAuthorizationDecision: {
+    request: { decision: 'approve', proof: proofs.session.jws },
+    response: { requestId: signIn.requestId, state: 'approved' },
+  },
+  getAuthorizations: {
+    response: {
+      items: [
+        {
+          clientId: signIn.clientId,
+          clientName: signIn.clientName,
+          claims: signIn.claims,
+          firstAuthorizedAt: '2026-11-26T09:01:00.000Z',
+          lastAuthorizedAt: '2026-11-26T09:01:00.000Z',
+        },
+      ],
+    },
+  },
   getJwks: {
     response: {
       keys: [

@@ -39,6 +39,8 @@ export class StatefulStack extends Stack {
   public readonly tokenKey: kms.Key;
   /** Encrypts the municipalities' ingest and receipts topics (made by `npm run municipality`). */
   public readonly noticesKey: kms.Key;
+  /** HMAC of Sign in with xID's pairwise `sub`. */
+  public readonly pairwiseKey: kms.Key;
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
@@ -73,7 +75,7 @@ export class StatefulStack extends Stack {
       }),
     );
     // The keys the local runtime also makes, from the same definitions (lib/resources.ts).
-    const keyOf = (name: KeyName, id: string, description: string) =>
+    const keyOf = (name: KeyName, id: string, description: string, window = pendingWindow) =>
       new kms.Key(this, id, {
         description: `xID ${config.stage}: ${description}`,
         keySpec: kms.KeySpec[KEYS[name].keySpec],
@@ -82,7 +84,7 @@ export class StatefulStack extends Stack {
         ...(KEYS[name].rotation ? { enableKeyRotation: true } : {}),
         alias: resourceName(config.stage, KEYS[name].alias),
         removalPolicy,
-        pendingWindow,
+        pendingWindow: window,
       });
     this.dataKey = keyOf('data', 'DataKey', "envelope encryption of residents' personal fields");
     this.tokenKey = keyOf('token', 'TokenKey', 'ES256 signing of access tokens');
@@ -112,6 +114,13 @@ export class StatefulStack extends Stack {
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
+    );
+    // Never rotated, never deleted lightly: every relying party's `sub`s are made with it.
+    this.pairwiseKey = keyOf(
+      'pairwise',
+      'PairwiseKey',
+      'HMAC of the pairwise subject identifiers of Sign in with xID',
+      Duration.days(30),
     );
 
     this.table = new dynamodb.TableV2(this, TABLE.logicalName, {
@@ -181,6 +190,7 @@ export class StatefulStack extends Stack {
       dataKey: this.dataKey,
       tokenKey: this.tokenKey,
       noticesKey: this.noticesKey,
+      pairwiseKey: this.pairwiseKey,
       mailIdentity: this.mailIdentity,
       configurationSet: this.configurationSet,
       trustBucket: this.trustBucket,
@@ -199,6 +209,10 @@ export class StatefulStack extends Stack {
       const platform = platforms[name as keyof typeof platforms];
       if (platform) this.resources.pushApplications[platform] = arn;
     }
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'The table; `npm run client` keeps the relying parties here',
+    });
     new CfnOutput(this, 'TrustBucketName', {
       value: this.trustBucket.bucketName,
       description: 'Upload the J-LIS signature CA certificates (anchors/) and the CRL (crl/) here',

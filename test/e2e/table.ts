@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#functions/shared/env';
 import { canonicalize } from '#functions/shared/jcs';
 import { LOCAL_CREDENTIALS } from '#functions/shared/names';
@@ -31,6 +31,19 @@ export function tableOf(record: RuntimeRecord) {
     },
     async put(item: Record<string, unknown>): Promise<void> {
       await client.send(new PutCommand({ TableName, Item: item }));
+    },
+    /** Sets one attribute of an existing item (e.g. an account's status, as the status check would). */
+    async update(key: { pk: string; sk: string }, name: string, value: unknown): Promise<void> {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: key,
+          UpdateExpression: 'SET #name = :value',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#name': name },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
     },
     close: () => client.destroy(),
   };

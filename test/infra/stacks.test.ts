@@ -115,6 +115,32 @@ describe.each(STAGES)('stage %s', (name) => {
     stateful.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
   });
 
+  it('makes an HMAC key for pairwise subs, which only the decision route may use, to make MACs', () => {
+    const stage = stageOf(name);
+    stage.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
+      KeySpec: 'HMAC_256',
+      KeyUsage: 'GENERATE_VERIFY_MAC',
+    });
+    const users = allStatements(stage).filter((s) => actionsOf(s).some((a) => a.includes('Mac')));
+    expect(users.flatMap(actionsOf)).toEqual(['kms:GenerateMac']);
+    expect(ROUTES.filter((r) => r.binds.pairwiseKey).map((r) => r.id)).toEqual(['postAuthorizationDecision']);
+  });
+
+  it("gives Sign in with xID's public pages WAF rate rules of their own, outside the API-wide one", () => {
+    const { api } = stageOf(name).templates;
+    const config = stageConfig(name);
+    const [acl] = Object.values(api.findResources('AWS::WAFv2::WebACL'));
+    const rules = acl?.Properties.Rules as {
+      Name: string;
+      Statement: { RateBasedStatement: { Limit: number; ScopeDownStatement?: Record<string, never> } };
+    }[];
+    const byName = Object.fromEntries(rules.map((r) => [r.Name, r.Statement.RateBasedStatement]));
+    expect(byName.SignInPagesPerIp?.Limit).toBe(config.api.wafSignIn.pagesPer5MinutesPerIp);
+    expect(byName.LoginHintsPerIp?.Limit).toBe(config.api.wafSignIn.loginHintsPer5MinutesPerIp);
+    expect(JSON.stringify(byName.LoginHintsPerIp?.ScopeDownStatement)).toContain('login-hint');
+    expect(byName.RateLimitPerIp?.ScopeDownStatement).toHaveProperty('NotStatement');
+  });
+
   it('has no IAM statement whose actions contain a wildcard', () => {
     for (const statement of allStatements(stageOf(name))) {
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
@@ -424,6 +450,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
   if (binds.mail) actions.push('ses:SendEmail');
   if (binds.devicePush) actions.push('sns:Publish');
+  if (binds.pairwiseKey) actions.push('kms:GenerateMac');
   if (binds.push) {
     actions.push(
       'sns:CreatePlatformEndpoint',

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { logger, metrics, tracer } from '../powertools.ts';
 import {
+  bodyLimit,
   correlationId,
   type EventWithBody,
   header,
@@ -36,6 +37,11 @@ export interface ApiHandlerOptions<S extends z.ZodType | undefined> {
   body?: S;
   /** Largest accepted body in bytes (413 beyond). Default 16 KiB, well below API Gateway's 10 MB. */
   maxBodyBytes?: number;
+  /**
+   * Leave the body unread (the handler reads `event.body` itself): for the OAuth token endpoint, whose
+   * body is `application/x-www-form-urlencoded`. The size limit still applies.
+   */
+  rawBody?: boolean;
   /** For resident routes: verifies the bearer token again (the authorizer did first) and gives its subject. */
   auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<ResidentIdentity>;
 }
@@ -61,7 +67,11 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
     .use(requestMetrics())
     .use(securityHeaders())
     .use(problemDetails())
-    .use(jsonBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    .use(
+      options.rawBody
+        ? bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
+        : jsonBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+    );
   if (options.body) chain.use(validateBody(options.body));
   const auth = options.auth;
   return chain.handler(async (event, context) => {

@@ -136,6 +136,24 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
+/** The raw body of an event, and a 413 beyond `maxBytes`. */
+function rawBody(event: APIGatewayProxyEvent, maxBytes: number): Buffer | undefined {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > maxBytes)
+    throw new ProblemError('payload_too_large', `The body may not exceed ${maxBytes} bytes`);
+  return raw;
+}
+
+/** Only the size limit, for routes that read a body of another type themselves. */
+export function bodyLimit(maxBytes: number): Middleware {
+  return {
+    before: async (request) => {
+      rawBody(request.event, maxBytes);
+    },
+  };
+}
+
 /**
  * Reads a JSON body: `application/json` only (415 otherwise), at most `maxBytes` bytes (413), valid JSON
  * (400 `malformed_json`). Requests without a body pass through untouched.
@@ -144,10 +162,8 @@ export function jsonBody(maxBytes: number): Middleware {
   return {
     before: async (request) => {
       const event = request.event as EventWithBody<unknown>;
-      if (event.body === null || event.body === undefined || event.body === '') return;
-      const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-      if (raw.byteLength > maxBytes)
-        throw new ProblemError('payload_too_large', `The body may not exceed ${maxBytes} bytes`);
+      const raw = rawBody(event, maxBytes);
+      if (!raw) return;
       const contentType = header(event, 'content-type') ?? '';
       const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
       const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);

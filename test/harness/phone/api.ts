@@ -218,8 +218,60 @@ export class ApiClient {
     );
   }
 
+  /** Sign in with xID: the requests addressed to this resident. */
+  authorizationRequests(token: string) {
+    return this.request<{ items: AuthorizationRequestSummary[] }>(
+      'GET',
+      '/v1/me/authorization-requests',
+      undefined,
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+  }
+
+  claimAuthorizationRequest(token: string, userCode: string) {
+    return this.request<AuthorizationRequestSummary>(
+      'POST',
+      '/v1/me/authorization-requests/claim',
+      { userCode },
+      { authorization: `Bearer ${token}` },
+    );
+  }
+
   reverify(token: string, body: ReverificationRequest) {
     return this.request<ReverificationResult>('POST', '/v1/me/reverification', body, {
+      authorization: `Bearer ${token}`,
+    });
+  }
+
+  decideAuthorizationRequest(
+    token: string,
+    requestId: string,
+    body: { decision: 'approve' | 'deny'; proof: string },
+  ) {
+    return this.request<{ requestId: string; state: 'approved' | 'denied' }>(
+      'POST',
+      `/v1/me/authorization-requests/${requestId}/decision`,
+      body,
+      { authorization: `Bearer ${token}` },
+    );
+  }
+
+  authorizations(token: string) {
+    return this.request<{
+      items: {
+        clientId: string;
+        clientName: string;
+        claims: string[];
+        firstAuthorizedAt: string;
+        lastAuthorizedAt: string;
+      }[];
+    }>('GET', '/v1/me/authorizations', undefined, { authorization: `Bearer ${token}` });
+  }
+
+  revokeAuthorization(token: string, clientId: string) {
+    return this.request<undefined>('DELETE', `/v1/me/authorizations/${clientId}`, undefined, {
       authorization: `Bearer ${token}`,
     });
   }
@@ -229,6 +281,16 @@ export class ApiClient {
       authorization: `Bearer ${token}`,
     });
   }
+}
+
+/** A sign-in request as the app lists it (design.md §3.13). */
+export interface AuthorizationRequestSummary {
+  requestId: string;
+  clientId: string;
+  clientName: string;
+  claims: string[];
+  userCode: string;
+  expiresAt: string;
 }
 
 export interface TokenResult {

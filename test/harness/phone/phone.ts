@@ -3,6 +3,7 @@ import { VirtualJpkiCard } from '../card/jpki-card.ts';
 import { type SeenEntry, verifyActivity } from './activity.ts';
 import type {
   ApiClient,
+  AuthorizationRequestSummary,
   RegistrationResult,
   ReverificationRequest,
   ReverificationResult,
@@ -260,6 +261,39 @@ export class VirtualPhone {
       cursor = page.nextCursor;
     } while (cursor);
     return { entries, verified: head !== null && (await verifyActivity(entries, head)) };
+  }
+
+  /**
+   * Sign in with xID: the resident reads the request (relying party, claims) and decides with PIN1. The
+   * proof signs exactly what the app was shown, the claims in the order listed.
+   */
+  async decide(
+    api: ApiClient,
+    request: AuthorizationRequestSummary,
+    decision: 'approve' | 'deny',
+    pin1: string,
+  ): Promise<{ requestId: string; state: 'approved' | 'denied' }> {
+    const { accountId } = this.registered();
+    const proof = await this.prove('auth', pin1, {
+      type: 'xid/authorization/v1',
+      accountId,
+      requestId: request.requestId,
+      clientId: request.clientId,
+      claims: request.claims,
+      decision,
+    });
+    return api.decideAuthorizationRequest(this.accessToken as string, request.requestId, { decision, proof });
+  }
+
+  /** The pending sign-in request a push named (or the newest one), once it is listed. */
+  async pendingSignIn(api: ApiClient, requestId?: string): Promise<AuthorizationRequestSummary | undefined> {
+    const { items } = await api.authorizationRequests(this.accessToken as string);
+    return requestId ? items.find((item) => item.requestId === requestId) : items[0];
+  }
+
+  /** The sign-in request whose user code the resident typed (or scanned from the page's QR code). */
+  claimSignIn(api: ApiClient, userCode: string): Promise<AuthorizationRequestSummary> {
+    return api.claimAuthorizationRequest(this.accessToken as string, userCode);
   }
 
   /** A device-key proof: unlock the key with its PIN and sign the object as a JWS. */

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pathPattern } from '#lib/constructs/rest-api';
 import { EVENT_FUNCTIONS } from '#lib/event-functions';
 import { REPO_ROOT } from '#lib/paths';
 import { matchPath, ROUTES } from '#lib/routes';
@@ -11,8 +12,13 @@ describe('route table', () => {
     expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
   });
 
-  it('keeps every route under /v1, but for the well-known JWKS', () => {
-    for (const route of ROUTES) expect(route.path).toMatch(/^\/(v1\/|\.well-known\/jwks\.json$)/);
+  it('keeps every route under /v1, but for the well-known documents and the OpenID Connect endpoints', () => {
+    for (const route of ROUTES)
+      expect(route.path).toMatch(/^\/(v1\/|\.well-known\/(jwks\.json|openid-configuration)$|oauth2\/)/);
+  });
+
+  it('gives a WAF rate rule of their own only to public routes', () => {
+    for (const route of ROUTES.filter((r) => r.waf)) expect(route.auth, route.id).toBe('public');
   });
 
   it('lets every resident route check the token again (it needs the public token key)', () => {
@@ -56,5 +62,19 @@ describe('route table', () => {
     expect(matchPath('/v1/terms/{document}', '/v1/terms/a/b')).toBeUndefined();
     expect(matchPath('/v1/terms', '/v1/terms/extra')).toBeUndefined();
     expect(matchPath('/v1/terms', '/v1/termsx')).toBeUndefined();
+  });
+});
+
+describe('WAF path patterns', () => {
+  it('match the route templates with or without the stage in front, and nothing else', () => {
+    const pattern = new RegExp(pathPattern(['/oauth2/authorize', '/oauth2/requests/{requestId}/login-hint']));
+    for (const path of [
+      '/oauth2/authorize',
+      '/live/oauth2/authorize',
+      '/live/oauth2/requests/abc/login-hint',
+    ])
+      expect(path).toMatch(pattern);
+    for (const path of ['/oauth2/authorizex', '/oauth2/requests/a/b/login-hint', '/v1/me', '/oauth2/token'])
+      expect(path).not.toMatch(pattern);
   });
 });

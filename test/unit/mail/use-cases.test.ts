@@ -28,6 +28,8 @@ interface Mailbox {
   now: Date;
   sesDown: boolean;
   log: ReturnType<typeof memoryActivityLog>;
+  /** The address the confirmation indexed for sign-in hints. */
+  indexed?: string;
 }
 
 let box: Mailbox;
@@ -49,12 +51,18 @@ beforeEach(() => {
       if ((b.email?.revision ?? 0) !== previous) throw new ProblemError('service_unavailable');
       b.email = next;
       if (activity) b.log.append(id, activity);
-      b.tokens.set(token.hash, { accountId: ACCOUNT, expiresAt: token.expiresAt, hash: token.hash });
+      b.tokens.set(token.hash, {
+        accountId: ACCOUNT,
+        address: next.address,
+        expiresAt: token.expiresAt,
+        hash: token.hash,
+      });
     },
     emailToken: async (h) => b.tokens.get(h),
-    confirmEmail: async (id, h, now, activity) => {
+    confirmEmail: async (id, h, now, address, activity) => {
       const token = b.tokens.get(h);
       if (!token || token.usedAt || token.expiresAt <= now || b.email?.tokenHash !== h) return false;
+      b.indexed = address;
       token.usedAt = now.toISOString();
       b.log.append(id, activity);
       if (b.email) b.email = { ...b.email, verified: true, revision: b.email.revision + 1 };
@@ -144,6 +152,7 @@ describe('confirming', () => {
     const token = linkOf(box.sent[0]?.text ?? '');
     expect(await verifyEmail(token, box.ports)).toBe('confirmed');
     expect(box.email?.verified).toBe(true);
+    expect(box.indexed).toBe('hanako@example.jp');
     expect(await verifyEmail(token, box.ports)).toBe('used');
     expect(box.log.types(ACCOUNT)).toEqual(['email_set', 'email_verified']);
     expect(JSON.stringify(box.log.entries(ACCOUNT))).not.toContain('hanako');

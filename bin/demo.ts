@@ -5,7 +5,7 @@ import { ensureLocalPki } from '../lib/local/pki.ts';
 import { readRuntimeRecord } from '../lib/local/runtime.ts';
 import { localStateDir } from '../lib/paths.ts';
 import { issueCard, issueSuccessorCard } from '../test/harness/cards.ts';
-import { ApiClient } from '../test/harness/phone/api.ts';
+import { ApiClient, ApiError } from '../test/harness/phone/api.ts';
 import { latestLink, mailsTo } from '../test/harness/phone/mailbox.ts';
 import { VirtualPhone } from '../test/harness/phone/phone.ts';
 import { addLinks, linkOf } from '../test/harness/pki/linkage.ts';
@@ -29,6 +29,20 @@ if (!record) {
 }
 const step = (n: string, text: string) => console.log(`\n[${n}] ${text}`);
 const show = (value: unknown) => console.log(`    ${JSON.stringify(value)}`);
+
+/** What an app does after a 503: wait as `Retry-After` says, then send the request again (a few times). */
+async function retrying<T>(send: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503 || attempt >= attempts) throw error;
+      const seconds = error.retryAfterSeconds ?? 2;
+      console.log(`    ${error.status} ${error.code}: again in ${seconds} s, as the app does`);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+}
 
 const api = new ApiClient(record.apiUrl);
 const pki = await ensureLocalPki(localStateDir());
@@ -120,7 +134,8 @@ if (process.argv.includes('--move')) {
     '11',
     '基本情報の再確認: POST /v1/me/challenges, the new card (署名用パスワード), PIN2, POST /v1/me/reverification',
   );
-  show(await phone.reverify(api, moved.reissue(), moved.holder.signPin, '567890'));
+  // The new partition CRL may not be read yet: the server says when to try again (Retry-After).
+  show(await retrying(() => phone.reverify(api, moved.reissue(), moved.holder.signPin, '567890')));
   const after = await api.me(accessToken);
   show({ name: after.name, address: after.address, municipality: after.municipality });
   show(await api.municipality(accessToken));

@@ -72,7 +72,6 @@ export function emailStore(tableName: string) {
       return Item
         ? {
             accountId: String(Item.accountId),
-            address: String(Item.address),
             expiresAt: new Date(Number(Item.expiresAt) * 1000),
             usedAt: Item.usedAt as string | undefined,
           }

@@ -401,6 +401,9 @@ export type RevocationStatus =
   | { status: 'revoked'; entry: CrlEntry }
   | { status: 'unknown'; distributionPoint: string; reason: string };
 
+/** How soon the sources may be read again while a certificate finds no usable CRL, by default. */
+export const CRL_RETRY_MS = 10_000;
+
 export interface RevocationCheckerOptions {
   reader: CrlReader;
   anchors: readonly TrustAnchor[];
@@ -447,7 +450,7 @@ export class RevocationChecker {
     this.log = options.log ?? {};
     this.maxAgeMs = (options.maxCrlAgeHours ?? 48) * 3_600_000;
     this.refreshMs = options.refreshMs ?? 300_000;
-    this.retryMs = options.retryMs ?? 10_000;
+    this.retryMs = options.retryMs ?? CRL_RETRY_MS;
     this.skewMs = options.skewMs ?? 300_000;
   }
 

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { ProblemError } from '../shared/problems.ts';
 import { EXTENSION, type ParsedCertificate, parseCertificate } from './certificate.ts';
-import type { RevocationChecker } from './crl.ts';
+import { CRL_RETRY_MS, type RevocationChecker } from './crl.ts';
 import { children, content, DerError, decodeOid, readTlv } from './der.ts';
 import { formatName } from './distinguished-name.ts';
 import {
@@ -237,7 +237,9 @@ export class JpkiVerifier {
       throw error;
     }
     if (revocation.status === 'revoked') throw new ProblemError('certificate_revoked');
-    if (revocation.status === 'unknown') throw new ProblemError('revocation_unavailable');
+    if (revocation.status === 'unknown')
+      // The CRL sources are read again after CRL_RETRY_MS: a retry sooner gets the same answer.
+      throw new ProblemError('revocation_unavailable', undefined, { retryAfterSeconds: CRL_RETRY_MS / 1000 });
 
     let valid = false;
     try {

@@ -17,8 +17,6 @@ export interface EmailState {
 /** A confirmation link as stored: by the SHA-256 of its token (the token itself is never stored). */
 export interface StoredEmailToken {
   accountId: string;
-  /** The address the link was sent to. */
-  address: string;
   expiresAt: Date;
   usedAt?: string;
 }

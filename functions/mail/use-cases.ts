@@ -108,8 +108,12 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   if (!stored) return 'unknown';
   if (stored.usedAt) return 'used';
   if (stored.expiresAt <= now) return 'expired';
+  // The address is the account's own (links do not keep one): a link is current only while the account
+  // names it, and the confirmation checks that again in its transaction.
+  const { email } = await ports.emailState(stored.accountId);
   if (
-    await ports.confirmEmail(stored.accountId, hash, now, stored.address, { type: 'email_verified', at: now })
+    email?.tokenHash === hash &&
+    (await ports.confirmEmail(stored.accountId, hash, now, email.address, { type: 'email_verified', at: now }))
   )
     return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.

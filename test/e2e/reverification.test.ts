@@ -198,6 +198,18 @@ describe('re-verification after a move', () => {
     const inbox = await world.api.notices(hanako.token);
     expect(inbox.items.map((n) => n.noticeId)).toContain(fromYokohama);
     expect(inbox.items.map((n) => n.noticeId)).not.toContain(fromShinagawa);
+
+    // Her activity log records the move, in the same transaction, and its chain still verifies.
+    const log = await hanako.phone.activityLog(world.api);
+    expect(log.verified).toBe(true);
+    expect(log.entries.filter((entry) => entry.type === 'reverified')).toEqual([
+      expect.objectContaining({ detail: { municipality: '141003' } }),
+    ]);
+
+    // Leaving removes the index entries of both certificates: the superseded one names the account too.
+    await hanako.phone.leave(world.api, PIN2);
+    expect(await certificateItem(successor.signature.serial)).toEqual([]);
+    expect(await certificateItem(oldSerial)).toEqual([]);
   });
 
   it('moves a resident without a link under the item-match rule (same name and date of birth)', async () => {

@@ -13,7 +13,7 @@ import {
   residentWithAddress,
   signInPush,
 } from './sign-in.ts';
-import { PIN1, startWorld, type World } from './world.ts';
+import { PIN1, PIN2, startWorld, type World } from './world.ts';
 
 /**
  * Sign in with xID end to end (design.md §3.13): relying parties onboarded with `npm run client`, speaking
@@ -347,6 +347,29 @@ describe('Sign in with xID: refusals', () => {
     expect(
       (await world.api.authorizations(hanako.phone.accessToken as string)).items.map((i) => i.clientId),
     ).not.toContain(citySibling.clientId);
+  });
+
+  it('forgets a resident who leaves: grants, addressed requests and the hint index go; userinfo refuses', async () => {
+    const address = 'leaving.signin@example.jp';
+    const leaving = await residentWithAddress(world, address, { name: '退会\u3000三郎' });
+    const { tokens } = await signIn(city, 'code', leaving);
+    const accountId = leaving.phone.account?.accountId as string;
+    await leaving.phone.leave(world.api, PIN2);
+    await expect(
+      client.fetchUserInfo(city.config, tokens.access_token, client.skipSubjectCheck),
+    ).rejects.toMatchObject({ status: 401 });
+    const items = (await world.table.snapshot()).map((item) => JSON.parse(item) as Record<string, unknown>);
+    expect(items.filter((item) => item.pk === KEYS.emailIndexOf(address))).toEqual([]);
+    // Left naming the account: its tombstone, and the request, code and token records of the sign-in and
+    // the user-code claim counter, which live minutes and go by TTL (ids, hashes, claim names, counts).
+    const naming = items.filter((item) => JSON.stringify(item).includes(accountId));
+    expect(naming.filter((item) => String(item.pk).startsWith('ACCOUNT#'))).toEqual([
+      { pk: `ACCOUNT#${accountId}`, sk: 'PROFILE', accountId, deletedAt: expect.any(String) },
+    ]);
+    for (const item of naming.filter((item) => !String(item.pk).startsWith('ACCOUNT#'))) {
+      expect(String(item.pk)).toMatch(/^(AUTHREQ|AUTHCODE|OIDCTOKEN|LIMIT)#/);
+      expect(item.expiresAt).toEqual(expect.any(Number));
+    }
   });
 
   it('manages relying parties with the command: list, update, remove', () => {

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly body: unknown,
+    /** The `Retry-After` header, in seconds, when the answer had one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${status} ${code}`);
   }
@@ -50,8 +52,15 @@ export class ApiClient {
     if (violations.length) throw new ContractViolation(violations);
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!response.ok)
-      throw new ApiError(response.status, (parsed as { code?: string })?.code ?? 'unknown', parsed);
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+      throw new ApiError(
+        response.status,
+        (parsed as { code?: string })?.code ?? 'unknown',
+        parsed,
+        Number.isFinite(retryAfter) ? retryAfter : undefined,
+      );
+    }
     return parsed as T;
   }
 

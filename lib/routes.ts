@@ -79,6 +79,7 @@ export interface Answer {
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
+const MUNICIPALITY_DATA = 'functions/municipality/data';
 
 const TERMS_HEADERS = {
   ETag: 'The SHA-256 of the text, quoted; send it back as If-None-Match',
@@ -141,7 +142,7 @@ export const ROUTES: readonly Route[] = [
     response: registrationChallengeResponse,
     status: 201,
     binds: { table: 'write' },
-    assets: [LEGAL_TEXTS],
+    assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'A single-use nonce for the registration statement',
   },
   {
@@ -170,7 +171,7 @@ export const ROUTES: readonly Route[] = [
       'already_registered',
     ],
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
-    assets: [LEGAL_TEXTS],
+    assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'Registration with the card-signed statement',
   },
   {
@@ -400,6 +401,17 @@ export const ROUTES: readonly Route[] = [
     binds: { table: 'read', tokenKey: 'verify' },
     assets: [LEGAL_TEXTS],
     description: 'One notice of the municipality: where the deep link xid://notices/{noticeId} leads',
+  },
+  {
+    id: 'getMunicipalityNotices',
+    method: 'GET',
+    path: '/v1/municipalities/{code}/notices',
+    entry: 'functions/notices/handler.ts',
+    handler: 'getMunicipalityNotices',
+    auth: 'public',
+    binds: { publicNotices: true },
+    assets: [LEGAL_TEXTS],
+    description: "A municipality's notices, newest first, for anyone (behind the CDN)",
   },
   {
     id: 'getJwks',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `GET /v1/me` (design.md §3.3): the response body, so that its shape is checked and documented. */
 export const meResponse = z.strictObject({

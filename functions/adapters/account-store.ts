@@ -10,10 +10,11 @@ import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
-  Pick<StepUpPorts, 'accountExists'> &
-  Pick<
+  Pick<StepUpPorts, 'accountExists'> & {
+    accountStatus(accountId: string): Promise<AccountStatus | undefined>;
+  } & Pick<
     AuthPorts,
-    | 'accountStatus'
+    | 'accountSummary'
     | 'deviceKey'
     | 'activationNonce'
     | 'activate'
@@ -40,6 +41,16 @@ export function accountStore(tableName: string) {
 
     async accountExists(accountId: string): Promise<boolean> {
       return (await get(KEYS.account(accountId))) !== undefined;
+    },
+
+    /** Status and municipality (code, name): what a token says of its account. */
+    async accountSummary(accountId: string) {
+      const item = (await get(KEYS.account(accountId))) as AccountRecord | undefined;
+      if (!item) return undefined;
+      return {
+        status: item.status,
+        municipality: { code: item.municipality.code, name: item.municipality.name },
+      };
     },
 
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {

@@ -1,5 +1,6 @@
 import type { AccountStatus, DeviceJwk } from '../account/model.ts';
-import type { TokenClaims } from './jwt.ts';
+import type { TokenClaims, TokenMunicipality } from './jwt.ts';
+import type { TokenKeySet } from './token-key-set.ts';
 
 /** A login challenge (design.md §3.3): single use, 5 minutes, for one account. */
 export interface SessionChallenge {
@@ -11,8 +12,10 @@ export interface SessionChallenge {
 
 /** What activation and login need from the world; adapters implement it with DynamoDB and KMS. */
 export interface AuthPorts {
-  /** The account's status, or undefined when there is no such account. */
-  accountStatus(accountId: string): Promise<AccountStatus | undefined>;
+  /** The account's status and municipality, or undefined when there is no such account. */
+  accountSummary(
+    accountId: string,
+  ): Promise<{ status: AccountStatus; municipality: TokenMunicipality } | undefined>;
   deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined>;
   activationNonce(accountId: string): Promise<{ nonce: string; expiresAt: Date } | undefined>;
   /**
@@ -27,8 +30,24 @@ export interface AuthPorts {
   /** Failed proofs of an account in the current window. */
   failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
   recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void>;
-  mintToken(accountId: string): Promise<{ token: string; claims: TokenClaims }>;
+  mintToken(
+    accountId: string,
+    municipality: TokenMunicipality,
+  ): Promise<{ token: string; claims: TokenClaims }>;
   newId(): string;
   newNonce(): string;
+  now(): Date;
+}
+
+/** What provisioning and rotating the token-signing keys need (DynamoDB for the set, KMS to wrap). */
+export interface TokenKeyPorts {
+  readKeySet(): Promise<TokenKeySet | undefined>;
+  /**
+   * Stores the set if the stored one is still `previous` (none, or the same `rotatedAt`); a concurrent
+   * change makes it throw `TokenKeyError` and store nothing.
+   */
+  writeKeySet(set: TokenKeySet, previous: TokenKeySet | undefined): Promise<void>;
+  /** KMS `Encrypt` of the PKCS#8 private key under the token key, bound to the encryption context. */
+  wrapPrivateKey(pkcs8: Buffer, context: Record<string, string>): Promise<string>;
   now(): Date;
 }

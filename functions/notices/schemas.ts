@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { municipalityCode, municipalityRef } from '../shared/schemas.ts';
 
 /** `PUT /v1/me/notice-subscription` (guide: 自治体からのお知らせの設定). */

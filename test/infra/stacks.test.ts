@@ -106,13 +106,36 @@ describe.each(STAGES)('stage %s', (name) => {
     }
   });
 
-  it('makes a rotating symmetric data key and an ECC P-256 signing key for tokens', () => {
+  it('makes rotating symmetric keys for the data and for wrapping the token-signing keys, none asymmetric', () => {
     const { stateful } = stageOf(name).templates;
     stateful.hasResourceProperties('AWS::KMS::Key', {
       Description: Match.stringLikeRegexp('envelope encryption'),
       EnableKeyRotation: true,
     });
-    stateful.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    stateful.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('wraps the private keys that sign access tokens'),
+      EnableKeyRotation: true,
+    });
+    // KMS signs no token (its asymmetric quota would throttle logins at peak, design.md §7).
+    for (const [id, key] of allResources(stageOf(name)).filter(([, r]) => r.Type === 'AWS::KMS::Key'))
+      expect(key.Properties?.KeyUsage ?? 'ENCRYPT_DECRYPT', id).toBe('ENCRYPT_DECRYPT');
+  });
+
+  it('provisions the token-signing keys with a custom resource whose answer the token functions get', () => {
+    const { api } = stageOf(name).templates;
+    api.resourceCountIs('Custom::TokenKeys', 1);
+    api.hasResourceProperties('Custom::TokenKeys', { Rotation: stageConfig(name).tokenKeyRotation });
+    const functions = Object.values(api.findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment?.Variables ?? {},
+    );
+    const signers = functions.filter((env) => env.XID_TOKEN_SIGNING_KEY);
+    const verifiers = functions.filter((env) => env.XID_TOKEN_KEYS);
+    // postActivation and postSession sign; every resident route, the JWKS and the authorizer verify.
+    expect(signers).toHaveLength(ROUTES.filter((r) => r.binds.tokenKey === 'sign').length);
+    expect(verifiers.length).toBe(
+      ROUTES.filter((r) => r.binds.tokenKey).length + 1, // + the authorizer
+    );
+    for (const env of verifiers) expect(JSON.stringify(env.XID_TOKEN_KEYS)).toContain('PublicKeys');
   });
 
   it('has no IAM statement whose actions contain a wildcard', () => {
@@ -278,6 +301,33 @@ describe.each(STAGES)('stage %s', (name) => {
     });
   });
 
+  it('puts CloudFront in front of the public notices path only, keyed on the municipality, limit and cursor', () => {
+    const { api } = stageOf(name).templates;
+    api.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 30,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['limit', 'cursor'] },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+        }),
+      }),
+    });
+    api.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({
+          AllowedMethods: ['GET', 'HEAD'],
+          ViewerProtocolPolicy: 'https-only',
+          FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })],
+        }),
+      }),
+    });
+    const [fn] = Object.values(api.findResources('AWS::CloudFront::Function'));
+    const code = String(fn?.Properties.FunctionCode);
+    expect(code).toContain('municipalities');
+    expect(code).toContain('"code":"not_found"');
+  });
+
   it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
     const { api } = stageOf(name).templates;
     api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -385,7 +435,9 @@ function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFun
     where === 'stateful'
       ? stacks.stateful.platformApplications.handler
       : where === 'api'
-        ? stacks.api.eventFunctions[spec.id]
+        ? spec.id === 'tokenKeys'
+          ? stacks.api.tokenKeys.handler
+          : stacks.api.eventFunctions[spec.id]
         : stacks[where].functions[spec.id];
   if (!fn) throw new Error(`no function for ${spec.id}`);
   return { fn, stack: stacks[where] };
@@ -420,8 +472,19 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   }
   if (binds.dataKey === 'encrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:GenerateDataKey');
   if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');
-  if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
-  if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
+  // Verifiers need nothing (their keys are in the environment); signers unwrap the signing key; the custom
+  // resource keeps the key-set item (through the table's storage key) and wraps new keys.
+  if (binds.tokenKey === 'sign') actions.push('kms:Decrypt');
+  if (binds.tokenKey === 'provision')
+    actions.push(
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    );
+  if (binds.publicNotices) actions.push('dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey');
   if (binds.mail) actions.push('ses:SendEmail');
   if (binds.devicePush) actions.push('sns:Publish');
   if (binds.push) {

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { logger, metrics, tracer } from '../powertools.ts';
+import { logger, metrics } from '../powertools.ts';
 import {
+  awsCallLog,
   correlationId,
   type EventWithBody,
   header,
@@ -16,6 +16,7 @@ import {
   securityHeaders,
   validateBody,
 } from './middleware.ts';
+import type { Resident } from './resident-auth.ts';
 
 /** What an API use-case wiring function receives: the validated body and the raw event. */
 export interface ApiInput<B> {
@@ -24,6 +25,8 @@ export interface ApiInput<B> {
   context: Context;
   /** The resident's account id, on routes with `auth`; checked by the authorizer and again here. */
   accountId: string;
+  /** The resident as the token says (account id, municipality), on routes with `auth`. */
+  resident?: Resident;
 }
 
 export type ApiFunction<B> = (input: ApiInput<B>) => Promise<APIGatewayProxyResult>;
@@ -34,7 +37,7 @@ export interface ApiHandlerOptions<S extends z.ZodType | undefined> {
   /** Largest accepted body in bytes (413 beyond). Default 16 KiB, well below API Gateway's 10 MB. */
   maxBodyBytes?: number;
   /** For resident routes: verifies the bearer token again (the authorizer did first) and gives its subject. */
-  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<string>;
+  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<Resident>;
 }
 
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -51,9 +54,9 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   fn: ApiFunction<BodyOf<S>>,
 ) {
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(correlationId())
+    .use(awsCallLog())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(requestMetrics())
     .use(securityHeaders())
@@ -62,12 +65,13 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   if (options.body) chain.use(validateBody(options.body));
   const auth = options.auth;
   return chain.handler(async (event, context) => {
-    const accountId = auth ? await auth(header(event, 'authorization'), event) : '';
+    const resident = auth ? await auth(header(event, 'authorization'), event) : undefined;
     return fn({
       body: (event as EventWithBody<BodyOf<S>>)[PARSED_BODY] as BodyOf<S>,
       event,
       context,
-      accountId,
+      accountId: resident?.accountId ?? '',
+      resident,
     });
   });
 }

@@ -7,23 +7,32 @@ import { ProblemError } from '../problems.ts';
  * authorizer's subject must agree. Built by a handler from the token check it wires in, so that this module
  * knows nothing of KMS.
  */
-export function residentAuth(check: (token: string) => Promise<{ sub: string }>) {
+export function residentAuth(
+  check: (token: string) => Promise<{ sub: string; municipality?: { code: string; name: string } }>,
+) {
   return async (
     authorization: string | undefined,
     event: { requestContext: { authorizer?: unknown } },
-  ): Promise<string> => {
+  ): Promise<Resident> => {
     const token = BEARER.exec(authorization ?? '')?.[1];
     if (!token) throw new ProblemError('unauthorized');
-    let sub: string;
+    let claims: Awaited<ReturnType<typeof check>>;
     try {
-      sub = (await check(token)).sub;
+      claims = await check(token);
     } catch (error) {
       if (isDependencyFailure(error))
         throw new ProblemError('service_unavailable', undefined, { cause: error });
       throw new ProblemError('unauthorized');
     }
     const fromAuthorizer = (event.requestContext.authorizer as { accountId?: string } | undefined)?.accountId;
-    if (fromAuthorizer !== undefined && fromAuthorizer !== sub) throw new ProblemError('unauthorized');
-    return sub;
+    if (fromAuthorizer !== undefined && fromAuthorizer !== claims.sub) throw new ProblemError('unauthorized');
+    return { accountId: claims.sub, municipality: claims.municipality };
   };
+}
+
+/** Who a resident route serves, as its verified token says. */
+export interface Resident {
+  accountId: string;
+  /** The municipality the token names (tokens issued before it was a claim have none). */
+  municipality?: { code: string; name: string };
 }

@@ -16,6 +16,7 @@ import { codeOf, deviceKeyPair } from '#test/unit/support';
 /** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
 const NOW = new Date('2026-11-27T03:00:00Z');
+const MUNICIPALITY = { code: '131091', name: '品川区' };
 
 const keyPair = deviceKeyPair;
 const AUTH = keyPair();
@@ -44,7 +45,8 @@ beforeEach(() => {
   };
   let ids = 0;
   ports = {
-    accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
+    accountSummary: async (id) =>
+      id === ACCOUNT && state.status ? { status: state.status, municipality: MUNICIPALITY } : undefined,
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
     activate: async (_id, nonce) => {
@@ -66,7 +68,8 @@ beforeEach(() => {
       if (state.failures && state.failures.windowEnds > now) state.failures.count += 1;
       else state.failures = { count: 1, windowEnds: new Date(now.getTime() + windowSeconds * 1000) };
     },
-    mintToken: async (id) => {
+    mintToken: async (id, municipality) => {
+      expect(municipality).toEqual(MUNICIPALITY);
       state.minted.push(id);
       return { token: `token-for-${id}`, claims: {} as never };
     },

@@ -17,6 +17,7 @@ import {
   verificationTokenParameter,
 } from '../functions/mail/schemas.ts';
 import {
+  municipalityNoticeListResponse,
   municipalityResponse,
   noticeIdParameter,
   noticeItem,
@@ -34,6 +35,7 @@ import {
 } from '../functions/registration/schemas.ts';
 import { reverificationBody, reverificationResponse } from '../functions/reverification/schemas.ts';
 import type { ProblemCode } from '../functions/shared/problems.ts';
+import { municipalityCode } from '../functions/shared/schemas.ts';
 import { stepUpChallengeResponse } from '../functions/step-up/schemas.ts';
 import { documentParameter, termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
@@ -409,6 +411,10 @@ export const ROUTES: readonly Route[] = [
     entry: 'functions/notices/handler.ts',
     handler: 'getMunicipalityNotices',
     auth: 'public',
+    params: { code: municipalityCode },
+    query: noticeListQuery,
+    response: municipalityNoticeListResponse,
+    problems: ['not_found'],
     binds: { publicNotices: true },
     assets: [LEGAL_TEXTS],
     description: "A municipality's notices, newest first, for anyone (behind the CDN)",

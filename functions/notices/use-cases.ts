@@ -6,6 +6,7 @@ import type { NoticeIngestPorts, NoticePagePorts, ResidentNoticePorts } from './
 import { pushMessage } from './push-payload.ts';
 import { rejectionReason } from './rejections.ts';
 import {
+  type MunicipalityNoticeListResponse,
   type MunicipalityResponse,
   type NoticeItem,
   type NoticeListResponse,
@@ -239,7 +240,7 @@ export async function municipalityNotices(
   code: string | undefined,
   query: { limit?: string; cursor?: string },
   ports: NoticePagePorts,
-) {
+): Promise<MunicipalityNoticeListResponse> {
   if (code === undefined || !CODE.test(code)) throw new ProblemError('not_found', 'No such municipality');
   return { municipality: { code }, ...(await noticesPage(code, query, ports)) };
 }

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -106,10 +105,5 @@ export const sns = /* @__PURE__ */ once(() =>
 export const ses = /* @__PURE__ */ once(() =>
   countThrottles(counted(new SESv2Client(configFor('ses'))), 'SES'),
 );
-/** Trust material (anchors, CRLs) in the stage's trust bucket; locally moto, by path-style addressing. */
-export const s3 = /* @__PURE__ */ once(() => {
-  const config = configFor('aws');
-  return counted(new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }));
-});
 /** Push credentials, read by the platform-applications custom resource at deployment. */
 export const secrets = /* @__PURE__ */ once(() => counted(new SecretsManagerClient({ maxAttempts: 3 })));

@@ -39,6 +39,8 @@ const LAMBDA_ENV: Record<string, string> = {
   [ENV.topicPrefix]: 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev',
   [ENV.pushApplications]: '{}',
   [ENV.topicKeyId]: 'arn:aws:kms:ap-northeast-1:123456789012:key/storage',
+  [ENV.linkageSources]: 's3://trust/linkage/certificate-links.json',
+  [ENV.chatWebhookSecret]: 'xid/dev/alarm-chat',
 };
 
 function importMs(file: string): number {

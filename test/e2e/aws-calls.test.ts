@@ -74,8 +74,11 @@ describe('AWS calls per operation', () => {
     expect(run?.calls).toEqual({
       'DynamoDB:GetItem': 1,
       'DynamoDB:TransactWriteItems': 1,
-      'SNS:Publish': 1,
       'DynamoDB:UpdateItem': 1,
+      // The municipality's receipt (issue 16): kept (PutItem) and published to its receipts topic, beside
+      // the one push publish.
+      'DynamoDB:PutItem': 1,
+      'SNS:Publish': 2,
     });
   });
 

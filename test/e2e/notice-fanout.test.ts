@@ -109,8 +109,11 @@ describe('a notice received', () => {
     expect(one?.calls).toEqual({
       'DynamoDB:GetItem': 1,
       'DynamoDB:TransactWriteItems': 1,
-      'SNS:Publish': 1,
       'DynamoDB:UpdateItem': 1,
+      // The municipality's receipt (issue 16): kept (PutItem) and published to its receipts topic, beside
+      // the one push publish.
+      'DynamoDB:PutItem': 1,
+      'SNS:Publish': 2,
     });
     expect(many?.calls).toEqual(one?.calls);
     expect(many?.failed).toBe(false);

@@ -8,7 +8,11 @@
 export interface Bindings {
   table?: 'read' | 'write' | 'readWrite';
   dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
-  tokenKey?: 'sign' | 'verify';
+  /**
+   * The token-signing keys: `verify` gets the published keys in its environment, `sign` also the signing
+   * key (wrapped) and KMS Decrypt to unwrap it, `provision` makes and rotates them (the custom resource).
+   */
+  tokenKey?: 'sign' | 'verify' | 'provision';
   mail?: boolean;
   /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
   jpki?: boolean;
@@ -20,6 +24,8 @@ export interface Bindings {
   pushTopics?: 'publish' | 'unsubscribe';
   /** The municipalities' receipts topics: publish a receipt to them (design.md §3.12). */
   receipts?: 'publish';
+  /** Every municipality's notices, read only (`NOTICES#…` partitions): the public notices route. */
+  publicNotices?: boolean;
   /** The stage's SNS platform applications and their credentials secrets (the custom resource only). */
   platformApplications?: boolean;
   /** Pushes to one resident's own device: Publish to the device endpoints (never to a topic). */

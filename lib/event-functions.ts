@@ -25,6 +25,17 @@ export const EVENT_FUNCTIONS = {
     binds: { platformApplications: true },
     description: 'Custom resource: SNS platform applications from Secrets Manager credentials',
   },
+  tokenKeys: {
+    id: 'tokenKeys',
+    entry: 'functions/auth/token-keys-handler.ts',
+    handler: 'handler',
+    source: 'cloudformation',
+    stack: 'api',
+    invocation: 'sync',
+    binds: { tokenKey: 'provision' },
+    description:
+      'Custom resource: the token-signing keys, made and rotated with their private keys wrapped by KMS',
+  },
   authorizer: {
     id: 'authorizer',
     entry: 'functions/auth/authorizer.ts',
@@ -32,7 +43,7 @@ export const EVENT_FUNCTIONS = {
     source: 'authorizer',
     stack: 'api',
     invocation: 'sync',
-    binds: { tokenKey: 'verify', table: 'read' },
+    binds: { tokenKey: 'verify' },
     description: 'API Gateway TOKEN authorizer of the /v1/me routes',
   },
   notices: {

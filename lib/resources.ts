@@ -16,8 +16,12 @@ export const TABLE = {
 export const KEYS = {
   /** Envelope encryption of personal fields (design.md §5). Rotated yearly. */
   data: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'data' },
-  /** Signs access tokens (ES256). Asymmetric keys cannot rotate in place: rotate by adding a key to the JWKS. */
-  token: { keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', rotation: false, alias: 'token' },
+  /**
+   * Wraps the token-signing keys (functions/auth/token-key-set.ts): their P-256 private keys exist at rest
+   * only as ciphertext under this key, and are unwrapped with one Decrypt per container. Rotated yearly;
+   * the signing keys themselves rotate through the set (docs/operations.md).
+   */
+  token: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'token' },
   /**
    * Encrypts every municipality's ingest and receipts topics: one key per stage (not one per municipality:
    * 1,741 keys would cost some US$1,741 a month for public announcements). Its policy lets any publisher use

@@ -19,6 +19,7 @@ import {
   verificationTokenParameter,
 } from '../functions/mail/schemas.ts';
 import {
+  municipalityNoticeListResponse,
   municipalityResponse,
   noticeIdParameter,
   noticeItem,
@@ -54,6 +55,7 @@ import {
 } from '../functions/registration/schemas.ts';
 import { reverificationBody, reverificationResponse } from '../functions/reverification/schemas.ts';
 import type { ProblemCode } from '../functions/shared/problems.ts';
+import { municipalityCode } from '../functions/shared/schemas.ts';
 import { stepUpChallengeResponse } from '../functions/step-up/schemas.ts';
 import { documentParameter, termsResponse } from '../functions/terms/schemas.ts';
 import type { FunctionSpec } from './bindings.ts';
@@ -109,6 +111,7 @@ export interface Answer {
 }
 
 const LEGAL_TEXTS = 'functions/terms/legal';
+const MUNICIPALITY_DATA = 'functions/municipality/data';
 
 /** What a card-signed statement may be refused with (registration and recovery check it alike). */
 const CARD_STATEMENT_PROBLEMS: readonly ProblemCode[] = [
@@ -201,7 +204,7 @@ export const ROUTES: readonly Route[] = [
     response: registrationChallengeResponse,
     status: 201,
     binds: { table: 'write' },
-    assets: [LEGAL_TEXTS],
+    assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'A single-use nonce for the registration statement',
   },
   {
@@ -216,7 +219,7 @@ export const ROUTES: readonly Route[] = [
     status: 201,
     problems: [...CARD_STATEMENT_PROBLEMS, 'consent_required', 'municipality_unknown', 'already_registered'],
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
-    assets: [LEGAL_TEXTS],
+    assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'Registration with the card-signed statement',
   },
   {
@@ -500,6 +503,21 @@ export const ROUTES: readonly Route[] = [
     binds: { table: 'read', tokenKey: 'verify' },
     assets: [LEGAL_TEXTS],
     description: 'One notice of the municipality: where the deep link xid://notices/{noticeId} leads',
+  },
+  {
+    id: 'getMunicipalityNotices',
+    method: 'GET',
+    path: '/v1/municipalities/{code}/notices',
+    entry: 'functions/notices/handler.ts',
+    handler: 'getMunicipalityNotices',
+    auth: 'public',
+    params: { code: municipalityCode },
+    query: noticeListQuery,
+    response: municipalityNoticeListResponse,
+    problems: ['not_found'],
+    binds: { publicNotices: true },
+    assets: [LEGAL_TEXTS],
+    description: "A municipality's notices, newest first, for anyone (behind the CDN)",
   },
   {
     id: 'getJwks',

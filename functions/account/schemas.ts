@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityHead } from '../activity/schemas.ts';
 
 /** `GET /v1/me` (design.md §3.3): the response body, so that its shape is checked and documented. */

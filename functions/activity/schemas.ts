@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTIVITY_TYPES } from './model.ts';
 
 /** One activity entry as the API shows it (design.md §3.11). */

@@ -4,6 +4,7 @@ import type { AccountPorts } from '../account/ports.ts';
 import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { AccountState, AuthPorts, SessionChallenge } from '../auth/ports.ts';
 import { dynamo } from '../shared/clients.ts';
+import type { CurrentState } from '../shared/http/resident-auth.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { StepUpPorts } from '../step-up/ports.ts';
 import { transactWithActivity } from './activity-log.ts';
@@ -14,6 +15,7 @@ import { epochSeconds, KEYS } from './table-keys.ts';
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
   Pick<StepUpPorts, 'accountExists'> & {
     tokenGeneration(accountId: string): Promise<number | undefined>;
+    residentState(accountId: string): Promise<CurrentState>;
   } & Pick<
     AuthPorts,
     | 'accountState'
@@ -46,14 +48,20 @@ export function accountStore(tableName: string) {
     },
 
     async accountState(accountId: string): Promise<AccountState | undefined> {
-      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration', 'activity']);
-      return item?.status
-        ? {
-            status: item.status as AccountStatus,
-            tokenGeneration: Number(item.tokenGeneration ?? 0),
-            activity: item.activity as ActivityHead | undefined,
-          }
-        : undefined;
+      const item = await get(KEYS.account(accountId), [
+        'status',
+        'tokenGeneration',
+        'municipality',
+        'activity',
+      ]);
+      if (!item?.status) return undefined;
+      const municipality = item.municipality as AccountRecord['municipality'];
+      return {
+        status: item.status as AccountStatus,
+        tokenGeneration: Number(item.tokenGeneration ?? 0),
+        municipality: { code: municipality.code, name: municipality.name },
+        activity: item.activity as ActivityHead | undefined,
+      };
     },
 
     /**
@@ -65,11 +73,22 @@ export function accountStore(tableName: string) {
       return item?.status ? Number(item.tokenGeneration ?? 0) : undefined;
     },
 
+    /** The token generation with the account's current municipality, in one read (the inbox's check). */
+    async residentState(
+      accountId: string,
+    ): Promise<{ generation: number; municipality: { code: string; name: string } } | undefined> {
+      const item = await get(KEYS.account(accountId), ['status', 'tokenGeneration', 'municipality']);
+      if (!item?.status) return undefined;
+      const { code, name } = item.municipality as AccountRecord['municipality'];
+      return { generation: Number(item.tokenGeneration ?? 0), municipality: { code, name } };
+    },
+
     async accountExists(accountId: string): Promise<boolean> {
       const item = await get(KEYS.account(accountId));
       return item !== undefined && item.deletedAt === undefined;
     },
 
+    /** Status and municipality (code, name): what a token says of its account. */
     async deviceKey(accountId: string, key: 'auth' | 'sign'): Promise<DeviceJwk | undefined> {
       return (await get(KEYS.deviceKey(accountId, key)))?.jwk as DeviceJwk | undefined;
     },

@@ -182,3 +182,52 @@ export function noticeStore(tableName: string) {
     },
   } satisfies NoticeStorePorts;
 }
+
+/** How many of a municipality's newest notices a container keeps, and for how long. */
+export const NEWEST_PAGE_SIZE = 50;
+export const NEWEST_PAGE_SECONDS = 30;
+
+/** The opaque cursor of a stored notice: its sort key (`KEYS.notice`). */
+const cursorOf = (notice: StoredNotice) =>
+  KEYS.notice('', new Date(notice.publishedAt).toISOString(), notice.noticeId).sk;
+
+/**
+ * A short cache of each municipality's newest page in front of `noticePage` (design.md §7): a disaster
+ * notice sends a fifth of a city to its inbox within minutes, and without it every one of them would read
+ * the same partition (`NOTICES#<code>`). A container reads the newest page (50 notices) of a municipality
+ * at most once per 30 seconds, whatever the number of residents it serves, and answers any first page of
+ * up to 50 from it; pages behind a cursor are read as before. Concurrent misses share one read. A new
+ * notice shows within 30 seconds.
+ */
+export function newestPageCache(
+  noticePage: (
+    code: string,
+    limit: number,
+    after?: string,
+  ) => Promise<{ items: StoredNotice[]; next?: string }>,
+  clock: () => number = Date.now,
+) {
+  const pages = new Map<string, { at: number; page: Promise<{ items: StoredNotice[]; next?: string }> }>();
+  return async (
+    code: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ items: StoredNotice[]; next?: string }> => {
+    if (after !== undefined || limit > NEWEST_PAGE_SIZE) return noticePage(code, limit, after);
+    const now = clock();
+    let cached = pages.get(code);
+    if (!cached || now - cached.at >= NEWEST_PAGE_SECONDS * 1000) {
+      cached = { at: now, page: noticePage(code, NEWEST_PAGE_SIZE) };
+      pages.set(code, cached);
+      const mine = cached;
+      mine.page.catch(() => {
+        if (pages.get(code) === mine) pages.delete(code);
+      });
+    }
+    const newest = await cached.page;
+    const items = newest.items.slice(0, limit);
+    const last = items.at(-1);
+    const next = limit < newest.items.length && last ? cursorOf(last) : newest.next;
+    return { items, next };
+  };
+}

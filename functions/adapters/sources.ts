@@ -1,10 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CrlObject, CrlReader } from '../jpki/crl.ts';
-import { s3 } from '../shared/clients.ts';
 import { optional } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
+import { getObject, listObjects } from './s3-object.ts';
 
 /**
  * Reads trust material (anchor certificates, CRLs) from where configuration says it is: an S3 object
@@ -36,17 +35,12 @@ async function readVersioned(
 ): Promise<{ bytes: Uint8Array; version?: string } | 'unchanged'> {
   if (source.startsWith('s3://')) {
     const { bucket, key } = s3Location(source);
-    try {
-      const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, IfNoneMatch: known }), {
-        abortSignal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      if (!object.Body) throw new Error(`empty object ${source}`);
-      return { bytes: await object.Body.transformToByteArray(), version: object.ETag };
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (known && status === 304) return 'unchanged';
-      throw error;
-    }
+    const object = await getObject(bucket, key, {
+      ifNoneMatch: known,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (object === 'not-modified') return 'unchanged';
+    return { bytes: object.bytes, version: object.etag };
   }
   if (isHttp(source)) {
     const headers: Record<string, string> = {};
@@ -78,20 +72,9 @@ export async function fetchBytes(source: string): Promise<Uint8Array> {
 async function listSource(source: string): Promise<CrlObject[]> {
   if (source.startsWith('s3://') && source.endsWith('/')) {
     const { bucket, key: prefix } = s3Location(source);
-    const objects: CrlObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3().send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-        { abortSignal: AbortSignal.timeout(TIMEOUT_MS) },
-      );
-      for (const item of page.Contents ?? []) {
-        if (item.Key && !item.Key.endsWith('/'))
-          objects.push({ source, id: `s3://${bucket}/${item.Key}`, version: item.ETag });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return objects;
+    return (await listObjects(bucket, prefix, { signal: AbortSignal.timeout(TIMEOUT_MS) }))
+      .filter((item) => item.key && !item.key.endsWith('/'))
+      .map((item) => ({ source, id: `s3://${bucket}/${item.key}`, version: item.etag }));
   }
   if (source.startsWith('s3://') || isHttp(source)) return [{ source, id: source }];
   const file = localPath(source);

@@ -50,6 +50,8 @@ export const KEYS = {
   endpoint: (endpointArn: string) => ({ pk: `ENDPOINT#${endpointArn}`, sk: 'OWNER' }),
   /** Failed device-key proofs of an account in the current window (brute-force limit). */
   proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
+  /** The token-signing key set (`auth/token-key-set.ts`): public keys and KMS-wrapped private keys. */
+  tokenKeys: () => ({ pk: 'TOKENKEYS', sk: 'SET' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */
   certificate: (issuerSha256: string, serial: string) => ({
     pk: `CERT#${issuerSha256}#${serial}`,

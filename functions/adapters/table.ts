@@ -45,9 +45,18 @@ export function table(tableName: string) {
       );
       return Item as T | undefined;
     },
-    async put(item: ItemKey & Record<string, unknown>, condition?: string): Promise<void> {
+    async put(
+      item: ItemKey & Record<string, unknown>,
+      condition?: string,
+      values?: Record<string, unknown>,
+    ): Promise<void> {
       await dynamo().send(
-        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition }),
+        new PutCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
       );
     },
     async delete(key: ItemKey): Promise<void> {

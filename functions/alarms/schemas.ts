@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The JSON message CloudWatch publishes to an alarm topic when an alarm changes state (only the members

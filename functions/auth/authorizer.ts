@@ -1,12 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { accountStore } from '../adapters/account-store.ts';
 import { checkToken } from '../adapters/token-keys.ts';
-import { required } from '../shared/config.ts';
 import { isDependencyFailure } from '../shared/dependency-failure.ts';
-import { ENV } from '../shared/env.ts';
 import { BEARER } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import { type TokenClaims, TokenError } from './jwt.ts';
+import type { TokenClaims } from './jwt.ts';
 
 /**
  * The API Gateway TOKEN authorizer in front of every `/v1/me…` route. It verifies the bearer token (ES256,
@@ -17,15 +14,14 @@ import { type TokenClaims, TokenError } from './jwt.ts';
  * answers 503 rather than a 401 that would make the app drop a good token.
  */
 /**
- * The authorizer around a token check and the account's current token generation (KMS and DynamoDB in
- * Lambda; memory in the benchmark). A token whose generation is not the account's current one (a recovery
- * raised it), or whose account is gone (deleted: a tombstone), is refused. The handlers check the same on
- * every request, so API Gateway's cache of this answer cannot keep such a token alive.
+ * The authorizer around a token check (the published keys in Lambda; an in-memory one in the benchmark).
+ * It reads nothing: whether the token's generation is still the account's (a recovery raises it, a
+ * deletion leaves a tombstone) is checked by every resident handler on every request with a strongly
+ * consistent read, so API Gateway's cache of this answer cannot keep a revoked token alive (docs/api.md,
+ * Revocation). Checking it here too would add DynamoDB to the authorizer's bundle and a read to every cold
+ * answer, and refuse nothing the handlers let through.
  */
-export function authorizerFor(
-  check: (token: string) => Promise<TokenClaims>,
-  currentGeneration: (accountId: string) => Promise<number | undefined>,
-) {
+export function authorizerFor(check: (token: string) => Promise<TokenClaims>) {
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → the resident routes of this stage.
     const [arnPrefix, stage] = event.methodArn.split('/') as [string, string];
@@ -41,9 +37,7 @@ export function authorizerFor(
     if (!match?.[1]) return policy('anonymous', 'Deny');
     let sub: string;
     try {
-      const claims = await check(match[1]);
-      sub = claims.sub;
-      if ((await currentGeneration(sub)) !== (claims.gen ?? 0)) throw new TokenError('revoked or deleted');
+      sub = (await check(match[1])).sub;
     } catch (error) {
       if (isDependencyFailure(error)) {
         // Not the token's fault: any error makes API Gateway answer AUTHORIZER_FAILURE (a retryable 503), so
@@ -58,11 +52,4 @@ export function authorizerFor(
   };
 }
 
-let generations: ((accountId: string) => Promise<number | undefined>) | undefined;
-export const handler = authorizerFor(
-  (token) => checkToken(token),
-  (accountId) => {
-    generations ??= accountStore(required(ENV.tableName)).tokenGeneration;
-    return generations(accountId);
-  },
-);
+export const handler = authorizerFor((token) => checkToken(token));

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accountStore } from '../adapters/account-store.ts';
-import { mintToken, verificationKeys } from '../adapters/token-keys.ts';
+import { publishedKeys } from '../adapters/token-keys.ts';
+import { mintToken } from '../adapters/token-signer.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
@@ -21,7 +22,7 @@ let ports: AuthPorts | undefined;
 const authPorts = (): AuthPorts => {
   ports ??= {
     ...accountStore(required(ENV.tableName)),
-    mintToken: (accountId, generation) => mintToken(accountId, generation),
+    mintToken: (accountId, generation, municipality) => mintToken(accountId, generation, municipality),
     newId: randomUUID,
     newNonce: () => randomBytes(32).toString('base64url'),
     now: () => new Date(),
@@ -52,6 +53,6 @@ export const postSession = apiHandler({ body: sessionBody }, async ({ body }) =>
 
 /** `GET /.well-known/jwks.json`: every key that tokens may name, the signing one first. */
 export const getJwks = apiHandler({}, async () => {
-  const keys = [...(await verificationKeys()).values()].map((k) => k.jwk);
+  const keys = (await publishedKeys()).map((k) => k.jwk);
   return json(200, { keys } satisfies JwksResponse, { 'Cache-Control': 'public, max-age=300' });
 });

@@ -1,9 +1,10 @@
-import { createHash, createPublicKey, type KeyObject, randomUUID, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import { canonicalBytes } from '../shared/jcs.ts';
 
 /**
- * Access tokens (design.md §3.1): JWT with ES256, signed by a KMS key, `kid` in the header, 15 minutes.
- * The signing and the public keys come in through ports, so this module knows nothing of KMS.
+ * Access tokens (design.md §3.1): JWT with ES256, `kid` in the header, 15 minutes. The private key is
+ * given to the signing functions here as a key object (`adapters/token-keys.ts` keeps it, unwrapped from
+ * KMS once per container), so this module knows nothing of KMS.
  */
 export const TOKEN_TTL_SECONDS = 15 * 60;
 /** Tolerated clock difference when checking `iat`/`nbf`. */
@@ -22,6 +23,16 @@ export interface TokenClaims {
    * account's generation, and every token of an older one is refused from then on. Absent: generation 0.
    */
   gen?: number;
+  /**
+   * The resident's municipality when the token was issued (6-digit code and name), so that the inbox needs
+   * no account read; at most 15 minutes old, like the token.
+   */
+  municipality?: TokenMunicipality;
+}
+
+export interface TokenMunicipality {
+  code: string;
+  name: string;
 }
 
 /** A verification key as published in the JWKS. */
@@ -51,56 +62,40 @@ export function verificationKey(spki: Uint8Array): VerificationKey {
   return { kid, key, jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' } };
 }
 
-/** DER ECDSA-Sig-Value (what KMS returns) to the 64-byte r‖s of JWS (RFC 7518 §3.4). */
-export function derToJose(der: Uint8Array): Buffer {
-  const b = Buffer.from(der);
-  if (b[0] !== 0x30) throw new TokenError('not a DER ECDSA signature');
-  let offset = b[1] === 0x81 ? 3 : 2;
-  const out = Buffer.alloc(64);
-  for (let i = 0; i < 2; i++) {
-    if (b[offset] !== 0x02) throw new TokenError('not a DER ECDSA signature');
-    const length = b[offset + 1] as number;
-    let value = b.subarray(offset + 2, offset + 2 + length);
-    while (value.length > 32 && value[0] === 0) value = value.subarray(1);
-    if (value.length > 32) throw new TokenError('ECDSA integer too long');
-    value.copy(out, i * 32 + (32 - value.length));
-    offset += 2 + length;
-  }
-  return out;
-}
+const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** `signRaw` signs the bytes (KMS `MessageType: RAW`, or a key in memory) and returns a DER signature. */
-export type SignRaw = (message: Buffer) => Promise<Uint8Array>;
-
-/** A JWS compact serialisation, ES256, with `kid` and `typ` in the header, over the JSON of the claims. */
-export async function signJwt(
-  claims: object,
-  context: { kid: string; typ?: string; signRaw: SignRaw },
-): Promise<string> {
-  const header = Buffer.from(
-    JSON.stringify({ alg: 'ES256', typ: context.typ ?? 'JWT', kid: context.kid }),
-  ).toString('base64url');
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const input = `${header}.${payload}`;
-  const signature = derToJose(await context.signRaw(Buffer.from(input, 'ascii')));
+/**
+ * A compact JWS (RFC 7515) with ES256: the JOSE header and payload as JSON, the signature as the 64-byte
+ * r‖s of RFC 7518 §3.4. The header's `alg` is always ES256, whatever the caller passes.
+ */
+export function signCompact(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKey: KeyObject,
+): string {
+  const { alg: _alg, ...rest } = header;
+  const input = `${b64json({ alg: 'ES256', ...rest })}.${b64json(payload)}`;
+  const signature = sign('sha256', Buffer.from(input, 'ascii'), {
+    key: privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** Signs an access token for an account with the active key. */
-export async function issueToken(
+/** The claims of a fresh access token for `subject`, valid for 15 minutes from `now`. */
+export function accessTokenClaims(
   subject: string,
   context: {
     issuer: string;
     audience: string;
-    kid: string;
     now: Date;
     /** The account's token generation (see `TokenClaims.gen`). */
     generation: number;
-    signRaw: SignRaw;
+    municipality?: TokenMunicipality;
   },
-): Promise<{ token: string; claims: TokenClaims }> {
+): TokenClaims {
   const iat = Math.floor(context.now.getTime() / 1000);
-  const claims: TokenClaims = {
+  return {
     iss: context.issuer,
     aud: context.audience,
     sub: subject,
@@ -109,8 +104,28 @@ export async function issueToken(
     exp: iat + TOKEN_TTL_SECONDS,
     jti: randomUUID(),
     gen: context.generation,
+    ...(context.municipality
+      ? { municipality: { code: context.municipality.code, name: context.municipality.name } }
+      : {}),
   };
-  return { token: await signJwt(claims, context), claims };
+}
+
+/** Signs an access token with the given private key under its `kid`. */
+export function issueToken(
+  subject: string,
+  context: {
+    issuer: string;
+    audience: string;
+    kid: string;
+    now: Date;
+    generation: number;
+    privateKey: KeyObject;
+    municipality?: TokenMunicipality;
+  },
+): { token: string; claims: TokenClaims } {
+  const claims = accessTokenClaims(subject, context);
+  const token = signCompact({ typ: 'JWT', kid: context.kid }, { ...claims }, context.privateKey);
+  return { token, claims };
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -175,5 +190,15 @@ export function verifyToken(
     throw new TokenError('lifetime too long');
   if (claims.gen !== undefined && !(Number.isSafeInteger(claims.gen) && claims.gen >= 0))
     throw new TokenError('bad generation');
+  const m = claims.municipality;
+  if (
+    m !== undefined &&
+    (typeof m !== 'object' ||
+      m === null ||
+      typeof m.code !== 'string' ||
+      !/^\d{6}$/.test(m.code) ||
+      typeof m.name !== 'string')
+  )
+    throw new TokenError('malformed municipality');
   return claims as TokenClaims;
 }

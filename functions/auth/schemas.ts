@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { base64url, compactJws, instant, serverNonce } from '../shared/schemas.ts';
 
 const proof = (payload: string) =>
@@ -71,3 +71,6 @@ export const jwksResponse = z.strictObject({
 export type TokenResponse = z.infer<typeof tokenResponse>;
 export type SessionChallengeResponse = z.infer<typeof sessionChallengeResponse>;
 export type JwksResponse = z.infer<typeof jwksResponse>;
+
+/** The token-keys custom resource's properties: a new `Rotation` label rotates the signing key. */
+export const tokenKeysProperties = z.object({ Rotation: z.string().min(1).max(64) });

@@ -1,6 +1,7 @@
+import type { CustomResourceRequest } from '../platform-applications/use-cases.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { TOKEN_TTL_SECONDS } from './jwt.ts';
-import type { AuthPorts, SessionChallenge } from './ports.ts';
+import type { AuthPorts, SessionChallenge, TokenKeyPorts } from './ports.ts';
 import { verifyProof } from './proofs.ts';
 import type {
   ActivationProofPayload,
@@ -8,6 +9,17 @@ import type {
   SessionProofPayload,
   TokenResponse,
 } from './schemas.ts';
+import { tokenKeysProperties } from './schemas.ts';
+import {
+  initialSet,
+  newTokenKeyPair,
+  publishedKeysOf,
+  rotated,
+  type StoredTokenKey,
+  signingKeyOf,
+  type TokenKeySet,
+  tokenKeyContext,
+} from './token-key-set.ts';
 
 /**
  * Activation (guide step 6, IDの有効化) and later logins: the device keys bound by the card at registration
@@ -70,7 +82,7 @@ export async function activate(
     verifyProof(proofs.signProof, statement('sign'), signKey);
   if (!valid) await refuseProof(ports, accountId, now);
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
-  const { token } = await ports.mintToken(accountId, state.tokenGeneration);
+  const { token } = await ports.mintToken(accountId, state.tokenGeneration, state.municipality);
   await ports.activate(
     accountId,
     activation.nonce,
@@ -122,7 +134,7 @@ export async function login(
   if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
     await refuseProof(ports, accountId, now);
   }
-  const { token } = await ports.mintToken(accountId, state.tokenGeneration);
+  const { token } = await ports.mintToken(accountId, state.tokenGeneration, state.municipality);
   await ports.consumeSessionChallenge(
     input.challengeId,
     accountId,
@@ -132,4 +144,75 @@ export async function login(
     state.activity ?? null,
   );
   return tokenResponse(accountId, token);
+}
+
+/** A new key pair whose private key leaves this function only wrapped by KMS (the plaintext is wiped). */
+async function newStoredKey(ports: TokenKeyPorts): Promise<StoredTokenKey> {
+  const { verification, publicKey, privateKey } = newTokenKeyPair();
+  try {
+    return {
+      kid: verification.kid,
+      publicKey: publicKey.toString('base64url'),
+      wrappedPrivateKey: await ports.wrapPrivateKey(privateKey, tokenKeyContext(verification.kid)),
+      createdAt: ports.now().toISOString(),
+    };
+  } finally {
+    privateKey.fill(0);
+  }
+}
+
+/** The token keys exist: made on the first deployment (or local start), left as they are afterwards. */
+export async function ensureTokenKeys(ports: TokenKeyPorts): Promise<TokenKeySet> {
+  const existing = await ports.readKeySet();
+  if (existing) return existing;
+  const set = initialSet(await newStoredKey(ports), await newStoredKey(ports), ports.now());
+  await ports.writeKeySet(set, undefined);
+  return set;
+}
+
+/** A rotation (token-key-set.ts `rotated`); the first call on a stage without keys makes them instead. */
+export async function rotateTokenKeys(ports: TokenKeyPorts): Promise<TokenKeySet> {
+  const existing = await ports.readKeySet();
+  if (!existing) return ensureTokenKeys(ports);
+  const set = rotated(existing, await newStoredKey(ports), ports.now());
+  await ports.writeKeySet(set, existing);
+  return set;
+}
+
+/** What the token-keys custom resource hands to the functions' environment. */
+export interface TokenKeyAttributes {
+  /** JSON of the published keys (`XID_TOKEN_KEYS`), the signer first. */
+  PublicKeys: string;
+  /** JSON of the wrapped signing key (`XID_TOKEN_SIGNING_KEY`). */
+  SigningKey: string;
+  SignerKid: string;
+}
+
+/**
+ * The custom resource behind `Custom::TokenKeys` (lib/constructs/token-keys.ts): created with the stage,
+ * it makes the first keys; a new `Rotation` label in the stage configuration rotates at the next
+ * deployment; deleting it leaves the keys with the table (which outlives the stack in production). Either
+ * way it answers the set as the functions' environment wants it.
+ */
+export async function tokenKeysResource(
+  request: CustomResourceRequest,
+  ports: TokenKeyPorts,
+): Promise<{ PhysicalResourceId: string; Data?: TokenKeyAttributes }> {
+  const PhysicalResourceId = 'token-keys';
+  if (request.RequestType === 'Delete') return { PhysicalResourceId };
+  const props = tokenKeysProperties.parse(request.ResourceProperties);
+  const old =
+    request.RequestType === 'Update'
+      ? tokenKeysProperties.partial().parse(request.OldResourceProperties)
+      : undefined;
+  const set =
+    old && old.Rotation !== props.Rotation ? await rotateTokenKeys(ports) : await ensureTokenKeys(ports);
+  return {
+    PhysicalResourceId,
+    Data: {
+      PublicKeys: JSON.stringify(publishedKeysOf(set)),
+      SigningKey: JSON.stringify(signingKeyOf(set)),
+      SignerKid: set.signer.kid,
+    },
+  };
 }

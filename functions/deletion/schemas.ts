@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `DELETE /v1/me` (design.md §3.10): a sign proof (PIN2), a compact JWS, over the deletion statement. */
 export const deletionBody = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nameKey } from './distinguished-name.ts';
 
 /**

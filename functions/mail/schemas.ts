@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `PUT /v1/me/email`: the address is checked and normalised by `email-address.ts`, not by the schema. */
 export const emailBody = z.strictObject({ email: z.string().min(3).max(320) });

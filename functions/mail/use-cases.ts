@@ -113,7 +113,10 @@ export async function verifyEmail(token: string, ports: MailPorts): Promise<Veri
   const { email } = await ports.emailState(stored.accountId);
   if (
     email?.tokenHash === hash &&
-    (await ports.confirmEmail(stored.accountId, hash, now, email.address, { type: 'email_verified', at: now }))
+    (await ports.confirmEmail(stored.accountId, hash, now, email.address, {
+      type: 'email_verified',
+      at: now,
+    }))
   )
     return 'confirmed';
   // A newer link replaced this one, or a concurrent click used it.

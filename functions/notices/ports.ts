@@ -30,10 +30,20 @@ export interface NoticeIngestPorts {
   now(): Date;
 }
 
+/** The list of a municipality's notices (public: the CDN path serves it without an account). */
+export interface NoticePagePorts {
+  /**
+   * A page of a municipality's notices, newest first, after the opaque key of the last one seen. The
+   * newest page comes from a short per-container cache (adapters/notice-store.ts `newestPageCache`).
+   */
+  noticePage(code: string, limit: number, after?: string): Promise<{ items: StoredNotice[]; next?: string }>;
+}
+
 /** The resident's side (guide step 9): municipality, subscription with its consents, the inbox. */
 export interface ResidentNoticePorts
   extends Pick<DeviceStorePorts, 'device' | 'subscription' | 'deleteSubscription'>,
-    Pick<EndpointPorts, 'subscribeEndpoint' | 'unsubscribe'> {
+    Pick<EndpointPorts, 'subscribeEndpoint' | 'unsubscribe'>,
+    NoticePagePorts {
   account(accountId: string): Promise<AccountRecord | undefined>;
   /** The onboarding record of a municipality; undefined when it does not publish through xID. */
   municipalityRecord(code: string): Promise<MunicipalityRecord | undefined>;
@@ -49,8 +59,6 @@ export interface ResidentNoticePorts
     at: Date,
     activity?: ActivityEvent,
   ): Promise<void>;
-  /** A page of a municipality's notices, newest first, after the opaque key of the last one seen. */
-  noticePage(code: string, limit: number, after?: string): Promise<{ items: StoredNotice[]; next?: string }>;
   /** One notice of a municipality by its id; undefined when the municipality has no such notice. */
   notice(code: string, noticeId: string): Promise<StoredNotice | undefined>;
   currentTerms(): CurrentTerms;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { municipalityCode, municipalityRef } from '../shared/schemas.ts';
 
 /** `PUT /v1/me/notice-subscription` (guide: 自治体からのお知らせの設定). */
@@ -107,6 +107,13 @@ export const noticeListResponse = z.strictObject({
   nextCursor: z.string().nullable(),
 });
 
+/** `GET /v1/municipalities/{code}/notices` → 200: the same list, public; the municipality by its code only. */
+export const municipalityNoticeListResponse = z.strictObject({
+  municipality: z.strictObject({ code: municipalityCode }),
+  items: z.array(noticeItem),
+  nextCursor: z.string().nullable(),
+});
+
 /** `GET /v1/me/notices?limit=&cursor=`. */
 export const noticeListQuery = {
   limit: z.int().min(1).max(50).describe('How many notices, 1 to 50; 20 when absent.'),
@@ -122,6 +129,7 @@ export type MunicipalityResponse = z.infer<typeof municipalityResponse>;
 export type SubscriptionResponse = z.infer<typeof subscriptionResponse>;
 export type NoticeItem = z.infer<typeof noticeItem>;
 export type NoticeListResponse = z.infer<typeof noticeListResponse>;
+export type MunicipalityNoticeListResponse = z.infer<typeof municipalityNoticeListResponse>;
 
 /**
  * The one push a notice becomes (push-payload.ts): what APNs and FCM deliver to the app. `noticeId` opens

@@ -2,10 +2,11 @@ import type { AccountRecord } from '../account/model.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { NoticeReceipt, StoredNotice } from './model.ts';
 import { type Notice, NoticeRejectedError, parseNotice, UnknownTopicError } from './notice.ts';
-import type { NoticeIngestPorts, ResidentNoticePorts } from './ports.ts';
+import type { NoticeIngestPorts, NoticePagePorts, ResidentNoticePorts } from './ports.ts';
 import { pushMessage } from './push-payload.ts';
 import { rejectionReason } from './rejections.ts';
 import {
+  type MunicipalityNoticeListResponse,
   type MunicipalityResponse,
   type NoticeItem,
   type NoticeListResponse,
@@ -168,14 +169,14 @@ export async function unsubscribe(accountId: string, ports: ResidentNoticePorts)
 }
 
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
+const CODE = /^\d{6}$/;
 
-/** `GET /v1/me/notices?limit=&cursor=`: the municipality's notices, newest first. */
-export async function listNotices(
-  accountId: string,
+/** A page of a municipality's notices, newest first, from the query's `limit` and `cursor`. */
+async function noticesPage(
+  code: string,
   query: { limit?: string; cursor?: string },
-  ports: ResidentNoticePorts,
-): Promise<NoticeListResponse> {
-  const { municipality: m } = await accountOf(ports, accountId);
+  ports: NoticePagePorts,
+): Promise<Omit<NoticeListResponse, 'municipality'>> {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 50) {
     throw new ProblemError('invalid_request', 'limit is 1 to 50', {
@@ -190,9 +191,8 @@ export async function listNotices(
         errors: [{ pointer: '/cursor', detail: 'not a cursor' }],
       });
   }
-  const page = await ports.noticePage(m.code, limit, after);
+  const page = await ports.noticePage(code, limit, after);
   return {
-    municipality: { code: m.code, name: m.name },
     items: page.items.map(noticeItem),
     nextCursor: page.next ? Buffer.from(page.next, 'utf8').toString('base64url') : null,
   };
@@ -222,4 +222,31 @@ export async function readNotice(
   const notice = id.success ? await ports.notice(m.code, id.data) : undefined;
   if (!notice) throw new ProblemError('not_found', 'No such notice');
   return noticeItem(notice);
+}
+
+/**
+ * `GET /v1/me/notices?limit=&cursor=`: the resident's municipality's notices, newest first. The
+ * municipality is the token's (no account read); a token without one (issued before it was a claim)
+ * costs one.
+ */
+export async function listNotices(
+  resident: { accountId: string; municipality?: { code: string; name: string } },
+  query: { limit?: string; cursor?: string },
+  ports: ResidentNoticePorts,
+): Promise<NoticeListResponse> {
+  const m = resident.municipality ?? (await accountOf(ports, resident.accountId)).municipality;
+  return { municipality: { code: m.code, name: m.name }, ...(await noticesPage(m.code, query, ports)) };
+}
+
+/**
+ * `GET /v1/municipalities/{code}/notices?limit=&cursor=`: the same list for anyone (notices are public),
+ * so that a CDN can serve it; 404 for a code that is not six digits.
+ */
+export async function municipalityNotices(
+  code: string | undefined,
+  query: { limit?: string; cursor?: string },
+  ports: NoticePagePorts,
+): Promise<MunicipalityNoticeListResponse> {
+  if (code === undefined || !CODE.test(code)) throw new ProblemError('not_found', 'No such municipality');
+  return { municipality: { code }, ...(await noticesPage(code, query, ports)) };
 }

@@ -7,7 +7,8 @@ import { envelope } from '../adapters/envelope.ts';
 import { oidcStore } from '../adapters/oidc-store.ts';
 import { pairwiseSubjects } from '../adapters/pairwise.ts';
 import { publishToEndpoint } from '../adapters/push.ts';
-import { checkToken, checkTokenFor, signClaims } from '../adapters/token-keys.ts';
+import { checkToken, checkTokenFor } from '../adapters/token-keys.ts';
+import { signJwt } from '../adapters/token-signer.ts';
 import { FAILURE_WINDOW_SECONDS } from '../auth/use-cases.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
@@ -52,7 +53,7 @@ const ports = (): OidcPorts => {
         logger.warn('approval push failed', error instanceof Error ? error : new Error(String(error)));
       }
     },
-    signJwt: (typ, claims) => signClaims(typ, claims),
+    signJwt: (typ, claims) => signJwt({ typ }, claims),
     verifyAccessToken: async (token, expected) => {
       const claims = await checkTokenFor(token, {
         ...expected,

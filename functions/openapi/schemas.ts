@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `GET /v1/openapi.json`: an OpenAPI 3.1 document (its full shape is OpenAPI's own JSON Schema). */
 export const openApiResponse = z.looseObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The custom resource's properties, as the PlatformApplications construct writes them. */
 export const platformApplicationProperties = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `PUT /v1/me/push`: an APNs device token (hex) or an FCM registration token. APNs tokens are checked for

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cardSignature, registrationStatement } from '../registration/schemas.ts';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { envelope } from '../adapters/envelope.ts';
 import { jpkiVerifier } from '../adapters/jpki.ts';
 import { registrationStore } from '../adapters/registration-store.ts';
-import { municipalityOf } from '../municipality/municipalities.ts';
+import { municipalityList, municipalityOf } from '../municipality/municipalities.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
@@ -11,6 +11,8 @@ import { currentTerms } from '../terms/legal-texts.ts';
 import type { RegistrationPorts } from './ports.ts';
 import { emptyBody, registrationBody } from './schemas.ts';
 import { createChallenge, register } from './use-cases.ts';
+
+municipalityList(); // read at cold start: a bundle without its list fails loudly, not at a registration
 
 const ports: RegistrationPorts = {
   ...registrationStore(required(ENV.tableName)),

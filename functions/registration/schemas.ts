@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { base64, base64url, instant, municipalityRef, serverNonce, sha256Hex } from '../shared/schemas.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { certificateField, signatureField } from '../registration/schemas.ts';
 import { base64url, compactJws, municipalityRef } from '../shared/schemas.ts';
 import { challengeId } from '../step-up/schemas.ts';

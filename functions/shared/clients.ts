@@ -1,19 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { countAwsCalls } from './aws-calls.ts';
 import { optional } from './config.ts';
 import { isThrottling } from './dependency-failure.ts';
 import { ENV } from './env.ts';
-import { logger, tracer } from './powertools.ts';
+import { logger } from './powertools.ts';
 
 /**
  * AWS SDK clients, each created on first use and then reused for the life of the container. In local mode
  * they point at the loopback stand-ins (moto for DynamoDB/KMS/SNS, aws-ses-v2-local for SES) whose addresses
  * the local runtime puts in the environment; in AWS those variables are absent and the SDK's defaults apply.
+ * With `XID_COUNT_AWS_CALLS=true` (the local runtime sets it) every call is counted (`aws-calls.ts`).
+ *
+ * No tracing wrapper: Lambda's active tracing records each invocation, and the counts say which AWS calls
+ * a request made; the X-Ray SDK would add 110 KB and its start-up time to every function for little more.
  */
 function once<T>(create: () => T): () => T {
   let value: T | undefined;
@@ -81,30 +85,25 @@ export function countThrottles<C extends Stackable>(client: C, awsService: strin
   return client;
 }
 
+/** The call counter (`aws-calls.ts`), where the local runtime (or a stage, asked to) switches it on. */
+function counted<C>(client: C): C {
+  return optional(ENV.countAwsCalls) === 'true' ? countAwsCalls(client) : client;
+}
+
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
 export const dynamo = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(
-    countThrottles(tracer.captureAWSv3Client(new DynamoDBClient(configFor('aws'))), 'DynamoDB'),
-    { marshallOptions: { removeUndefinedValues: true } },
-  ),
+  DynamoDBDocumentClient.from(countThrottles(counted(new DynamoDBClient(configFor('aws'))), 'DynamoDB'), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
 );
 export const kms = /* @__PURE__ */ once(() =>
-  countThrottles(tracer.captureAWSv3Client(new KMSClient(configFor('aws'))), 'KMS'),
+  countThrottles(counted(new KMSClient(configFor('aws'))), 'KMS'),
 );
 export const sns = /* @__PURE__ */ once(() =>
-  countThrottles(tracer.captureAWSv3Client(new SNSClient(configFor('aws'))), 'SNS'),
+  countThrottles(counted(new SNSClient(configFor('aws'))), 'SNS'),
 );
 export const ses = /* @__PURE__ */ once(() =>
-  countThrottles(tracer.captureAWSv3Client(new SESv2Client(configFor('ses'))), 'SES'),
+  countThrottles(counted(new SESv2Client(configFor('ses'))), 'SES'),
 );
-/** Trust material (anchors, CRLs) in the stage's trust bucket; locally moto, by path-style addressing. */
-export const s3 = /* @__PURE__ */ once(() => {
-  const config = configFor('aws');
-  return tracer.captureAWSv3Client(
-    new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }),
-  );
-});
 /** Push credentials, read by the platform-applications custom resource at deployment. */
-export const secrets = /* @__PURE__ */ once(() =>
-  tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 })),
-);
+export const secrets = /* @__PURE__ */ once(() => counted(new SecretsManagerClient({ maxAttempts: 3 })));

@@ -4,12 +4,19 @@
  * them through `config.ts`. Keeping the names in one module is what stops the three from drifting apart.
  */
 export const ENV = {
+  /** Set by Lambda (and the local runtime): the function's region. */
+  region: 'AWS_REGION',
   stage: 'XID_STAGE',
   tableName: 'XID_TABLE_NAME',
   dataKeyId: 'XID_DATA_KEY_ID',
+  /** The KMS key that wraps the token-signing keys (signers unwrap with it). */
   tokenKeyId: 'XID_TOKEN_KEY_ID',
   /** KMS HMAC key of the pairwise `sub` of Sign in with xID. */
   pairwiseKeyId: 'XID_PAIRWISE_KEY_ID',
+  /** JSON of the published token keys, the signer first (auth/token-key-set.ts); every verifier. */
+  tokenKeys: 'XID_TOKEN_KEYS',
+  /** JSON of the signing key, its private key wrapped by KMS; the token issuers only. */
+  tokenSigningKey: 'XID_TOKEN_SIGNING_KEY',
   mailFrom: 'XID_MAIL_FROM',
   mailConfigurationSet: 'XID_MAIL_CONFIGURATION_SET',
   publicBaseUrl: 'XID_PUBLIC_BASE_URL',
@@ -42,6 +49,8 @@ export const ENV = {
   /** Local mode only: the endpoint of the AWS stand-in (moto) and of the SES v2 stand-in. */
   localAwsEndpoint: 'XID_LOCAL_AWS_ENDPOINT',
   localSesEndpoint: 'XID_LOCAL_SES_ENDPOINT',
+  /** `true` to count AWS calls per request (`shared/aws-calls.ts`): the local runtime sets it; off in AWS. */
+  countAwsCalls: 'XID_COUNT_AWS_CALLS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

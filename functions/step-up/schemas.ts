@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `POST /v1/me/challenges` takes no body, or an empty object. */
 export const stepUpChallengeBody = z.strictObject({}).optional();

@@ -113,6 +113,11 @@ export interface StageConfig {
      */
     itemMatch: boolean;
   };
+  /**
+   * A label for the token-signing keys in use: a new label makes the next deployment rotate them (the
+   * previous signer stays published until the rotation after; docs/operations.md). Any short text.
+   */
+  tokenKeyRotation: string;
 }
 
 const DEFAULT_REGION = 'ap-northeast-1';
@@ -142,6 +147,7 @@ const base = {
     wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 50 },
   },
   alarms: { emails: [] },
+  tokenKeyRotation: 'initial',
 } satisfies Partial<StageConfig>;
 
 const CONFIGS: Record<StageName, StageConfig> = {
@@ -184,10 +190,12 @@ const CONFIGS: Record<StageName, StageConfig> = {
     stage: 'prod',
     retainData: true,
     logRetentionDays: 365,
+    // A disaster notice brings some 1,200 residents a second to log in and read the inbox (design.md §7,
+    // docs/capacity.md): about 3,700 requests a second. API Gateway's account quota is 10,000 (burst 5,000).
     api: {
       ...base.api,
-      rateLimit: 200,
-      burstLimit: 400,
+      rateLimit: 5000,
+      burstLimit: 5000,
       wafRequestsPer5MinutesPerIp: 300,
       wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 30 },
     },

@@ -11,6 +11,8 @@ import type { IConfigurationSet, IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { KEYS as ITEM_KEYS } from '../../functions/adapters/table-keys.ts';
+import { TOKEN_KEY_PURPOSE } from '../../functions/auth/token-key-set.ts';
 import { ENV } from '../../functions/shared/env.ts';
 import {
   functionLogGroupName,
@@ -52,7 +54,36 @@ export interface StatefulResources {
   topicPrefix: string;
   /** The stage's alarm topic: every alarm's ALARM and OK go here. */
   alarmTopic: sns.ITopic;
+  /**
+   * The token keys as the token-keys custom resource answers them (Api stack): JSON of the published keys
+   * and of the wrapped signing key, for the functions' environment.
+   */
+  tokenKeys?: { publicKeys: string; signingKey: string };
 }
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction): one ESM file, minified, with source maps.
+ * `npm run bench:cold` bundles with exactly these options to measure what Lambda will load.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // Bundle the pinned SDK rather than trust the runtime's copy: same code locally and in Lambda.
+  externalModules: [] as string[],
+  // Some CommonJS dependencies call require(); give the ESM bundle one.
+  banner:
+    "import { createRequire as __xidCreateRequire } from 'node:module'; const require = __xidCreateRequire(import.meta.url);",
+  esbuildArgs: {
+    // Lambda's credentials are in the environment: the SDK's full default chain would only add weight.
+    '--alias:@aws-sdk/credential-provider-node': './functions/shared/lambda-credentials.ts',
+    // Japanese text as UTF-8 rather than \\u escapes (six bytes a character): smaller bundles.
+    '--charset': 'utf8',
+  } as Record<string, string>,
+};
 
 export interface HouseFunctionProps {
   /** Handler module, relative to the repository root (e.g. `functions/terms/handler.ts`). */
@@ -120,17 +151,7 @@ export class HouseFunction extends NodejsFunction {
         ...(props.config.publicBaseUrl ? { [ENV.publicBaseUrl]: props.config.publicBaseUrl } : {}),
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Bundle the pinned SDK rather than trust the runtime's copy: same code locally and in Lambda.
-        externalModules: [],
-        // Some CommonJS dependencies call require(); give the ESM bundle one.
-        banner:
-          "import { createRequire as __xidCreateRequire } from 'node:module'; const require = __xidCreateRequire(import.meta.url);",
+        ...BUNDLING,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
@@ -162,7 +183,7 @@ export class HouseFunction extends NodejsFunction {
   bind(binds: Bindings, resources: StatefulResources, config: StageConfig): this {
     if (binds.table) this.bindTable(resources.table, binds.table);
     if (binds.dataKey) this.bindDataKey(resources.dataKey, binds.dataKey);
-    if (binds.tokenKey) this.bindTokenKey(resources.tokenKey, binds.tokenKey);
+    if (binds.tokenKey) this.bindTokenKey(resources, binds.tokenKey);
     if (binds.mail)
       this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
@@ -170,6 +191,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
+    if (binds.publicNotices) this.bindPublicNotices(resources.table);
     if (binds.platformApplications) this.bindPlatformApplications(config);
     if (binds.devicePush) this.bindDevicePush();
     if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
@@ -194,21 +216,44 @@ export class HouseFunction extends NodejsFunction {
     ];
     const actions = [...new Set(access === 'read' ? read : access === 'write' ? write : [...read, ...write])];
     table.grant(this, ...actions);
-    if (table.encryptionKey) {
-      const kmsActions =
-        access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
-      this.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [...kmsActions, 'kms:DescribeKey'],
-          resources: [table.encryptionKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    this.grantTableEncryption(table, access === 'read' ? 'read' : 'write');
     this.addEnvironment(ENV.tableName, table.tableName);
     return this;
+  }
+
+  /**
+   * The notices of every municipality, read only: `Query` on the `NOTICES#<code>` partitions and nothing
+   * else of the table (IAM's `dynamodb:LeadingKeys`), for a route that anyone may call.
+   */
+  bindPublicNotices(table: ITableV2): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_KEYS.noticesOf('')}*`] },
+        },
+      }),
+    );
+    this.grantTableEncryption(table, 'read');
+    this.addEnvironment(ENV.tableName, table.tableName);
+    return this;
+  }
+
+  /** The table's storage key, only through DynamoDB: what reading (and writing) its items needs. */
+  private grantTableEncryption(table: ITableV2, access: 'read' | 'write'): void {
+    if (!table.encryptionKey) return;
+    const kmsActions =
+      access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...kmsActions, 'kms:DescribeKey'],
+        resources: [table.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
   }
 
   /** The envelope-encryption key: `encrypt` may only make data keys, `decrypt` may only unwrap them. */
@@ -221,10 +266,55 @@ export class HouseFunction extends NodejsFunction {
     return this;
   }
 
-  /** The token-signing key: `sign` for the token issuers, `verify` (public key only) for the authorizer. */
-  bindTokenKey(key: IKey, usage: 'sign' | 'verify'): this {
-    key.grant(this, ...(usage === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']));
-    this.addEnvironment(ENV.tokenKeyId, key.keyArn);
+  /**
+   * The token-signing keys (functions/auth/token-key-set.ts). `verify`: the published public keys in the
+   * environment, and no permission at all (verifying calls no AWS service). `sign`: also the signing key,
+   * still wrapped, and KMS `Decrypt` of it only with the token keys' encryption context. `provision` (the
+   * custom resource): the one table item that keeps the set (IAM's `dynamodb:LeadingKeys`) and KMS
+   * `Encrypt` of a new private key, with the same context.
+   */
+  bindTokenKey(
+    resources: Pick<StatefulResources, 'tokenKey' | 'table' | 'tokenKeys'>,
+    usage: 'sign' | 'verify' | 'provision',
+  ): this {
+    const { tokenKey, table } = resources;
+    const onlyTokenKeys = { StringEquals: { 'kms:EncryptionContext:purpose': TOKEN_KEY_PURPOSE } };
+    if (usage === 'provision') {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ITEM_KEYS.tokenKeys().pk] },
+          },
+        }),
+      );
+      this.grantTableEncryption(table, 'write');
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Encrypt'],
+          resources: [tokenKey.keyArn],
+          conditions: onlyTokenKeys,
+        }),
+      );
+      this.addEnvironment(ENV.tableName, table.tableName);
+      this.addEnvironment(ENV.tokenKeyId, tokenKey.keyArn);
+      return this;
+    }
+    if (!resources.tokenKeys)
+      throw new Error(`${this.node.id}: the token keys are not provisioned in this stack`);
+    this.addEnvironment(ENV.tokenKeys, resources.tokenKeys.publicKeys);
+    if (usage === 'sign') {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [tokenKey.keyArn],
+          conditions: onlyTokenKeys,
+        }),
+      );
+      this.addEnvironment(ENV.tokenSigningKey, resources.tokenKeys.signingKey);
+      this.addEnvironment(ENV.tokenKeyId, tokenKey.keyArn);
+    }
     return this;
   }
 

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Handler } from 'aws-lambda';
 import { problem, SECURITY_HEADERS } from '../../functions/shared/http/response.ts';
 import { AUTHORIZER_CACHE_SECONDS, BEARER } from '../../functions/shared/names.ts';
@@ -14,13 +12,13 @@ import {
   problemTemplate,
   renderProblemTemplate,
 } from '../gateway-responses.ts';
-import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
-import { lambdaContext, toProxyEvent } from './apigw-event.ts';
+import { toProxyEvent } from './apigw-event.ts';
 import { BoundedCache } from './bounded-cache.ts';
 import { CardRefusal, type LocalCards } from './cards.ts';
 import { type FaultRule, faultRules } from './fault-proxy.ts';
 import { gatewayUrl, hostnameOf } from './hosts.ts';
+import { type Invoker, localInvoker } from './invoker.ts';
 import type { LocalNotices, SnsHttpMessage } from './notices.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
@@ -51,6 +49,10 @@ export interface GatewayOptions {
   port: number;
   /** One line per request: method, route template (never the raw path: it may hold a token), status, time. */
   accessLog?: (line: string) => void;
+  /** Runs the handlers (in this process, or isolated in containers) and records their AWS calls. */
+  invoker?: Invoker;
+  /** `POST /_local/token-keys/rotation`: what a deployment with a new rotation label does. */
+  rotateTokenKeys?: () => Promise<void>;
 }
 
 /** The header API Gateway puts its request id in (the correlation id: problems' `instance`, access logs). */
@@ -86,16 +88,8 @@ type Verdict =
  */
 export async function startGateway(
   options: GatewayOptions,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const modules = new Map<string, Promise<Record<string, unknown>>>();
-  const load = (entry: string) => {
-    let loaded = modules.get(entry);
-    if (!loaded) {
-      loaded = import(pathToFileURL(path.join(REPO_ROOT, entry)).href) as Promise<Record<string, unknown>>;
-      modules.set(entry, loaded);
-    }
-    return loaded;
-  };
+): Promise<{ url: string; invoker: Invoker; close(): Promise<void> }> {
+  const invoker = options.invoker ?? localInvoker({ isolate: () => false });
 
   /**
    * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
@@ -107,16 +101,14 @@ export async function startGateway(
     if (!header || !BEARER.test(header)) return { allowed: false, type: 'UNAUTHORIZED' };
     const cached = authorizations.get(header);
     if (cached) return cached.value;
-    const { entry, handler } = EVENT_FUNCTIONS.authorizer;
-    const authorizerFn = (await load(entry))[handler] as Handler;
     const methodArn = `arn:aws:execute-api:local:000000000000:local/local/${route.method}${route.path}`;
     let result: APIGatewayAuthorizerResult;
     try {
-      result = (await authorizerFn(
-        { type: 'TOKEN', authorizationToken: header, methodArn },
-        lambdaContext('authorizer'),
-        () => undefined,
-      )) as APIGatewayAuthorizerResult;
+      result = (await invoker.invoke(EVENT_FUNCTIONS.authorizer, {
+        type: 'TOKEN',
+        authorizationToken: header,
+        methodArn,
+      })) as APIGatewayAuthorizerResult;
     } catch (error) {
       // As API Gateway: "Unauthorized" is a 401 (and cached); any other error is AUTHORIZER_FAILURE, a 503
       // that is not cached, so the same token works once the dependency is back.
@@ -175,8 +167,8 @@ export async function startGateway(
       if (url.pathname === '/_local/faults' && options.faults) {
         return send(faults(req.method ?? 'GET', body, options.faults));
       }
-      if (url.pathname.startsWith('/_local/') && options.notices) {
-        return await local(url, req.method ?? 'GET', body, options.notices, send);
+      if (url.pathname.startsWith('/_local/')) {
+        return await local(url, req.method ?? 'GET', body, { ...options, invoker }, send);
       }
       let candidates: { route: Route; params: Record<string, string> }[];
       try {
@@ -221,14 +213,7 @@ export async function startGateway(
         requestId,
       );
       if (authorizer) event.requestContext.authorizer = authorizer;
-      const handler = (await load(match.route.entry))[match.route.handler] as Handler | undefined;
-      if (typeof handler !== 'function')
-        throw new Error(`${match.route.entry} has no export ${match.route.handler}`);
-      const result = (await handler(
-        event,
-        lambdaContext(match.route.id),
-        () => undefined,
-      )) as APIGatewayProxyResult;
+      const result = (await invoker.invoke(match.route, event)) as APIGatewayProxyResult;
       // Before the client hears of it: e.g. a new push topic gets its local subscription now, so the first
       // notice published after the first subscription of a municipality is delivered too.
       if (result.statusCode < 300) await options.afterRoute?.(match.route.id);
@@ -248,11 +233,14 @@ export async function startGateway(
   const { port } = server.address() as { port: number };
   return {
     url: gatewayUrl(options.host, port),
-    close: () =>
-      new Promise<void>((resolve) => {
+    invoker,
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await invoker.recycle();
+    },
   };
 }
 
@@ -290,27 +278,44 @@ async function cards(
 
 /**
  * The local runtime's own endpoints, never part of the API: the HTTP subscriptions of the notice topics,
- * and what the push gateway and the dead-letter path hold (for the virtual phone and the tests).
+ * what the push gateway and the dead-letter path hold (for the virtual phone and the tests), the
+ * invocations with their AWS calls (`GET`, `DELETE /_local/invocations`; `DELETE /_local/containers` ends
+ * the isolated functions' containers, so that their next invocations are cold starts), and a token-key
+ * rotation as a deployment would make it (`POST /_local/token-keys/rotation`).
  */
 async function local(
   url: URL,
   method: string,
   body: Buffer,
-  notices: LocalNotices,
+  {
+    notices,
+    invoker,
+    rotateTokenKeys,
+  }: Pick<GatewayOptions, 'notices' | 'rotateTokenKeys'> & { invoker: Invoker },
   send: (result: APIGatewayProxyResult) => void,
 ): Promise<void> {
   const ok = (value: unknown) =>
     send({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+  if (url.pathname === '/_local/invocations' && method === 'GET') return ok(invoker.records());
+  if (url.pathname === '/_local/invocations' && method === 'DELETE') {
+    invoker.clearRecords();
+    return ok({});
+  }
+  if (url.pathname === '/_local/containers' && method === 'DELETE') {
+    await invoker.recycle();
+    return ok({});
+  }
+  if (url.pathname === '/_local/token-keys/rotation' && method === 'POST' && rotateTokenKeys) {
+    await rotateTokenKeys();
+    return ok({});
+  }
+  if (!notices) return send(problem('not_found'));
   if (method === 'POST' && (url.pathname === '/_local/sns/ingest' || url.pathname === '/_local/sns/push')) {
     const message = JSON.parse(body.toString('utf8')) as SnsHttpMessage;
     if (message.Type === 'Notification') {
       if (url.pathname.endsWith('/ingest')) {
-        const { entry, handler } = EVENT_FUNCTIONS.notices;
-        const module = (await import(pathToFileURL(path.join(REPO_ROOT, entry)).href)) as Record<
-          string,
-          Handler
-        >;
-        await notices.ingest(message, module[handler] as Handler);
+        const handler: Handler = (event) => invoker.invoke(EVENT_FUNCTIONS.notices, event);
+        await notices.ingest(message, handler);
       } else {
         notices.push(message);
       }

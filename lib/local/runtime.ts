@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { TokenKeyAttributes } from '../../functions/auth/use-cases.ts';
 import { listOf } from '../../functions/shared/config.ts';
 import { ENV } from '../../functions/shared/env.ts';
 import {
@@ -9,12 +10,14 @@ import {
   topicPrefixName,
 } from '../../functions/shared/names.ts';
 import { type StageConfig, stageConfig } from '../config/stages.ts';
+import { EVENT_FUNCTIONS } from '../event-functions.ts';
 import { localStateDir } from '../paths.ts';
 import { ROUTES } from '../routes.ts';
 import { localCards } from './cards.ts';
 import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
 import { answeredHostnames, listenHost } from './hosts.ts';
+import { type Invoker, isolationFrom, localInvoker } from './invoker.ts';
 import { localNotices } from './notices.ts';
 import { ensureLocalPki, reissueLocalCrls } from './pki.ts';
 import { type LocalResources, provision } from './provision.ts';
@@ -30,6 +33,11 @@ export interface LocalRuntimeOptions {
   motoPort?: number;
   /** Address the API listens on; default `XID_HOST` or 127.0.0.1 (see lib/local/hosts.ts). */
   host?: string;
+  /**
+   * Functions (ids, comma-separated, or `*`) to run each in its own container process, as Lambda does;
+   * default `XID_ISOLATE`, else none (all run in this process, sharing modules).
+   */
+  isolate?: string;
   log?: (line: string) => void;
   /**
    * A stand-in (moto, the SES stand-in) ended on its own: everything after would fail. `npm start` logs it
@@ -48,6 +56,8 @@ export interface LocalRuntime {
   resources: LocalResources;
   /** The environment the functions run with, also written to `runtime.json` for `npm run invoke`. */
   environment: Record<string, string>;
+  /** Runs the handlers and records each invocation's AWS calls. */
+  invoker: Invoker;
   stop(): Promise<void>;
 }
 
@@ -190,12 +200,55 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.localSesEndpoint]: proxies.ses.url,
       // Links (terms, mails) name the address the client used; the gateway answers only this machine's.
       [ENV.publicBaseUrl]: 'http://{host}',
+      // Every AWS call is counted per invocation (GET /_local/invocations, npm run bench:calls).
+      [ENV.countAwsCalls]: 'true',
     };
     // Every handler of this process reads its configuration from here, as a Lambda reads its own.
     Object.assign(process.env, environment);
     const notices = localNotices(moto.url, config.region, path.join(dir, 'dead-letters.jsonl'));
     let pushTopics: ReturnType<typeof watchPushTopics> | undefined;
+    let apiUrl = '';
+    const writeRecord = () => {
+      const record: RuntimeRecord = {
+        pid: process.pid,
+        children: services.map((s) => ({ name: s.name, pid: s.pid })),
+        apiUrl,
+        mailboxUrl: ses.url,
+        awsEndpoint: moto.url,
+        environment,
+      };
+      writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    };
+    const invoker = localInvoker({ isolate: isolationFrom(options.isolate ?? process.env.XID_ISOLATE) });
+    // The token-signing keys, made as the deployment makes them: the same custom resource, a Create event,
+    // and its answer in the functions' environment.
+    let rotation = config.tokenKeyRotation;
+    const takeTokenKeys = (answer: unknown) => {
+      const data = (answer as { Data: TokenKeyAttributes }).Data;
+      environment[ENV.tokenKeys] = data.PublicKeys;
+      environment[ENV.tokenSigningKey] = data.SigningKey;
+      Object.assign(process.env, environment);
+    };
+    takeTokenKeys(
+      await invoker.invoke(EVENT_FUNCTIONS.tokenKeys, customResourceEvent('Create', { Rotation: rotation })),
+    );
+    invoker.clearRecords();
     const gateway = await startGateway({
+      invoker,
+      // A deployment with a new rotation label: the custom resource's Update, the new keys in the
+      // environment, and every container replaced, as Lambda replaces them when their configuration changes.
+      rotateTokenKeys: async () => {
+        const old = rotation;
+        rotation = `local-${Date.now()}`;
+        takeTokenKeys(
+          await invoker.invoke(
+            EVENT_FUNCTIONS.tokenKeys,
+            customResourceEvent('Update', { Rotation: rotation }, { Rotation: old }),
+          ),
+        );
+        writeRecord();
+        await invoker.recycle();
+      },
       routes: ROUTES,
       host,
       port: apiPort,
@@ -229,15 +282,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }, 3_600_000);
     crlTimer.unref();
 
-    const record: RuntimeRecord = {
-      pid: process.pid,
-      children: services.map((s) => ({ name: s.name, pid: s.pid })),
-      apiUrl: gateway.url,
-      mailboxUrl: ses.url,
-      awsEndpoint: moto.url,
-      environment,
-    };
-    writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    apiUrl = gateway.url;
+    writeRecord();
 
     return {
       apiUrl: gateway.url,
@@ -247,6 +293,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       awsEndpoint: moto.url,
       resources,
       environment,
+      invoker,
       stop: async () => {
         clearInterval(crlTimer);
         pushTopics?.stop();
@@ -261,4 +308,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopServices();
     throw error;
   }
+}
+
+/** A CloudFormation event for a custom resource, as the Provider framework hands it over. */
+function customResourceEvent(
+  type: 'Create' | 'Update',
+  properties: Record<string, string>,
+  old?: Record<string, string>,
+) {
+  return {
+    RequestType: type,
+    ServiceToken: 'local',
+    ResponseURL: 'http://127.0.0.1/local',
+    StackId: 'local',
+    RequestId: 'local',
+    LogicalResourceId: 'TokenKeys',
+    ResourceType: 'Custom::TokenKeys',
+    ResourceProperties: { ServiceToken: 'local', ...properties },
+    ...(type === 'Update'
+      ? { PhysicalResourceId: 'token-keys', OldResourceProperties: { ServiceToken: 'local', ...old } }
+      : {}),
+  };
 }

@@ -234,6 +234,9 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
     response: { municipality, push: true },
   },
   getNotices: { response: { municipality, items: [noticeItem], nextCursor: null } },
+  getMunicipalityNotices: {
+    response: { municipality: { code: municipality.code }, items: [noticeItem], nextCursor: null },
+  },
   getNotice: { response: noticeItem },
   getOpenIdConfiguration: {
     response: {

@@ -3,8 +3,10 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiDomain } from '../constructs/api-domain.ts';
 import { buildFunctions, type HouseFunction, type StatefulResources } from '../constructs/house-function.ts';
+import { NoticesCdn } from '../constructs/notices-cdn.ts';
 import { XidRestApi } from '../constructs/rest-api.ts';
 import { StatusCheckSchedule } from '../constructs/status-check.ts';
+import { TokenKeys } from '../constructs/token-keys.ts';
 import { eventFunctionsOf } from '../event-functions.ts';
 import type { Route } from '../routes.ts';
 
@@ -30,10 +32,16 @@ export class ApiStack extends Stack {
   public readonly statusCheckSchedule: StatusCheckSchedule;
   /** The custom domain, when the stage configures one. */
   public readonly domain?: ApiDomain;
+  /** The token-signing keys, handed to this stack's functions with every deployment. */
+  public readonly tokenKeys: TokenKeys;
+  /** CloudFront in front of the public notices path. */
+  public readonly noticesCdn: NoticesCdn;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { config, resources } = props;
+    const { config } = props;
+    this.tokenKeys = new TokenKeys(this, 'TokenKeys', { config, resources: props.resources });
+    const resources = { ...props.resources, tokenKeys: this.tokenKeys.attributes };
     this.functions = buildFunctions(this, props.routes, {
       config,
       resources,
@@ -42,7 +50,12 @@ export class ApiStack extends Stack {
         return `${route.method} ${route.path}: ${route.description}`;
       },
     }).functions;
-    const events = buildFunctions(this, eventFunctionsOf('api'), { config, resources }).functions;
+    // The token-keys function is the custom resource's, built above by TokenKeys.
+    const events = buildFunctions(
+      this,
+      eventFunctionsOf('api').filter((fn) => fn.id !== 'tokenKeys'),
+      { config, resources },
+    ).functions;
     this.eventFunctions = events;
     this.authorizer = events.authorizer as HouseFunction;
     this.statusCheck = events.statusCheck as HouseFunction;
@@ -64,5 +77,6 @@ export class ApiStack extends Stack {
       });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.restApi.api.url, description: 'Base URL of the API' });
+    this.noticesCdn = new NoticesCdn(this, 'NoticesCdn', { api: this.restApi.api });
   }
 }

@@ -35,7 +35,7 @@ export class StatefulStack extends Stack {
   public readonly storageKey: kms.Key;
   /** Envelope encryption of personal fields. */
   public readonly dataKey: kms.Key;
-  /** Signs access tokens. */
+  /** Wraps the token-signing keys (their private keys exist at rest only as ciphertext under it). */
   public readonly tokenKey: kms.Key;
   /** Encrypts the municipalities' ingest and receipts topics (made by `npm run municipality`). */
   public readonly noticesKey: kms.Key;
@@ -87,7 +87,8 @@ export class StatefulStack extends Stack {
         pendingWindow: window,
       });
     this.dataKey = keyOf('data', 'DataKey', "envelope encryption of residents' personal fields");
-    this.tokenKey = keyOf('token', 'TokenKey', 'ES256 signing of access tokens');
+    // A new construct id: the key was an ECC signing key before, and a key's spec cannot change.
+    this.tokenKey = keyOf('token', 'TokenWrappingKey', 'wraps the private keys that sign access tokens');
     const topicPrefix = this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) });
     this.noticesKey = keyOf('notices', 'NoticesKey', "the municipalities' ingest and receipts topics");
     // Publishers sit in the municipalities' own accounts: each may make and open data keys through SNS,

@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ENV } from '#functions/shared/env';
 import { canonicalize } from '#functions/shared/jcs';
 import { LOCAL_CREDENTIALS } from '#functions/shared/names';
@@ -28,6 +34,9 @@ export function tableOf(record: RuntimeRecord) {
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return items.sort();
+    },
+    async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+      return (await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item;
     },
     async put(item: Record<string, unknown>): Promise<void> {
       await client.send(new PutCommand({ TableName, Item: item }));

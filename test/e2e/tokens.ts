@@ -1,6 +1,10 @@
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { derToJose, thumbprint, verificationKey } from '#functions/auth/jwt';
+import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { KEYS } from '#functions/adapters/table-keys';
+import { signCompact, thumbprint, verificationKey } from '#functions/auth/jwt';
+import { privateKeyOf, type TokenKeySet, tokenKeyContext } from '#functions/auth/token-key-set';
 import { ENV } from '#functions/shared/env';
 import { LOCAL_CREDENTIALS } from '#functions/shared/names';
 import type { RuntimeRecord } from '#lib/local/runtime';
@@ -8,17 +12,41 @@ import type { RuntimeRecord } from '#lib/local/runtime';
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
-/** Makes tokens of every kind, good and bad, with the local runtime's real token key or with others. */
+/**
+ * Makes tokens of every kind, good and bad, with the local runtime's real signing key (the one its table
+ * names now, unwrapped with its KMS as a signing function does) or with others.
+ */
 export function tokenFactory(record: RuntimeRecord) {
   const env = record.environment;
-  const kms = new KMSClient({
+  const config = {
     endpoint: record.awsEndpoint,
     region: env.AWS_REGION,
     credentials: LOCAL_CREDENTIALS,
-  });
-  const KeyId = (env[ENV.tokenKeyId] ?? '').split(',')[0];
+  };
+  const kms = new KMSClient(config);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   const stage = env[ENV.stage];
   let publicJwk: { kid: string } | undefined;
+  let signer: { kid: string; privateKey: KeyObject } | undefined;
+
+  /** The signing key of the set as the runtime stores it now. */
+  const signingKey = async () => {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: env[ENV.tableName], Key: KEYS.tokenKeys(), ConsistentRead: true }),
+    );
+    const stored = (Item as TokenKeySet).signer;
+    if (signer?.kid !== stored.kid) {
+      const { Plaintext } = await kms.send(
+        new DecryptCommand({
+          CiphertextBlob: Buffer.from(stored.wrappedPrivateKey, 'base64'),
+          EncryptionContext: tokenKeyContext(stored.kid),
+        }),
+      );
+      signer = { kid: stored.kid, privateKey: privateKeyOf(stored, Buffer.from(Plaintext as Uint8Array)) };
+      publicJwk = verificationKey(Buffer.from(stored.publicKey, 'base64url')).jwk;
+    }
+    return signer;
+  };
 
   const claims = (sub: string, overrides: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);
@@ -36,24 +64,12 @@ export function tokenFactory(record: RuntimeRecord) {
 
   return {
     async kid(): Promise<string> {
-      if (!publicJwk) {
-        const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId }));
-        publicJwk = verificationKey(PublicKey as Uint8Array).jwk;
-      }
-      return publicJwk.kid;
+      return (await signingKey()).kid;
     },
-    /** Signed by the real token key in the local KMS, with any claims. */
+    /** Signed by the runtime's real signing key, with any claims. */
     async real(sub: string, overrides: Record<string, unknown> = {}): Promise<string> {
-      const input = `${b64({ alg: 'ES256', typ: 'JWT', kid: await this.kid() })}.${b64(claims(sub, overrides))}`;
-      const { Signature } = await kms.send(
-        new SignCommand({
-          KeyId,
-          Message: Buffer.from(input),
-          MessageType: 'RAW',
-          SigningAlgorithm: 'ECDSA_SHA_256',
-        }),
-      );
-      return `${input}.${derToJose(Signature as Uint8Array).toString('base64url')}`;
+      const { kid, privateKey } = await signingKey();
+      return signCompact({ typ: 'JWT', kid }, claims(sub, overrides), privateKey);
     },
     /** `alg: none`, no signature. */
     none(sub: string): string {
@@ -75,6 +91,9 @@ export function tokenFactory(record: RuntimeRecord) {
       const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
       return `${input}.${signature.toString('base64url')}`;
     },
-    close: () => kms.destroy(),
+    close: () => {
+      kms.destroy();
+      dynamo.destroy();
+    },
   };
 }

@@ -32,6 +32,8 @@ export interface CardOptions {
   signCa?: TestCa;
   /** A card without a signature certificate, as issued to children under 15. */
   withoutSignatureCertificate?: boolean;
+  /** Variations of the authentication certificate (e.g. a given key, for benchmarks issuing thousands). */
+  auth?: IssueOptions;
 }
 
 export interface IssuedCard {
@@ -79,7 +81,7 @@ export async function issueCard(
   const signCa = options.signCa ?? pki.signCa;
   const [signature, authentication] = await Promise.all([
     options.withoutSignatureCertificate ? undefined : signCa.issueSignatureCertificate(holder, options.sign),
-    pki.authCa.issueAuthenticationCertificate(holder),
+    pki.authCa.issueAuthenticationCertificate(holder, options.auth),
   ]);
   return cardOf(pki, holder, signCa, signature, authentication);
 }

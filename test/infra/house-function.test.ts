@@ -19,10 +19,7 @@ function fixture() {
     encryption: dynamodb.TableEncryptionV2.customerManagedKey(storageKey),
   });
   const dataKey = new kms.Key(stack, 'DataKey');
-  const tokenKey = new kms.Key(stack, 'TokenKey', {
-    keySpec: kms.KeySpec.ECC_NIST_P256,
-    keyUsage: kms.KeyUsage.SIGN_VERIFY,
-  });
+  const tokenKey = new kms.Key(stack, 'TokenKey');
   const identity = new ses.EmailIdentity(stack, 'Identity', { identity: ses.Identity.domain('example.jp') });
   const configurationSet = new ses.ConfigurationSet(stack, 'ConfigurationSet');
   const fn = new HouseFunction(stack, 'Fn', {
@@ -50,6 +47,14 @@ function statementsOf(stack: Stack, fn: HouseFunction): Statement[] {
 }
 
 const actions = (statements: Statement[]) => statements.flatMap(actionsOf).sort();
+
+function environmentOf(stack: Stack, fn: HouseFunction): Record<string, unknown> {
+  const id = stack.resolve((fn.node.defaultChild as CfnElement).logicalId);
+  return (Template.fromStack(stack).toJSON().Resources[id].Properties.Environment?.Variables ?? {}) as Record<
+    string,
+    unknown
+  >;
+}
 const BASE = [
   'logs:CreateLogStream',
   'logs:PutLogEvents',
@@ -106,16 +111,46 @@ describe('HouseFunction', () => {
     expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:Decrypt'].sort());
   });
 
-  it('bindTokenKey("verify") reads the public key and cannot sign', () => {
-    const { stack, fn, tokenKey } = fixture();
-    fn.bindTokenKey(tokenKey, 'verify');
-    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GetPublicKey'].sort());
+  const tokenKeys = { publicKeys: '[{"kid":"k"}]', signingKey: '{"kid":"k"}' };
+
+  it('bindTokenKey("verify") needs no permission at all: the public keys come in the environment', () => {
+    const { stack, fn, tokenKey, table } = fixture();
+    fn.bindTokenKey({ tokenKey, table, tokenKeys }, 'verify');
+    expect(actions(statementsOf(stack, fn))).toEqual(BASE);
+    const env = environmentOf(stack, fn);
+    expect(env[ENV.tokenKeys]).toBe(tokenKeys.publicKeys);
+    expect(env[ENV.tokenSigningKey]).toBeUndefined();
   });
 
-  it('bindTokenKey("sign") can sign tokens', () => {
-    const { stack, fn, tokenKey } = fixture();
-    fn.bindTokenKey(tokenKey, 'sign');
-    expect(actions(statementsOf(stack, fn))).toEqual([...BASE, 'kms:GetPublicKey', 'kms:Sign'].sort());
+  it('bindTokenKey("sign") can unwrap the signing key, only with the token keys\' encryption context', () => {
+    const { stack, fn, tokenKey, table } = fixture();
+    fn.bindTokenKey({ tokenKey, table, tokenKeys }, 'sign');
+    const statements = statementsOf(stack, fn);
+    expect(actions(statements)).toEqual([...BASE, 'kms:Decrypt'].sort());
+    expect(statements.find((s) => actionsOf(s).includes('kms:Decrypt'))?.Condition).toEqual({
+      StringEquals: { 'kms:EncryptionContext:purpose': 'xid-token-signing' },
+    });
+    expect(environmentOf(stack, fn)[ENV.tokenSigningKey]).toBe(tokenKeys.signingKey);
+  });
+
+  it('bindTokenKey("provision") writes the key-set item only, and wraps but cannot unwrap', () => {
+    const { stack, fn, tokenKey, table } = fixture();
+    fn.bindTokenKey({ tokenKey, table }, 'provision');
+    const statements = statementsOf(stack, fn);
+    const item = statements.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
+    expect(actionsOf(item as Statement).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(item?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['TOKENKEYS'] },
+    });
+    const onTokenKey = statements
+      .filter((s) => JSON.stringify(s.Resource).includes('TokenKey'))
+      .flatMap(actionsOf);
+    expect(onTokenKey).toEqual(['kms:Encrypt']);
+  });
+
+  it('bindTokenKey refuses to sign or verify where no token keys were provisioned', () => {
+    const { fn, tokenKey, table } = fixture();
+    expect(() => fn.bindTokenKey({ tokenKey, table }, 'verify')).toThrow(/not provisioned/);
   });
 
   it('bindJpki reads exactly the trust objects it names, and passes https sources through', () => {

@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEMS } from '#functions/shared/problems';
 import type { FunctionSpec } from '#lib/bindings';
 import { STAGES, stageConfig } from '#lib/config/stages';
 import type { HouseFunction } from '#lib/constructs/house-function';
@@ -106,13 +107,44 @@ describe.each(STAGES)('stage %s', (name) => {
     }
   });
 
-  it('makes a rotating symmetric data key and an ECC P-256 signing key for tokens', () => {
+  it('makes rotating symmetric keys for the data and for wrapping the token-signing keys, none asymmetric', () => {
     const { stateful } = stageOf(name).templates;
     stateful.hasResourceProperties('AWS::KMS::Key', {
       Description: Match.stringLikeRegexp('envelope encryption'),
       EnableKeyRotation: true,
     });
-    stateful.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    stateful.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('wraps the private keys that sign access tokens'),
+      EnableKeyRotation: true,
+    });
+    // KMS signs no token (its asymmetric quota would throttle logins at peak, design.md §7): every key is
+    // symmetric, for encryption or (the pairwise `sub` of Sign in with xID) HMAC.
+    for (const [id, key] of allResources(stageOf(name)).filter(([, r]) => r.Type === 'AWS::KMS::Key')) {
+      const usage = key.Properties?.KeyUsage ?? 'ENCRYPT_DECRYPT';
+      const spec = key.Properties?.KeySpec ?? 'SYMMETRIC_DEFAULT';
+      expect([usage, spec], id).toEqual(
+        usage === 'GENERATE_VERIFY_MAC'
+          ? ['GENERATE_VERIFY_MAC', 'HMAC_256']
+          : ['ENCRYPT_DECRYPT', 'SYMMETRIC_DEFAULT'],
+      );
+    }
+  });
+
+  it('provisions the token-signing keys with a custom resource whose answer the token functions get', () => {
+    const { api } = stageOf(name).templates;
+    api.resourceCountIs('Custom::TokenKeys', 1);
+    api.hasResourceProperties('Custom::TokenKeys', { Rotation: stageConfig(name).tokenKeyRotation });
+    const functions = Object.values(api.findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment?.Variables ?? {},
+    );
+    const signers = functions.filter((env) => env.XID_TOKEN_SIGNING_KEY);
+    const verifiers = functions.filter((env) => env.XID_TOKEN_KEYS);
+    // postActivation and postSession sign; every resident route, the JWKS and the authorizer verify.
+    expect(signers).toHaveLength(ROUTES.filter((r) => r.binds.tokenKey === 'sign').length);
+    expect(verifiers.length).toBe(
+      ROUTES.filter((r) => r.binds.tokenKey).length + 1, // + the authorizer
+    );
+    for (const env of verifiers) expect(JSON.stringify(env.XID_TOKEN_KEYS)).toContain('PublicKeys');
   });
 
   it('makes an HMAC key for pairwise subs, which only the decision route may use, to make MACs', () => {
@@ -304,6 +336,47 @@ describe.each(STAGES)('stage %s', (name) => {
     });
   });
 
+  it('puts CloudFront in front of the public notices path only, keyed on the municipality, limit and cursor', () => {
+    const { api } = stageOf(name).templates;
+    api.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 30,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['limit', 'cursor'] },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+        }),
+      }),
+    });
+    api.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({
+          AllowedMethods: ['GET', 'HEAD'],
+          ViewerProtocolPolicy: 'https-only',
+          FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })],
+        }),
+      }),
+    });
+    const [fn] = Object.values(api.findResources('AWS::CloudFront::Function'));
+    // The edge function itself, run as CloudFront runs it: the notices path goes on, anything else is
+    // API Gateway's 404 problem with the edge's request id as its instance.
+    const handler = new Function(`${String(fn?.Properties.FunctionCode)}; return handler;`)() as (event: {
+      request: { uri: string };
+      context: { requestId: string };
+    }) => { statusCode?: number; body?: { data: string } };
+    const request = { uri: '/v1/municipalities/131091/notices' };
+    expect(handler({ request, context: { requestId: 'edge-1' } })).toBe(request);
+    const refused = handler({ request: { uri: '/v1/me' }, context: { requestId: 'edge-2' } });
+    expect(refused.statusCode).toBe(404);
+    expect(JSON.parse(refused.body?.data ?? '')).toEqual({
+      type: 'urn:xid:problem:not_found',
+      title: PROBLEMS.not_found.title,
+      status: 404,
+      code: 'not_found',
+      instance: 'edge-2',
+    });
+  });
+
   it('guards the resident routes with the cached TOKEN authorizer, and only those', () => {
     const { api } = stageOf(name).templates;
     api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -411,7 +484,9 @@ function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFun
     where === 'stateful'
       ? stacks.stateful.platformApplications.handler
       : where === 'api'
-        ? stacks.api.eventFunctions[spec.id]
+        ? spec.id === 'tokenKeys'
+          ? stacks.api.tokenKeys.handler
+          : stacks.api.eventFunctions[spec.id]
         : stacks[where].functions[spec.id];
   if (!fn) throw new Error(`no function for ${spec.id}`);
   return { fn, stack: stacks[where] };
@@ -446,8 +521,19 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   }
   if (binds.dataKey === 'encrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:GenerateDataKey');
   if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');
-  if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
-  if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
+  // Verifiers need nothing (their keys are in the environment); signers unwrap the signing key; the custom
+  // resource keeps the key-set item (through the table's storage key) and wraps new keys.
+  if (binds.tokenKey === 'sign') actions.push('kms:Decrypt');
+  if (binds.tokenKey === 'provision')
+    actions.push(
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    );
+  if (binds.publicNotices) actions.push('dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey');
   if (binds.mail) actions.push('ses:SendEmail');
   if (binds.devicePush) actions.push('sns:Publish');
   if (binds.pairwiseKey) actions.push('kms:GenerateMac');

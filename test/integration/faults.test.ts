@@ -94,11 +94,13 @@ describe('dependency failures are 503s the app can retry', () => {
     expect((await world.api.register(registrationRequest(retried))).status).toBe('pending_activation');
   });
 
-  it('KMS fails while activating: 503, the account stays pending, and the same proofs activate it after', async () => {
+  // Activation calls KMS only in a new container (one Decrypt of the token-signing key; tokens are signed
+  // in memory, issue 18): its own write is what can fail under it.
+  it('DynamoDB fails while activating: 503, the account stays pending, and the same proofs activate it after', async () => {
     const phone = await world.registeredPhone();
     const accountId = phone.account?.accountId as string;
     const proofs = await phone.activationProofs(PIN1, PIN2);
-    await faults([{ service: 'kms', fault: 'server-error' }]);
+    await faults([{ service: 'dynamodb', action: 'TransactWriteItems', fault: 'server-error' }]);
     const failed = await attempt('POST', `/v1/accounts/${accountId}/activation`, proofs);
     expect(failed).toMatchObject({ status: 503, code: 'service_unavailable', unchanged: true });
     await lift();

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { logger, metrics, tracer } from '../powertools.ts';
+import { logger, metrics } from '../powertools.ts';
 import {
+  awsCallLog,
   bodyLimit,
   correlationId,
   type EventWithBody,
@@ -17,7 +17,7 @@ import {
   securityHeaders,
   validateBody,
 } from './middleware.ts';
-import type { ResidentIdentity } from './resident-auth.ts';
+import type { Resident } from './resident-auth.ts';
 
 /** What an API use-case wiring function receives: the validated body and the raw event. */
 export interface ApiInput<B> {
@@ -28,6 +28,8 @@ export interface ApiInput<B> {
   accountId: string;
   /** The token's generation, on routes with `auth` (see `residentAuth`). */
   tokenGeneration: number;
+  /** The resident as the token says (account id, municipality), on routes with `auth`. */
+  resident?: Resident;
 }
 
 export type ApiFunction<B> = (input: ApiInput<B>) => Promise<APIGatewayProxyResult>;
@@ -43,7 +45,7 @@ export interface ApiHandlerOptions<S extends z.ZodType | undefined> {
    */
   rawBody?: boolean;
   /** For resident routes: verifies the bearer token again (the authorizer did first) and gives its subject. */
-  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<ResidentIdentity>;
+  auth?: (authorization: string | undefined, event: APIGatewayProxyEvent) => Promise<Resident>;
 }
 
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -60,9 +62,9 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   fn: ApiFunction<BodyOf<S>>,
 ) {
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(correlationId())
+    .use(awsCallLog())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(requestMetrics())
     .use(securityHeaders())
@@ -75,15 +77,14 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   if (options.body) chain.use(validateBody(options.body));
   const auth = options.auth;
   return chain.handler(async (event, context) => {
-    const { accountId, tokenGeneration } = auth
-      ? await auth(header(event, 'authorization'), event)
-      : { accountId: '', tokenGeneration: 0 };
+    const resident = auth ? await auth(header(event, 'authorization'), event) : undefined;
     return fn({
       body: (event as EventWithBody<BodyOf<S>>)[PARSED_BODY] as BodyOf<S>,
       event,
       context,
-      accountId,
-      tokenGeneration,
+      accountId: resident?.accountId ?? '',
+      tokenGeneration: resident?.tokenGeneration ?? 0,
+      resident,
     });
   });
 }

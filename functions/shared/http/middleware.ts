@@ -1,8 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { requestTally } from '../aws-calls.ts';
+import { optional } from '../config.ts';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../dependency-failure.ts';
-import { logger, metrics, tracer } from '../powertools.ts';
+import { ENV } from '../env.ts';
+import { logger, metrics } from '../powertools.ts';
 import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
 import { preferredLanguage } from './language.ts';
 import { problem, SECURITY_HEADERS } from './response.ts';
@@ -24,14 +27,17 @@ export function correlationIdOf(event: APIGatewayProxyEvent, context?: Context):
   return event.requestContext?.requestId ?? context?.awsRequestId;
 }
 
-/** Puts the correlation id on every log line of the invocation (`correlation_id`) and on its trace. */
+/**
+ * Puts the correlation id on every log line of the invocation (`correlation_id`). Those lines also carry
+ * Lambda's `xray_trace_id`, which leads to the invocation's trace (Lambda's active tracing; the functions
+ * carry no X-Ray SDK to annotate it, see `clients.ts`).
+ */
 export function correlationId(): Middleware {
   return {
     before: async (request) => {
       const id = correlationIdOf(request.event, request.context);
       if (!id) return;
       logger.setCorrelationId(id);
-      tracer.putAnnotation('correlationId', id);
     },
   };
 }
@@ -116,6 +122,24 @@ export function requestMetrics(): Middleware {
     );
   };
   return { after: count, onError: count };
+}
+
+/**
+ * Where a stage asks for call counting (`XID_COUNT_AWS_CALLS=true`; the local runtime counts by itself),
+ * logs the AWS calls each request made, by service and action.
+ */
+export function awsCallLog(): Middleware {
+  let tally: ReturnType<typeof requestTally> | undefined;
+  const log = async () => {
+    if (tally?.own) logger.info('aws calls', { awsCalls: tally.calls });
+  };
+  return {
+    before: async () => {
+      tally = optional(ENV.countAwsCalls) === 'true' ? requestTally() : undefined;
+    },
+    after: log,
+    onError: log,
+  };
 }
 
 /** Adds the security headers to every response, success or problem. */

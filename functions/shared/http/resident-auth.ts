@@ -2,11 +2,27 @@ import { isDependencyFailure } from '../dependency-failure.ts';
 import { BEARER } from '../names.ts';
 import { ProblemError } from '../problems.ts';
 
+type Municipality = { code: string; name: string };
+
 /** Who a resident route serves: the token's account, and the token generation it was issued at. */
 export interface ResidentIdentity {
   accountId: string;
   tokenGeneration: number;
+  /**
+   * The resident's municipality: the account's, where the route read it with the generation, else the one
+   * the token names (tokens issued before it was a claim have none).
+   */
+  municipality?: Municipality;
 }
+
+/** Who a resident route serves (the name the notices use). */
+export type Resident = ResidentIdentity;
+
+/**
+ * What a route reads of the account for the check: its token generation, or the generation with the
+ * municipality; undefined when there is no live account.
+ */
+export type CurrentState = number | { generation: number; municipality: Municipality } | undefined;
 
 /**
  * The second check of a resident route: the token again (the authorizer checked it first, but API Gateway
@@ -14,15 +30,16 @@ export interface ResidentIdentity {
  * the account's current one, read consistently, so that a token issued before a recovery, or for an
  * account since deleted, is refused on every request from the moment that change commits.
  *
- * `currentGeneration` reads the account's generation (undefined: no live account); every route passes one
- * (`accountStore(table).tokenGeneration`), except a route whose use case reads the account item anyway:
+ * `current` reads the account's generation (undefined: no live account); every route passes one
+ * (`accountStore(table).tokenGeneration`, or `residentState` where the route needs the account's current
+ * municipality, as the inbox does after a move), except a route whose use case reads the account item anyway:
  * it passes `'in-use-case'` and MUST compare `tokenGeneration` with what it read, with
  * `sameTokenGeneration` (`GET /v1/me` does, to stay at one read). There is no default, so that a new route
  * cannot forget the check.
  */
 export function residentAuth(
-  check: (token: string) => Promise<{ sub: string; gen?: number }>,
-  currentGeneration: ((accountId: string) => Promise<number | undefined>) | 'in-use-case',
+  check: (token: string) => Promise<{ sub: string; gen?: number; municipality?: Municipality }>,
+  current: ((accountId: string) => Promise<CurrentState>) | 'in-use-case',
 ) {
   return async (
     authorization: string | undefined,
@@ -30,7 +47,7 @@ export function residentAuth(
   ): Promise<ResidentIdentity> => {
     const token = BEARER.exec(authorization ?? '')?.[1];
     if (!token) throw new ProblemError('unauthorized');
-    let claims: { sub: string; gen?: number };
+    let claims: Awaited<ReturnType<typeof check>>;
     try {
       claims = await check(token);
     } catch (error) {
@@ -40,10 +57,17 @@ export function residentAuth(
     }
     const fromAuthorizer = (event.requestContext.authorizer as { accountId?: string } | undefined)?.accountId;
     if (fromAuthorizer !== undefined && fromAuthorizer !== claims.sub) throw new ProblemError('unauthorized');
-    const identity = { accountId: claims.sub, tokenGeneration: claims.gen ?? 0 };
-    if (currentGeneration !== 'in-use-case')
-      sameTokenGeneration(identity, await currentGeneration(claims.sub));
-    return identity;
+    const identity: ResidentIdentity = {
+      accountId: claims.sub,
+      tokenGeneration: claims.gen ?? 0,
+      municipality: claims.municipality,
+    };
+    if (current === 'in-use-case') return identity;
+    const state = await current(claims.sub);
+    const generation = typeof state === 'object' ? state.generation : state;
+    sameTokenGeneration(identity, generation);
+    // The account's own municipality, when read, wins over the token's (which may predate a move).
+    return typeof state === 'object' ? { ...identity, municipality: state.municipality } : identity;
   };
 }
 

@@ -9,9 +9,6 @@ import { type TokenClaims, TokenError, verifyToken } from '#functions/auth/jwt';
  */
 const SUB = '6b1d2c4e-0000-4000-8000-000000000001';
 const claims = { sub: SUB } as TokenClaims;
-/** The account's token generation, as the authorizer reads it: 0, a token without `gen` is of. */
-const GENERATION_0 = async () => 0;
-
 const token = (authorizationToken?: string) => ({
   ...loadEvent('authorizer', 'token'),
   ...(authorizationToken === undefined ? {} : { authorizationToken }),
@@ -19,7 +16,7 @@ const token = (authorizationToken?: string) => ({
 
 describe('the authorizer', () => {
   it('allows the resident routes of the stage for the token’s subject', async () => {
-    const result = await authorizerFor(async () => claims, GENERATION_0)(token());
+    const result = await authorizerFor(async () => claims)(token());
     expect(result.principalId).toBe(SUB);
     expect(result.context).toEqual({ accountId: SUB });
     expect(result.policyDocument.Statement).toEqual([
@@ -37,13 +34,13 @@ describe('the authorizer', () => {
   it('denies (401, cached) a bad token or a malformed header, without failing', async () => {
     const refuse = authorizerFor(async () => {
       throw new TokenError('bad signature');
-    }, GENERATION_0);
+    });
     for (const event of [token(), token('Basic abc'), token('')]) {
       const result = await refuse(event);
       expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
       expect(result.context).toBeUndefined();
     }
-    const allowAll = await authorizerFor(async () => claims, GENERATION_0)(token('Basic abc'));
+    const allowAll = await authorizerFor(async () => claims)(token('Basic abc'));
     expect(allowAll.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
   });
 
@@ -51,14 +48,14 @@ describe('the authorizer', () => {
     const nullHeader = `${Buffer.from('null').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.AA`;
     const check = async (jwt: string) =>
       verifyToken(jwt, { issuer: 'i', audience: 'a', keys: new Map(), now: new Date() });
-    const result = await authorizerFor(check, GENERATION_0)(token(`Bearer ${nullHeader}`));
+    const result = await authorizerFor(check)(token(`Bearer ${nullHeader}`));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
   });
 
   it('fails when a dependency is down, so API Gateway answers 503, the app keeps its token, and the alarm hears', async () => {
     const outage = authorizerFor(async () => {
       throw Object.assign(new Error('KMS unreachable'), { code: 'ECONNREFUSED' });
-    }, GENERATION_0);
+    });
     await expect(outage(token())).rejects.toThrow('Dependency unavailable');
   });
 });

@@ -1,8 +1,8 @@
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  derToJose,
   issueToken,
+  signCompact,
   TOKEN_TTL_SECONDS,
   TokenError,
   verificationKey,
@@ -15,12 +15,11 @@ const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256
 const key = verificationKey(publicKey.export({ format: 'der', type: 'spki' }));
 const keys = new Map([[key.kid, key]]);
 const audience = { issuer: 'urn:xid:unit', audience: 'urn:xid:unit:api' };
-const signRaw = async (message: Buffer) => sign('sha256', message, privateKey); // DER, as KMS returns
 const now = new Date('2026-11-26T09:00:00Z');
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 async function token(at = now) {
-  return (await issueToken('acct-1', { ...audience, kid: key.kid, now: at, generation: 0, signRaw })).token;
+  return issueToken('acct-1', { ...audience, kid: key.kid, now: at, generation: 0, privateKey }).token;
 }
 
 describe('access tokens', () => {
@@ -69,27 +68,54 @@ describe('access tokens', () => {
       iat,
       exp: iat + 86_400,
     });
-    const signature = derToJose(await signRaw(Buffer.from(`${header}.${payload}`))).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), {
+      key: privateKey,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64url');
     expect(() => verifyToken(`${header}.${payload}.${signature}`, { ...audience, keys, now })).toThrow(
       /lifetime/,
     );
   });
 });
 
-describe('DER to JOSE signatures', () => {
-  it('turns every DER ECDSA signature into 64 bytes r‖s, padding short integers', () => {
-    for (let i = 0; i < 200; i++) {
-      const der = sign('sha256', Buffer.from(String(i)), privateKey);
-      const jose = derToJose(der);
-      expect(jose.length).toBe(64);
-      const p1363 = sign('sha256', Buffer.from(String(i)), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-      expect(p1363.length).toBe(64);
+describe('the municipality claim', () => {
+  it("carries the resident's municipality, and a malformed one is refused even when signed by our key", () => {
+    const municipality = { code: '131091', name: '品川区' };
+    const { token: t } = issueToken('acct-1', {
+      ...audience,
+      kid: key.kid,
+      now,
+      generation: 0,
+      privateKey,
+      municipality,
+    });
+    expect(verifyToken(t, { ...audience, keys, now }).municipality).toEqual(municipality);
+    const iat = Math.floor(now.getTime() / 1000);
+    for (const bad of [{ code: '13109', name: 'x' }, { code: 131091, name: 'x' }, 'a', null]) {
+      const claims = { iss: audience.issuer, aud: audience.audience, sub: 'a', iat, nbf: iat, exp: iat + 60 };
+      const forged = signCompact({ typ: 'JWT', kid: key.kid }, { ...claims, municipality: bad }, privateKey);
+      expect(() => verifyToken(forged, { ...audience, keys, now })).toThrow(/municipality/);
     }
-    const short = Buffer.from([0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07]);
-    const jose = derToJose(short);
-    expect(jose[31]).toBe(5);
-    expect(jose[63]).toBe(7);
-    expect(jose.subarray(0, 31).every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('compact JWS', () => {
+  it('is always ES256 with a 64-byte r‖s signature that node:crypto verifies, whatever alg the caller names', () => {
+    for (let i = 0; i < 50; i++) {
+      const jws = signCompact({ alg: 'none', typ: 'JWT', kid: key.kid }, { n: i }, privateKey);
+      const [h, p, s] = jws.split('.') as [string, string, string];
+      expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({
+        alg: 'ES256',
+        typ: 'JWT',
+        kid: key.kid,
+      });
+      expect(JSON.parse(Buffer.from(p, 'base64url').toString())).toEqual({ n: i });
+      const signature = Buffer.from(s, 'base64url');
+      expect(signature.length).toBe(64);
+      expect(
+        verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature),
+      ).toBe(true);
+    }
   });
 });
 

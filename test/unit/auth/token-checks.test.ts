@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '#events/load';
-import { authorizerFor } from '#functions/auth/authorizer';
 import { type TokenClaims, TokenError } from '#functions/auth/jwt';
 import { residentAuth } from '#functions/shared/http/resident-auth';
 import { codeOf } from '#test/unit/support';
 
 /**
- * The two token checks of a resident route (design.md §3.3, §3.9): the authorizer and the handlers' re-check
- * both refuse a token whose generation is not the account's current one (a recovery raised it) or whose
- * account is gone (deleted), besides a token that does not verify.
+ * The handlers' re-check of a resident route (design.md §3.3, §3.9): it refuses a token whose generation is
+ * not the account's current one (a recovery raised it) or whose account is gone (deleted), besides a token
+ * that does not verify. (The authorizer checks only the token: docs/api.md, Revocation.)
  */
 const ACCOUNT = '6b1d2c4e-0000-4000-8000-000000000001';
 const claims = (gen?: number): TokenClaims => ({
@@ -67,38 +66,29 @@ describe('the handlers’ re-check', () => {
     );
   });
 
+  it('takes the account’s municipality over the token’s where the route reads it (the inbox after a move)', async () => {
+    const shinagawa = { code: '131091', name: '品川区' };
+    const yokohama = { code: '141003', name: '横浜市' };
+    const check = async () => ({ ...claims(1), municipality: shinagawa });
+    expect(
+      await residentAuth(check, async () => ({ generation: 1, municipality: yokohama }))(BEARER, apiEvent()),
+    ).toEqual({ accountId: ACCOUNT, tokenGeneration: 1, municipality: yokohama });
+    expect(await residentAuth(check, async () => 1)(BEARER, apiEvent())).toEqual({
+      accountId: ACCOUNT,
+      tokenGeneration: 1,
+      municipality: shinagawa,
+    });
+    expect(
+      await codeOf(
+        residentAuth(check, async () => ({ generation: 2, municipality: yokohama }))(BEARER, apiEvent()),
+      ),
+    ).toBe('unauthorized');
+  });
+
   it('leaves the generation to the route when told so (GET /v1/me compares in its one read)', async () => {
     expect(await residentAuth(async () => claims(5), 'in-use-case')(BEARER, apiEvent())).toEqual({
       accountId: ACCOUNT,
       tokenGeneration: 5,
     });
-  });
-});
-
-describe('the authorizer', () => {
-  const authorize = (gen: number | undefined, current: () => Promise<number | undefined>) =>
-    authorizerFor(async () => claims(gen), current)(loadEvent('authorizer', 'token'));
-
-  it('allows the resident routes for a token of the current generation', async () => {
-    const result = await authorize(3, async () => 3);
-    expect(result.principalId).toBe(ACCOUNT);
-    expect(result.context).toEqual({ accountId: ACCOUNT });
-  });
-
-  it.each([
-    ['an older generation', async () => 4],
-    ['a deleted account', async () => undefined],
-  ])('refuses a token of %s', async (_, current) => {
-    const result = await authorize(3, current);
-    expect(result.principalId).toBe('anonymous');
-    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
-    expect(result.context).toBeUndefined();
-  });
-
-  it('tells an outage of the generation read from a refusal (API Gateway answers 503, nothing cached)', async () => {
-    const error = await authorize(3, async () => {
-      throw Object.assign(new Error('DynamoDB unreachable'), { code: 'ECONNREFUSED' });
-    }).catch((e: Error) => e);
-    expect((error as Error).message).toBe('Dependency unavailable');
   });
 });

@@ -17,6 +17,7 @@ import { memoryActivityLog } from '../activity/memory-log.ts';
 /** Activation and login (design.md §3.3) with every port in memory and real ES256 device keys. */
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
 const NOW = new Date('2026-11-27T03:00:00Z');
+const MUNICIPALITY = { code: '131091', name: '品川区' };
 
 const keyPair = deviceKeyPair;
 const AUTH = keyPair();
@@ -51,7 +52,12 @@ beforeEach(() => {
   ports = {
     accountState: async (id) =>
       id === ACCOUNT && state.status
-        ? { status: state.status, tokenGeneration: state.generation, activity: state.log.head(id) }
+        ? {
+            status: state.status,
+            tokenGeneration: state.generation,
+            municipality: MUNICIPALITY,
+            activity: state.log.head(id),
+          }
         : undefined,
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
     activationNonce: async (id) => (id === ACCOUNT ? state.activation : undefined),
@@ -80,7 +86,8 @@ beforeEach(() => {
       if (state.failures && state.failures.windowEnds > now) state.failures.count += 1;
       else state.failures = { count: 1, windowEnds: new Date(now.getTime() + windowSeconds * 1000) };
     },
-    mintToken: async (id, generation) => {
+    mintToken: async (id, generation, municipality) => {
+      expect(municipality).toEqual(MUNICIPALITY);
       state.minted.push(id);
       return { token: `token-for-${id}@${generation}`, claims: {} as never };
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '#events/load';
 import type { AccountRecord } from '#functions/account/model';
+import { NEWEST_PAGE_SECONDS, NEWEST_PAGE_SIZE, newestPageCache } from '#functions/adapters/notice-store';
 import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '#functions/notices/model';
 import { type Notice, NoticeRejectedError, parseNotice, UnknownTopicError } from '#functions/notices/notice';
 import type { NoticeIngestPorts, ResidentNoticePorts } from '#functions/notices/ports';
@@ -15,6 +16,7 @@ import {
 import {
   listNotices,
   municipality,
+  municipalityNotices,
   readNotice,
   receiveNotice,
   subscribe,
@@ -358,14 +360,18 @@ describe('notices: the resident’s side', () => {
       publishedAt: `2026-11-2${i}T00:00:00.000Z`,
       receivedAt: `2026-11-2${i}T00:00:01.000Z`,
     }));
-    const first = await listNotices(ACCOUNT, { limit: '2' }, ports);
+    const first = await listNotices({ accountId: ACCOUNT }, { limit: '2' }, ports);
     expect(first.items.map((x) => x.noticeId.at(-1))).toEqual(['3', '2']);
     expect(first.items[0]).not.toHaveProperty('receivedAt');
-    const second = await listNotices(ACCOUNT, { limit: '2', cursor: first.nextCursor as string }, ports);
+    const second = await listNotices(
+      { accountId: ACCOUNT, municipality: { code: '141003', name: '横浜市' } },
+      { limit: '2', cursor: first.nextCursor as string },
+      ports,
+    );
     expect(second.items.map((x) => x.noticeId.at(-1))).toEqual(['1']);
     expect(second.nextCursor).toBeNull();
     for (const query of [{ limit: '0' }, { limit: '51' }, { limit: 'x' }, { cursor: 'garbage' }]) {
-      const error = await listNotices(ACCOUNT, query, ports).catch((e) => e);
+      const error = await listNotices({ accountId: ACCOUNT }, query, ports).catch((e) => e);
       expect((error as ProblemError).code).toBe('invalid_request');
     }
   });
@@ -405,5 +411,108 @@ describe('notices: the resident’s side', () => {
       ports,
     ).catch((e) => e);
     expect((stranger as ProblemError).code).toBe('unauthorized');
+  });
+});
+
+describe('the inbox at scale', () => {
+  const notice = (i: number): StoredNotice => ({
+    ...(parseNotice(
+      JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }),
+    ) as Notice),
+    publishedAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString(),
+    receivedAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000 + 1000).toISOString(),
+  });
+  /** 120 notices of one municipality, newest first, behind a page port that counts its reads. */
+  function store() {
+    const all = Array.from({ length: 120 }, (_, i) => notice(i)).reverse();
+    const reads: { code: string; limit: number; after?: string }[] = [];
+    const noticePage = async (code: string, limit: number, after?: string) => {
+      reads.push({ code, limit, after });
+      const items = all.filter((n) => !after || `${n.publishedAt}#${n.noticeId}` < after);
+      const page = items.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page,
+        next: items.length > limit && last ? `${last.publishedAt}#${last.noticeId}` : undefined,
+      };
+    };
+    return { all, reads, noticePage };
+  }
+
+  it('takes the municipality from the token: no account read', async () => {
+    const { noticePage, reads } = store();
+    const ports = {
+      noticePage,
+      account: async () => {
+        throw new Error('the inbox must not read the account');
+      },
+    } as unknown as ResidentNoticePorts;
+    const page = await listNotices(
+      { accountId: 'a', municipality: { code: '131091', name: '品川区' } },
+      { limit: '5' },
+      ports,
+    );
+    expect(page.municipality).toEqual({ code: '131091', name: '品川区' });
+    expect(page.items).toHaveLength(5);
+    expect(reads).toEqual([{ code: '131091', limit: 5, after: undefined }]);
+  });
+
+  it('reads the newest page of a municipality once per 30 seconds per container, for any number of residents', async () => {
+    const { noticePage, reads, all } = store();
+    let now = 1_000_000;
+    const cached = newestPageCache(noticePage, () => now);
+    const pages = await Promise.all(Array.from({ length: 1000 }, () => cached('131091', 20)));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toEqual({ code: '131091', limit: NEWEST_PAGE_SIZE, after: undefined });
+    expect(pages[999]?.items.map((n) => n.noticeId)).toEqual(all.slice(0, 20).map((n) => n.noticeId));
+    now += (NEWEST_PAGE_SECONDS - 1) * 1000;
+    await cached('131091', 50);
+    await cached('141003', 10);
+    expect(reads.map((r) => r.code)).toEqual(['131091', '141003']);
+    now += 1000;
+    await cached('131091', 1);
+    expect(reads.map((r) => r.code)).toEqual(['131091', '141003', '131091']);
+  });
+
+  it('answers a short first page with a cursor into the rest, and reads pages behind a cursor as before', async () => {
+    const { noticePage, reads, all } = store();
+    const cached = newestPageCache(noticePage, () => 0);
+    const first = await cached('131091', 20);
+    const direct = await noticePage('131091', 20);
+    expect(first).toEqual(direct);
+    const behind = await cached('131091', 20, first.next);
+    expect(behind.items.map((n) => n.noticeId)).toEqual(all.slice(20, 40).map((n) => n.noticeId));
+    // Fifty is the whole cached page: its cursor is the store's own.
+    expect((await cached('131091', 50)).next).toBe((await noticePage('131091', 50)).next);
+    expect(reads.filter((r) => r.after !== undefined)).toHaveLength(1);
+  });
+
+  it('does not keep a failed read', async () => {
+    const { noticePage, reads } = store();
+    let fail = true;
+    const cached = newestPageCache(
+      async (code, limit, after) => {
+        if (fail) {
+          fail = false;
+          throw new Error('throttled');
+        }
+        return noticePage(code, limit, after);
+      },
+      () => 0,
+    );
+    await expect(cached('131091', 5)).rejects.toThrow('throttled');
+    expect((await cached('131091', 5)).items).toHaveLength(5);
+    expect(reads).toHaveLength(1);
+  });
+
+  it('serves the public per-municipality list without an account, and 404s a code that is not one', async () => {
+    const { noticePage } = store();
+    const page = await municipalityNotices('131091', { limit: '3' }, { noticePage });
+    expect(page.municipality).toEqual({ code: '131091' });
+    expect(page.items).toHaveLength(3);
+    for (const code of [undefined, '13109', '1310911', 'abcdef']) {
+      const error = await municipalityNotices(code, {}, { noticePage }).catch((e) => e);
+      expect((error as ProblemError).code).toBe('not_found');
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { createHmac, generateKeyPairSync, randomBytes, randomInt, randomUUID, sign } from 'node:crypto';
-import { signJwt, verificationKey, verifyToken } from '#functions/auth/jwt';
+import { createHmac, generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { signCompact, verificationKey, verifyToken } from '#functions/auth/jwt';
 import type { IdentityRecord } from '#functions/oidc/claims';
 import { newUserCode } from '#functions/oidc/codes';
 import type {
@@ -44,7 +44,6 @@ export function fakeOidc(start = new Date('2026-11-26T09:00:00Z')) {
   const pairwiseKey = randomBytes(32);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const tokenKey = verificationKey(publicKey.export({ format: 'der', type: 'spki' }));
-  const signRaw = async (message: Buffer) => sign('sha256', message, privateKey);
   const grantKey = (accountId: string, clientId: string) => `${accountId}#${clientId}`;
   const clone = <T>(value: T): T => structuredClone(value);
 
@@ -140,7 +139,7 @@ export function fakeOidc(start = new Date('2026-11-26T09:00:00Z')) {
     pushToAccount: async (accountId, message) => {
       pushes.push({ accountId, requestId: message.requestId, body: message.body });
     },
-    signJwt: (typ, claims) => signJwt(claims, { kid: tokenKey.kid, typ, signRaw }),
+    signJwt: async (typ, claims) => signCompact({ typ, kid: tokenKey.kid }, claims, privateKey),
     verifyAccessToken: async (token, expected) => {
       const claims = verifyToken(token, {
         ...expected,

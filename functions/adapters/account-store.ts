@@ -1,10 +1,7 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
 import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
@@ -49,8 +46,8 @@ export function accountStore(tableName: string) {
 
     /** Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`. */
     async activate(accountId: string, nonce: string, now: Date): Promise<void> {
-      try {
-        await db.transact([
+      const refused = await db.transact(
+        [
           {
             Delete: {
               Key: KEYS.activation(accountId),
@@ -71,27 +68,24 @@ export function accountStore(tableName: string) {
               },
             },
           },
-        ]);
-      } catch (error) {
-        if (isConditionFailure(error, 1)) throw new ProblemError('already_active');
-        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
-        throw error;
-      }
+        ],
+        [1, 0],
+      );
+      if (refused === 1) throw new ProblemError('already_active');
+      if (refused === 0) throw new ProblemError('challenge_invalid');
     },
 
     async saveSessionChallenge(challenge: SessionChallenge): Promise<void> {
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.sessionChallenge(challenge.challengeId),
-            accountId: challenge.accountId,
-            nonce: challenge.nonce,
-            expiresAt: epochSeconds(challenge.expiresAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+      const saved = await db.put(
+        {
+          ...KEYS.sessionChallenge(challenge.challengeId),
+          accountId: challenge.accountId,
+          nonce: challenge.nonce,
+          expiresAt: epochSeconds(challenge.expiresAt),
+        },
+        'attribute_not_exists(pk)',
       );
+      if (!saved) throw new ProblemError('service_unavailable', 'A challenge id was used twice');
     },
 
     async sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined> {
@@ -108,19 +102,11 @@ export function accountStore(tableName: string) {
 
     /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
     async consumeSessionChallenge(challengeId: string, now: Date): Promise<void> {
-      try {
-        await dynamo().send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: KEYS.sessionChallenge(challengeId),
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': epochSeconds(now) },
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) throw new ProblemError('challenge_invalid');
-        throw error;
-      }
+      const consumed = await db.delete(KEYS.sessionChallenge(challengeId), {
+        condition: 'attribute_exists(pk) AND expiresAt > :now',
+        values: { ':now': epochSeconds(now) },
+      });
+      if (!consumed) throw new ProblemError('challenge_invalid');
     },
 
     /** Failed proofs of an account in the current window. */
@@ -133,27 +119,15 @@ export function accountStore(tableName: string) {
     /** Counts one failed proof; a new window starts when the last one has passed. */
     async recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void> {
       const nowSeconds = epochSeconds(now);
-      try {
-        await dynamo().send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: KEYS.proofFailures(accountId),
-            UpdateExpression: 'ADD #count :one',
-            ConditionExpression: 'expiresAt > :now',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':now': nowSeconds },
-          }),
-        );
-      } catch (error) {
-        // Only "no window open" starts a new one; an outage must not reset the count.
-        if (!isConditionFailure(error)) throw error;
-        await dynamo().send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...KEYS.proofFailures(accountId), count: 1, expiresAt: nowSeconds + windowSeconds },
-          }),
-        );
-      }
+      const counted = await db.update(KEYS.proofFailures(accountId), {
+        update: 'ADD #count :one',
+        condition: 'expiresAt > :now',
+        names: { '#count': 'count' },
+        values: { ':one': 1, ':now': nowSeconds },
+      });
+      // Only "no window open" starts a new one; an outage must not reset the count.
+      if (!counted)
+        await db.put({ ...KEYS.proofFailures(accountId), count: 1, expiresAt: nowSeconds + windowSeconds });
     },
   } satisfies AccountStorePorts;
 }

@@ -1,8 +1,6 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts } from '../push/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
@@ -28,9 +26,7 @@ export function deviceStore(tableName: string) {
     },
 
     async saveSubscription(accountId: string, subscription: SubscriptionRecord): Promise<void> {
-      await dynamo().send(
-        new PutCommand({ TableName: tableName, Item: { ...KEYS.subscription(accountId), ...subscription } }),
-      );
+      await db.put({ ...KEYS.subscription(accountId), ...subscription });
     },
 
     /** The subscription and the consents it was given with, together. */
@@ -55,7 +51,7 @@ export function deviceStore(tableName: string) {
     },
 
     async deleteSubscription(accountId: string): Promise<void> {
-      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.subscription(accountId) }));
+      await db.delete(KEYS.subscription(accountId));
     },
   } satisfies DeviceStorePorts & Pick<ResidentNoticePorts, 'recordSubscription'>;
 }

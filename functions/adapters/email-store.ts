@@ -1,8 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EmailState, MailFeedbackPorts, MailPorts, StoredEmailToken } from '../mail/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
@@ -25,8 +22,8 @@ export function emailStore(tableName: string) {
       token: { hash: string; expiresAt: Date },
       previousRevision: number,
     ) {
-      try {
-        await db.transact([
+      const refused = await db.transact(
+        [
           {
             Put: {
               Item: {
@@ -52,14 +49,11 @@ export function emailStore(tableName: string) {
               },
             },
           },
-        ]);
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again', {
-            cause: error,
-          });
-        throw error;
-      }
+        ],
+        [1, 0],
+      );
+      if (refused !== undefined)
+        throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again');
     },
 
     async emailToken(hash: string): Promise<StoredEmailToken | undefined> {
@@ -75,8 +69,8 @@ export function emailStore(tableName: string) {
 
     /** Marks the token used and the address verified in one transaction; false if a condition failed. */
     async confirmEmail(accountId: string, hash: string, now: Date): Promise<boolean> {
-      try {
-        await db.transact([
+      const refused = await db.transact(
+        [
           {
             Update: {
               Key: KEYS.emailToken(hash),
@@ -99,31 +93,19 @@ export function emailStore(tableName: string) {
               },
             },
           },
-        ]);
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ],
+        [0, 1],
+      );
+      return refused === undefined;
     },
 
     /** A bounce or complaint for the account's current address: mark it undeliverable. */
     async markUndeliverable(accountId: string, address: string): Promise<boolean> {
-      try {
-        await dynamo().send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: KEYS.account(accountId),
-            UpdateExpression: 'SET email.deliverable = :no',
-            ConditionExpression: 'email.address = :address',
-            ExpressionAttributeValues: { ':no': false, ':address': address },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return db.update(KEYS.account(accountId), {
+        update: 'SET email.deliverable = :no',
+        condition: 'email.address = :address',
+        values: { ':no': false, ':address': address },
+      });
     },
   } satisfies EmailStorePorts;
 }

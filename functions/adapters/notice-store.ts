@@ -1,11 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
 import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
@@ -13,7 +6,6 @@ import { dynamo } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, table } from './table.ts';
 import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 
@@ -55,8 +47,8 @@ export function noticeStore(tableName: string) {
       notice: Notice,
       receivedAt: Date,
     ): Promise<'stored' | 'stored-earlier' | 'pushed-earlier'> {
-      try {
-        await db.transact([
+      const refused = await db.transact(
+        [
           {
             Put: {
               Item: { ...KEYS.noticeId(code, notice.noticeId), publishedAt: notice.publishedAt },
@@ -72,39 +64,29 @@ export function noticeStore(tableName: string) {
               },
             },
           },
-        ]);
-        return 'stored';
-      } catch (error) {
-        if (!isConditionFailure(error, 0)) throw error;
-        const Item = await db.get(KEYS.noticeId(code, notice.noticeId));
-        if (!Item) throw error;
-        return Item.pushedAt ? 'pushed-earlier' : 'stored-earlier';
-      }
+        ],
+        [0],
+      );
+      if (refused === undefined) return 'stored';
+      // Stored by an earlier delivery, or by one running now (a conflict): the id exists, or will, once.
+      const Item = await db.get(KEYS.noticeId(code, notice.noticeId));
+      return Item?.pushedAt ? 'pushed-earlier' : 'stored-earlier';
     },
 
     async markPushed(code: string, noticeId: string, at: Date): Promise<void> {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: KEYS.noticeId(code, noticeId),
-          UpdateExpression: 'SET pushedAt = :at',
-          ExpressionAttributeValues: { ':at': at.toISOString() },
-        }),
-      );
+      await db.update(KEYS.noticeId(code, noticeId), {
+        update: 'SET pushedAt = :at',
+        values: { ':at': at.toISOString() },
+      });
     },
 
     async keepReceipt(code: string, receipt: NoticeReceipt): Promise<void> {
       const expires = new Date(Date.parse(receipt.at) + RECEIPT_DAYS * 86_400_000);
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.receipt(code, receipt.at, receipt.messageId),
-            ...receipt,
-            expiresAt: epochSeconds(expires),
-          },
-        }),
-      );
+      await db.put({
+        ...KEYS.receipt(code, receipt.at, receipt.messageId),
+        ...receipt,
+        expiresAt: epochSeconds(expires),
+      });
     },
 
     /** The latest receipts, newest first (one query of one municipality's partition). */
@@ -152,13 +134,11 @@ export function noticeStore(tableName: string) {
     },
 
     async saveMunicipality(record: MunicipalityRecord): Promise<void> {
-      await dynamo().send(
-        new PutCommand({ TableName: tableName, Item: { ...KEYS.municipality(record.code), ...record } }),
-      );
+      await db.put({ ...KEYS.municipality(record.code), ...record });
     },
 
     async deleteMunicipality(code: string): Promise<void> {
-      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.municipality(code) }));
+      await db.delete(KEYS.municipality(code));
     },
 
     /** Every onboarded municipality (an operator's listing: a scan filtered to the few records). */

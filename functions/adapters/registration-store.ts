@@ -1,9 +1,6 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewAccount, RegistrationChallenge } from '../registration/model.ts';
 import type { RegistrationPorts } from '../registration/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
@@ -17,17 +14,15 @@ export function registrationStore(tableName: string) {
   const db = table(tableName);
   return {
     async saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void> {
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.registrationChallenge(challenge.challengeId),
-            nonce: challenge.nonce,
-            expiresAt: epochSeconds(challenge.expiresAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+      const saved = await db.put(
+        {
+          ...KEYS.registrationChallenge(challenge.challengeId),
+          nonce: challenge.nonce,
+          expiresAt: epochSeconds(challenge.expiresAt),
+        },
+        'attribute_not_exists(pk)',
       );
+      if (!saved) throw new ProblemError('service_unavailable', 'A challenge id was used twice');
     },
 
     async registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined> {
@@ -115,13 +110,9 @@ export function registrationStore(tableName: string) {
           },
         },
       ];
-      try {
-        await db.transact(items);
-      } catch (error) {
-        if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
-        if (isConditionFailure(error, 2)) throw new ProblemError('already_registered');
-        throw error;
-      }
+      const refused = await db.transact(items, [0, 2]);
+      if (refused === 0) throw new ProblemError('challenge_invalid');
+      if (refused === 2) throw new ProblemError('already_registered');
     },
   } satisfies RegistrationStorePorts;
 }

@@ -15,8 +15,6 @@ type AccountStorePorts = Pick<AccountPorts, 'account'> &
     | 'saveSessionChallenge'
     | 'sessionChallenge'
     | 'consumeSessionChallenge'
-    | 'failures'
-    | 'recordFailure'
   >;
 
 /** DynamoDB side of the account: `GET /v1/me`, activation and sessions. */
@@ -107,27 +105,6 @@ export function accountStore(tableName: string) {
         values: { ':now': epochSeconds(now) },
       });
       if (!consumed) throw new ProblemError('challenge_invalid');
-    },
-
-    /** Failed proofs of an account in the current window. */
-    async failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined> {
-      const item = await get(KEYS.proofFailures(accountId));
-      if (!item || Number(item.expiresAt) * 1000 <= now.getTime()) return undefined;
-      return { count: Number(item.count), windowEnds: new Date(Number(item.expiresAt) * 1000) };
-    },
-
-    /** Counts one failed proof; a new window starts when the last one has passed. */
-    async recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void> {
-      const nowSeconds = epochSeconds(now);
-      const counted = await db.update(KEYS.proofFailures(accountId), {
-        update: 'ADD #count :one',
-        condition: 'expiresAt > :now',
-        names: { '#count': 'count' },
-        values: { ':one': 1, ':now': nowSeconds },
-      });
-      // Only "no window open" starts a new one; an outage must not reset the count.
-      if (!counted)
-        await db.put({ ...KEYS.proofFailures(accountId), count: 1, expiresAt: nowSeconds + windowSeconds });
     },
   } satisfies AccountStorePorts;
 }

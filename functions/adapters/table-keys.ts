@@ -35,8 +35,6 @@ export const KEYS = {
   subscription: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SUBSCRIPTION#notices' }),
   /** Which account a platform endpoint belongs to, for the endpoint events SNS reports. */
   endpoint: (endpointArn: string) => ({ pk: `ENDPOINT#${endpointArn}`, sk: 'OWNER' }),
-  /** Failed device-key proofs of an account in the current window (brute-force limit). */
-  proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */
   certificate: (issuerSha256: string, serial: string) => ({
     pk: `CERT#${issuerSha256}#${serial}`,

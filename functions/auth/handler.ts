@@ -5,6 +5,7 @@ import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
 import { json } from '../shared/http/response.ts';
+import { metrics } from '../shared/powertools.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { AuthPorts } from './ports.ts';
 import {
@@ -35,9 +36,23 @@ function accountIdOf(event: { pathParameters: Record<string, string | undefined>
   return parsed.data;
 }
 
+/**
+ * Counts refused device-key proofs (metric `FailedProofs`): they lock nothing, so the metric and the
+ * firewall's per-address limits are what shows and stops someone trying.
+ */
+export async function countingFailedProofs<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ProblemError && error.code === 'proof_invalid')
+      metrics.addMetric('FailedProofs', 'Count', 1);
+    throw error;
+  }
+}
+
 /** `POST /v1/accounts/{accountId}/activation` (guide step 6: PIN1, then PIN2). */
 export const postActivation = apiHandler({ body: activationBody }, async ({ body, event }) =>
-  json(200, await activate(accountIdOf(event), body, authPorts())),
+  json(200, await countingFailedProofs(activate(accountIdOf(event), body, authPorts()))),
 );
 
 /** `POST /v1/sessions/challenges`. */
@@ -47,7 +62,7 @@ export const postSessionChallenge = apiHandler({ body: sessionChallengeBody }, a
 
 /** `POST /v1/sessions`: login with the auth key (PIN1 or biometrics). */
 export const postSession = apiHandler({ body: sessionBody }, async ({ body }) =>
-  json(200, await login(body, authPorts())),
+  json(200, await countingFailedProofs(login(body, authPorts()))),
 );
 
 /** `GET /.well-known/jwks.json`: every key that tokens may name, the signing one first. */

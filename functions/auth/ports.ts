@@ -24,9 +24,6 @@ export interface AuthPorts {
   sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
   /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
   consumeSessionChallenge(challengeId: string, now: Date): Promise<void>;
-  /** Failed proofs of an account in the current window. */
-  failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
-  recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void>;
   mintToken(accountId: string): Promise<{ token: string; claims: TokenClaims }>;
   newId(): string;
   newNonce(): string;

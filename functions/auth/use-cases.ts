@@ -11,25 +11,12 @@ import type {
 
 /**
  * Activation (guide step 6, IDの有効化) and later logins: the device keys bound by the card at registration
- * stand in for the card. Failed proofs are counted per account; past the limit the account
- * answers 429 until the window passes.
+ * stand in for the card. A failed proof changes nothing and never locks an account (design.md §3.6): proofs
+ * are ECDSA signatures, not guessable secrets, and the account id is no secret, so a per-account counter
+ * would only let strangers lock residents out. Abuse is limited per client address and per route instead
+ * (the firewall's rate rules, and the local gateway's).
  */
-export const FAILURE_LIMIT = 10;
-export const FAILURE_WINDOW_SECONDS = 15 * 60;
 export const SESSION_CHALLENGE_TTL_SECONDS = 5 * 60;
-
-async function guard(ports: AuthPorts, accountId: string, now: Date): Promise<void> {
-  const failures = await ports.failures(accountId, now);
-  if (failures && failures.count >= FAILURE_LIMIT) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((failures.windowEnds.getTime() - now.getTime()) / 1000));
-    throw new ProblemError('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
-  }
-}
-
-async function refuseProof(ports: AuthPorts, accountId: string, now: Date): Promise<never> {
-  await ports.recordFailure(accountId, now, FAILURE_WINDOW_SECONDS);
-  throw new ProblemError('proof_invalid');
-}
 
 const tokenResponse = (accountId: string, token: string): TokenResponse => ({
   accountId,
@@ -45,7 +32,6 @@ export async function activate(
   ports: AuthPorts,
 ): Promise<TokenResponse> {
   const now = ports.now();
-  await guard(ports, accountId, now);
   const status = await ports.accountStatus(accountId);
   if (!status) throw new ProblemError('not_found', 'No such account');
   if (status === 'reverification_required') throw new ProblemError('reverification_required');
@@ -68,7 +54,7 @@ export async function activate(
     signKey !== undefined &&
     verifyProof(proofs.authProof, statement('auth'), authKey) &&
     verifyProof(proofs.signProof, statement('sign'), signKey);
-  if (!valid) await refuseProof(ports, accountId, now);
+  if (!valid) throw new ProblemError('proof_invalid');
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
   const { token } = await ports.mintToken(accountId);
   await ports.activate(accountId, activation.nonce, now);
@@ -103,18 +89,16 @@ export async function login(
   const challenge = await ports.sessionChallenge(input.challengeId);
   if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
   const { accountId } = challenge;
-  await guard(ports, accountId, now);
   const [status, authKey] = await Promise.all([
     ports.accountStatus(accountId),
     ports.deviceKey(accountId, 'auth'),
   ]);
   const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
-  // No account behind the challenge: the same answer, but nothing to count (and nothing written).
-  if (!status) throw new ProblemError('proof_invalid');
   // A resident whose certificate was revoked still signs in (design.md §3.7): only re-verification waits.
   const signsIn = status === 'active' || status === 'reverification_required';
+  // No account, or not one that signs in: the same answer as a wrong proof, and nothing written.
   if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
-    await refuseProof(ports, accountId, now);
+    throw new ProblemError('proof_invalid');
   }
   const { token } = await ports.mintToken(accountId);
   await ports.consumeSessionChallenge(input.challengeId, now);

@@ -9,6 +9,8 @@ export interface Bindings {
   table?: 'read' | 'write' | 'readWrite';
   dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
   tokenKey?: 'sign' | 'verify';
+  /** The KMS HMAC key the stateless challenges' MAC key is derived from (GenerateMac only). */
+  challengeKey?: boolean;
   mail?: boolean;
   /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
   jpki?: boolean;

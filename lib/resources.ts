@@ -24,6 +24,11 @@ export const KEYS = {
    * it only through SNS and only for the stage's ingest topics; the topic policies say who may publish.
    */
   notices: { keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', rotation: true, alias: 'notices' },
+  /**
+   * Stateless challenges: the MAC key of challenge nonces is derived from it (one GenerateMac per container).
+   * HMAC keys do not rotate in KMS; replacing it only makes open challenges (5 minutes) fail once.
+   */
+  challenge: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false, alias: 'challenge' },
 } as const;
 
 export type KeyName = keyof typeof KEYS;

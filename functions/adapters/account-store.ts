@@ -1,21 +1,12 @@
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
-import type { AuthPorts, SessionChallenge } from '../auth/ports.ts';
+import type { AuthPorts } from '../auth/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { table } from './table.ts';
+import { table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
-  Pick<
-    AuthPorts,
-    | 'accountStatus'
-    | 'deviceKey'
-    | 'activationNonce'
-    | 'activate'
-    | 'saveSessionChallenge'
-    | 'sessionChallenge'
-    | 'consumeSessionChallenge'
-  >;
+  Pick<AuthPorts, 'accountStatus' | 'deviceKey' | 'activationNonce' | 'activate' | 'useChallenge'>;
 
 /** DynamoDB side of the account: `GET /v1/me`, activation and sessions. */
 export function accountStore(tableName: string) {
@@ -73,38 +64,10 @@ export function accountStore(tableName: string) {
       if (refused === 0) throw new ProblemError('challenge_invalid');
     },
 
-    async saveSessionChallenge(challenge: SessionChallenge): Promise<void> {
-      const saved = await db.put(
-        {
-          ...KEYS.sessionChallenge(challenge.challengeId),
-          accountId: challenge.accountId,
-          nonce: challenge.nonce,
-          expiresAt: epochSeconds(challenge.expiresAt),
-        },
-        'attribute_not_exists(pk)',
-      );
-      if (!saved) throw new ProblemError('service_unavailable', 'A challenge id was used twice');
-    },
-
-    async sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined> {
-      const item = await get(KEYS.sessionChallenge(challengeId));
-      return item
-        ? {
-            challengeId,
-            accountId: String(item.accountId),
-            nonce: String(item.nonce),
-            expiresAt: new Date(Number(item.expiresAt) * 1000),
-          }
-        : undefined;
-    },
-
-    /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
-    async consumeSessionChallenge(challengeId: string, now: Date): Promise<void> {
-      const consumed = await db.delete(KEYS.sessionChallenge(challengeId), {
-        condition: 'attribute_exists(pk) AND expiresAt > :now',
-        values: { ':now': epochSeconds(now) },
-      });
-      if (!consumed) throw new ProblemError('challenge_invalid');
+    /** Records the use of a challenge, once; `challenge_invalid` when it was used before. */
+    async useChallenge(challenge: { challengeId: string; expiresAt: Date }): Promise<void> {
+      if ((await db.transact([usedChallengeItem(challenge)], [0])) !== undefined)
+        throw new ProblemError('challenge_invalid');
     },
   } satisfies AccountStorePorts;
 }

@@ -1,34 +1,20 @@
-import type { NewAccount, RegistrationChallenge } from '../registration/model.ts';
+import type { NewAccount } from '../registration/model.ts';
 import type { RegistrationPorts } from '../registration/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { table } from './table.ts';
+import { table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type RegistrationStorePorts = Pick<
   RegistrationPorts,
-  'saveRegistrationChallenge' | 'registrationChallenge' | 'isCertificateRegistered' | 'createAccount'
+  'challengeUsed' | 'isCertificateRegistered' | 'createAccount'
 >;
 
-/** DynamoDB side of registration: challenges, the certificate index, and the account transaction. */
+/** DynamoDB side of registration: used challenges, the certificate index, and the account transaction. */
 export function registrationStore(tableName: string) {
   const db = table(tableName);
   return {
-    async saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void> {
-      const saved = await db.put(
-        {
-          ...KEYS.registrationChallenge(challenge.challengeId),
-          nonce: challenge.nonce,
-          expiresAt: epochSeconds(challenge.expiresAt),
-        },
-        'attribute_not_exists(pk)',
-      );
-      if (!saved) throw new ProblemError('service_unavailable', 'A challenge id was used twice');
-    },
-
-    async registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined> {
-      const Item = await db.get(KEYS.registrationChallenge(challengeId));
-      if (!Item) return undefined;
-      return { challengeId, nonce: String(Item.nonce), expiresAt: new Date(Number(Item.expiresAt) * 1000) };
+    async challengeUsed(challengeId: string): Promise<boolean> {
+      return (await db.get(KEYS.usedChallenge(challengeId))) !== undefined;
     },
 
     async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
@@ -36,18 +22,14 @@ export function registrationStore(tableName: string) {
       return Item !== undefined;
     },
 
-    async createAccount(account: NewAccount, challengeId: string): Promise<void> {
+    async createAccount(
+      account: NewAccount,
+      challenge: { challengeId: string; expiresAt: Date },
+    ): Promise<void> {
       const { accountId } = account;
       const created = account.createdAt.toISOString();
       const items = [
-        {
-          Delete: {
-            TableName: tableName,
-            Key: KEYS.registrationChallenge(challengeId),
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
-          },
-        },
+        usedChallengeItem(challenge),
         {
           Put: {
             TableName: tableName,

@@ -1,9 +1,10 @@
 /**
  * The single table's item keys (design.md §6), in one place. Long-lived items hang under the account;
- * short-lived ones (challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
+ * short-lived ones (used challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
  */
 export const KEYS = {
-  registrationChallenge: (challengeId: string) => ({ pk: `REGCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  /** A challenge that was used (challenges themselves are stateless); kept with TTL until it expires. */
+  usedChallenge: (challengeId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: 'USED' }),
   account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'PROFILE' }),
   consent: (accountId: string, kind: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `CONSENT#${kind}` }),
   deviceKey: (accountId: string, key: 'auth' | 'sign') => ({
@@ -11,7 +12,6 @@ export const KEYS = {
     sk: `DEVICEKEY#${key}`,
   }),
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
-  sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
   emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
   /** An onboarded municipality: its ingest topic and publisher. */

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients.ts';
 import { attemptWrite } from './dynamo-errors.ts';
+import { epochSeconds, KEYS } from './table-keys.ts';
 
 /** An item key of the single table (design.md §6). */
 export interface ItemKey {
@@ -125,6 +126,19 @@ export function table(tableName: string) {
         () => dynamo().send(new TransactWriteCommand({ TransactItems: withTable })),
         decisive,
       );
+    },
+  };
+}
+
+/**
+ * The record that a stateless challenge was used: a put that succeeds once per challenge, kept (TTL) until
+ * the challenge has expired anyway. A transaction item; a refusal means the challenge was used already.
+ */
+export function usedChallengeItem(challenge: { challengeId: string; expiresAt: Date }): TableTransactItem {
+  return {
+    Put: {
+      Item: { ...KEYS.usedChallenge(challenge.challengeId), expiresAt: epochSeconds(challenge.expiresAt) },
+      ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
 }

@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { accountStore } from '../adapters/account-store.ts';
+import { challengeMacKey } from '../adapters/challenge-key.ts';
 import { mintToken, verificationKeys } from '../adapters/token-keys.ts';
+import { challenges } from '../shared/challenges.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
@@ -17,15 +18,16 @@ import {
 } from './schemas.ts';
 import { activate, createSessionChallenge, login } from './use-cases.ts';
 
+const challengeCodec = challenges(challengeMacKey);
+const now = () => new Date();
 let ports: AuthPorts | undefined;
-/** Built on first use: the JWKS route has no table, the others fail at their first request if unbound. */
+/** Built on first use: the JWKS and challenge routes have no table, the others need it bound. */
 const authPorts = (): AuthPorts => {
   ports ??= {
     ...accountStore(required(ENV.tableName)),
+    challenges: challengeCodec,
     mintToken: (accountId) => mintToken(accountId),
-    newId: randomUUID,
-    newNonce: () => randomBytes(32).toString('base64url'),
-    now: () => new Date(),
+    now,
   };
   return ports;
 };
@@ -55,9 +57,9 @@ export const postActivation = apiHandler({ body: activationBody }, async ({ body
   json(200, await countingFailedProofs(activate(accountIdOf(event), body, authPorts()))),
 );
 
-/** `POST /v1/sessions/challenges`. */
+/** `POST /v1/sessions/challenges`: stateless, touches no table. */
 export const postSessionChallenge = apiHandler({ body: sessionChallengeBody }, async ({ body }) =>
-  json(201, await createSessionChallenge(body.accountId, authPorts())),
+  json(201, await createSessionChallenge(body.accountId, { challenges: challengeCodec, now })),
 );
 
 /** `POST /v1/sessions`: login with the auth key (PIN1 or biometrics). */

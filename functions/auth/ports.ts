@@ -1,13 +1,6 @@
 import type { AccountStatus, DeviceJwk } from '../account/model.ts';
+import type { Challenges } from '../shared/challenges.ts';
 import type { TokenClaims } from './jwt.ts';
-
-/** A login challenge (design.md §3.3): single use, 5 minutes, for one account. */
-export interface SessionChallenge {
-  challengeId: string;
-  accountId: string;
-  nonce: string;
-  expiresAt: Date;
-}
 
 /** What activation and login need from the world; adapters implement it with DynamoDB and KMS. */
 export interface AuthPorts {
@@ -20,12 +13,10 @@ export interface AuthPorts {
    * `already_active` when a condition fails, having written nothing.
    */
   activate(accountId: string, nonce: string, now: Date): Promise<void>;
-  saveSessionChallenge(challenge: SessionChallenge): Promise<void>;
-  sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
-  /** Deletes the challenge if it is still there and unexpired; `challenge_invalid` otherwise. */
-  consumeSessionChallenge(challengeId: string, now: Date): Promise<void>;
+  /** Stateless login challenges (design.md §3.3), bound to the account: made and checked without the table. */
+  challenges: Challenges;
+  /** Records the use of a challenge, once (kept until it expires); `challenge_invalid` if it was used. */
+  useChallenge(challenge: { challengeId: string; expiresAt: Date }): Promise<void>;
   mintToken(accountId: string): Promise<{ token: string; claims: TokenClaims }>;
-  newId(): string;
-  newNonce(): string;
   now(): Date;
 }

@@ -29,3 +29,20 @@ export function verifyProof(
     return false;
   }
 }
+
+/**
+ * The object a proof claims to sign (its payload, parsed), or undefined when it is not a compact JWS with a
+ * JSON object payload. Nothing in it is trusted: it only says which account and nonce to check the proof for.
+ */
+export function proofPayload(jws: string): Record<string, unknown> | undefined {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1] as string)) return undefined;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8'));
+    return payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

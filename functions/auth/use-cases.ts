@@ -1,7 +1,7 @@
 import { ProblemError } from '../shared/problems.ts';
 import { TOKEN_TTL_SECONDS } from './jwt.ts';
-import type { AuthPorts, SessionChallenge } from './ports.ts';
-import { verifyProof } from './proofs.ts';
+import type { AuthPorts } from './ports.ts';
+import { proofPayload, verifyProof } from './proofs.ts';
 import type {
   ActivationProofPayload,
   SessionChallengeResponse,
@@ -16,7 +16,6 @@ import type {
  * would only let strangers lock residents out. Abuse is limited per client address and per route instead
  * (the firewall's rate rules, and the local gateway's).
  */
-export const SESSION_CHALLENGE_TTL_SECONDS = 5 * 60;
 
 const tokenResponse = (accountId: string, token: string): TokenResponse => ({
   accountId,
@@ -61,18 +60,16 @@ export async function activate(
   return tokenResponse(accountId, token);
 }
 
-/** `POST /v1/sessions/challenges`: a nonce for a later login. Says nothing about whether the account exists. */
+/**
+ * `POST /v1/sessions/challenges`: a nonce for a later login, bound to the account. Stateless: nothing is
+ * read or written, so the answer is the same whether or not the account exists or is active, and asking
+ * costs no write.
+ */
 export async function createSessionChallenge(
   accountId: string,
-  ports: AuthPorts,
+  ports: Pick<AuthPorts, 'challenges' | 'now'>,
 ): Promise<SessionChallengeResponse> {
-  const challenge: SessionChallenge = {
-    challengeId: ports.newId(),
-    accountId,
-    nonce: ports.newNonce(),
-    expiresAt: new Date(ports.now().getTime() + SESSION_CHALLENGE_TTL_SECONDS * 1000),
-  };
-  await ports.saveSessionChallenge(challenge);
+  const challenge = await ports.challenges.issue('session', accountId, ports.now());
   return {
     challengeId: challenge.challengeId,
     nonce: challenge.nonce,
@@ -80,27 +77,40 @@ export async function createSessionChallenge(
   };
 }
 
-/** `POST /v1/sessions`: a proof by the auth key (PIN1) over the session challenge. */
+/**
+ * `POST /v1/sessions`: a proof by the auth key (PIN1) over the session challenge. The account is the one the
+ * proof names; the challenge must have been made for it (its nonce is a MAC over it), be unexpired, and be
+ * used here for the first time.
+ */
 export async function login(
   input: { challengeId: string; proof: string },
   ports: AuthPorts,
 ): Promise<TokenResponse> {
   const now = ports.now();
-  const challenge = await ports.sessionChallenge(input.challengeId);
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
-  const { accountId } = challenge;
+  const claimed = proofPayload(input.proof);
+  const accountId = typeof claimed?.accountId === 'string' ? claimed.accountId : undefined;
+  const nonce = typeof claimed?.nonce === 'string' ? claimed.nonce : undefined;
+  if (!accountId || !nonce) throw new ProblemError('proof_invalid');
+  const challenge = await ports.challenges.check(
+    'session',
+    { challengeId: input.challengeId, nonce },
+    accountId,
+    now,
+  );
+  if (!challenge.valid) throw new ProblemError('challenge_invalid');
   const [status, authKey] = await Promise.all([
     ports.accountStatus(accountId),
     ports.deviceKey(accountId, 'auth'),
   ]);
-  const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
+  const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce };
   // A resident whose certificate was revoked still signs in (design.md §3.7): only re-verification waits.
   const signsIn = status === 'active' || status === 'reverification_required';
   // No account, or not one that signs in: the same answer as a wrong proof, and nothing written.
   if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
     throw new ProblemError('proof_invalid');
   }
+  // Sign first, commit last: if signing fails the challenge is not used and the same proof works again.
   const { token } = await ports.mintToken(accountId);
-  await ports.consumeSessionChallenge(input.challengeId, now);
+  await ports.useChallenge({ challengeId: input.challengeId, expiresAt: challenge.expiresAt });
   return tokenResponse(accountId, token);
 }

@@ -2,14 +2,7 @@ import type { DeviceJwk, SealedField } from '../account/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
-/** A registration challenge (design.md §3.2 step 1): single use, 5 minutes. */
-export interface RegistrationChallenge {
-  challengeId: string;
-  nonce: string;
-  expiresAt: Date;
-}
-
-export const CHALLENGE_TTL_SECONDS = 5 * 60;
+/** How long a registration stays pending: its activation nonce and, with it, every item it wrote. */
 export const ACTIVATION_TTL_SECONDS = 10 * 60;
 
 /** Everything the registration transaction writes, in one value. */

@@ -1,12 +1,7 @@
-import { createPublicKey, timingSafeEqual } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { canonicalBytes } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
-import {
-  ACTIVATION_TTL_SECONDS,
-  CHALLENGE_TTL_SECONDS,
-  type NewAccount,
-  type RegistrationChallenge,
-} from './model.ts';
+import { ACTIVATION_TTL_SECONDS, type NewAccount } from './model.ts';
 import type { RegistrationPorts } from './ports.ts';
 import {
   MAX_CERTIFICATE_BYTES,
@@ -16,14 +11,14 @@ import {
   SIGNATURE_BYTES,
 } from './schemas.ts';
 
-/** `POST /v1/registration/challenges`: a fresh single-use nonce, with the terms it must be signed with. */
-export async function createChallenge(ports: RegistrationPorts): Promise<RegistrationChallengeResponse> {
-  const challenge: RegistrationChallenge = {
-    challengeId: ports.newId(),
-    nonce: ports.newNonce(),
-    expiresAt: new Date(ports.now().getTime() + CHALLENGE_TTL_SECONDS * 1000),
-  };
-  await ports.saveRegistrationChallenge(challenge);
+/**
+ * `POST /v1/registration/challenges`: a fresh single-use nonce, with the terms it must be signed with.
+ * Stateless: nothing is written (only a registration records the challenge's use).
+ */
+export async function createChallenge(
+  ports: Pick<RegistrationPorts, 'challenges' | 'currentTerms' | 'now'>,
+): Promise<RegistrationChallengeResponse> {
+  const challenge = await ports.challenges.issue('registration', '', ports.now());
   const { terms, privacyPolicy } = ports.currentTerms();
   return {
     challengeId: challenge.challengeId,
@@ -44,12 +39,6 @@ function decodeBase64(value: string, what: string, max: number, exact?: number):
     });
   }
   return bytes;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -76,13 +65,13 @@ export async function register(
     }
   }
 
-  const challenge = await ports.registrationChallenge(statement.challengeId);
   const now = ports.now();
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
+  const challenge = await ports.challenges.check('registration', statement, '', now);
+  if (!challenge.valid || (await ports.challengeUsed(statement.challengeId)))
+    throw new ProblemError('challenge_invalid');
 
   const current = ports.currentTerms();
   const matches =
-    sameText(statement.nonce, challenge.nonce) &&
     statement.termsVersion === current.terms.version &&
     statement.termsSha256 === current.terms.sha256 &&
     statement.privacyPolicyVersion === current.privacyPolicy.version &&
@@ -132,7 +121,7 @@ export async function register(
       deviceKeys: { auth: statement.authKey, sign: statement.signKey },
       activation,
     },
-    statement.challengeId,
+    { challengeId: statement.challengeId, expiresAt: challenge.expiresAt },
   );
   return {
     accountId,

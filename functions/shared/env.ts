@@ -8,6 +8,8 @@ export const ENV = {
   tableName: 'XID_TABLE_NAME',
   dataKeyId: 'XID_DATA_KEY_ID',
   tokenKeyId: 'XID_TOKEN_KEY_ID',
+  /** KMS HMAC key from which the challenge MAC key is derived (stateless challenges). */
+  challengeKeyId: 'XID_CHALLENGE_KEY_ID',
   mailFrom: 'XID_MAIL_FROM',
   mailConfigurationSet: 'XID_MAIL_CONFIGURATION_SET',
   publicBaseUrl: 'XID_PUBLIC_BASE_URL',

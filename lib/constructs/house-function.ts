@@ -39,6 +39,8 @@ export interface StatefulResources {
   tokenKey: IKey;
   /** Encrypts the municipalities' ingest and receipts topics. */
   noticesKey: IKey;
+  /** HMAC key from which the challenge MAC key is derived. */
+  challengeKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -161,6 +163,7 @@ export class HouseFunction extends NodejsFunction {
     if (binds.table) this.bindTable(resources.table, binds.table);
     if (binds.dataKey) this.bindDataKey(resources.dataKey, binds.dataKey);
     if (binds.tokenKey) this.bindTokenKey(resources.tokenKey, binds.tokenKey);
+    if (binds.challengeKey) this.bindChallengeKey(resources.challengeKey);
     if (binds.mail)
       this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
@@ -221,6 +224,22 @@ export class HouseFunction extends NodejsFunction {
   bindTokenKey(key: IKey, usage: 'sign' | 'verify'): this {
     key.grant(this, ...(usage === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']));
     this.addEnvironment(ENV.tokenKeyId, key.keyArn);
+    return this;
+  }
+
+  /**
+   * The challenge key: `GenerateMac` with HMAC-SHA-256 only (the challenge MAC key is derived from it once per
+   * container); never `VerifyMac`, never the key itself.
+   */
+  bindChallengeKey(key: IKey): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateMac'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+      }),
+    );
+    this.addEnvironment(ENV.challengeKeyId, key.keyArn);
     return this;
   }
 

@@ -174,6 +174,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.tableName]: resources.tableName,
       [ENV.dataKeyId]: resources.keyArns.data,
       [ENV.tokenKeyId]: resources.keyArns.token,
+      [ENV.challengeKeyId]: resources.keyArns.challenge,
       [ENV.mailFrom]: config.mail.fromAddress,
       [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
       [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),

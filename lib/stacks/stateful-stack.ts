@@ -39,6 +39,8 @@ export class StatefulStack extends Stack {
   public readonly tokenKey: kms.Key;
   /** Encrypts the municipalities' ingest and receipts topics (made by `npm run municipality`). */
   public readonly noticesKey: kms.Key;
+  /** The challenge MAC key is derived from it (stateless challenges). */
+  public readonly challengeKey: kms.Key;
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
@@ -86,6 +88,7 @@ export class StatefulStack extends Stack {
       });
     this.dataKey = keyOf('data', 'DataKey', "envelope encryption of residents' personal fields");
     this.tokenKey = keyOf('token', 'TokenKey', 'ES256 signing of access tokens');
+    this.challengeKey = keyOf('challenge', 'ChallengeKey', 'derives the MAC key of stateless challenges');
     const topicPrefix = this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) });
     this.noticesKey = keyOf('notices', 'NoticesKey', "the municipalities' ingest and receipts topics");
     // Publishers sit in the municipalities' own accounts: each may make and open data keys through SNS,
@@ -181,6 +184,7 @@ export class StatefulStack extends Stack {
       dataKey: this.dataKey,
       tokenKey: this.tokenKey,
       noticesKey: this.noticesKey,
+      challengeKey: this.challengeKey,
       mailIdentity: this.mailIdentity,
       configurationSet: this.configurationSet,
       trustBucket: this.trustBucket,

@@ -172,10 +172,11 @@ describe('activation refusals', () => {
 
   it('a login for an account that does not exist → 422 proof_invalid, writing nothing', async () => {
     const phone = await registeredPhone();
-    const challenge = await world.api.createSessionChallenge('00000000-0000-4000-8000-00000000beef');
+    const ghost = '00000000-0000-4000-8000-00000000beef';
+    const challenge = await world.api.createSessionChallenge(ghost);
     const proof = await phone.prove('auth', '1234', {
       type: 'xid/session/v1',
-      accountId: 'x',
+      accountId: ghost,
       nonce: challenge.nonce,
     });
     const before = await world.table.snapshot();

@@ -115,6 +115,27 @@ describe.each(STAGES)('stage %s', (name) => {
     stateful.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
   });
 
+  it('makes an HMAC key for challenges, which only the challenge functions may use, for GenerateMac only', () => {
+    const stage = stageOf(name);
+    stage.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
+      KeySpec: 'HMAC_256',
+      KeyUsage: 'GENERATE_VERIFY_MAC',
+    });
+    const users = ROUTES.filter((route) => route.binds.challengeKey).map((route) => route.id);
+    expect(users.sort()).toEqual([
+      'postRegistration',
+      'postRegistrationChallenge',
+      'postSession',
+      'postSessionChallenge',
+    ]);
+    for (const statement of allStatements(stage)) {
+      if (!actionsOf(statement).includes('kms:GenerateMac')) continue;
+      expect(statement.Action).toBe('kms:GenerateMac');
+      expect(JSON.stringify(statement.Resource)).toMatch(/ChallengeKey/);
+      expect(statement.Condition).toEqual({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } });
+    }
+  });
+
   it('has no IAM statement whose actions contain a wildcard', () => {
     for (const statement of allStatements(stageOf(name))) {
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
@@ -422,6 +443,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
   if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');
   if (binds.tokenKey === 'sign') actions.push('kms:Sign', 'kms:GetPublicKey');
   if (binds.tokenKey === 'verify') actions.push('kms:GetPublicKey');
+  if (binds.challengeKey) actions.push('kms:GenerateMac');
   if (binds.mail) actions.push('ses:SendEmail');
   if (binds.devicePush) actions.push('sns:Publish');
   if (binds.push) {

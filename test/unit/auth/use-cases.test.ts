@@ -1,8 +1,9 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStatus, DeviceJwk } from '#functions/account/model';
-import type { AuthPorts, SessionChallenge } from '#functions/auth/ports';
+import type { AuthPorts } from '#functions/auth/ports';
 import { activate, createSessionChallenge, login } from '#functions/auth/use-cases';
+import { challenges } from '#functions/shared/challenges';
 import { ProblemError } from '#functions/shared/problems';
 import { signJws } from '#test/harness/phone/jws';
 
@@ -22,7 +23,8 @@ const STRANGER = keyPair();
 interface State {
   status: AccountStatus | undefined;
   activation?: { nonce: string; expiresAt: Date };
-  challenges: Map<string, SessionChallenge>;
+  /** Challenges whose use was recorded, with the expiry they were kept until. */
+  used: Map<string, Date>;
   minted: string[];
   now: Date;
 }
@@ -34,11 +36,10 @@ beforeEach(() => {
   state = {
     status: 'pending_activation',
     activation: { nonce: 'activation-nonce', expiresAt: new Date(NOW.getTime() + 600_000) },
-    challenges: new Map(),
+    used: new Map(),
     minted: [],
     now: NOW,
   };
-  let ids = 0;
   ports = {
     accountStatus: async (id) => (id === ACCOUNT ? state.status : undefined),
     deviceKey: async (id, key) => (id === ACCOUNT ? (key === 'auth' ? AUTH.jwk : SIGN.jwk) : undefined),
@@ -49,19 +50,15 @@ beforeEach(() => {
       state.activation = undefined;
       state.status = 'active';
     },
-    saveSessionChallenge: async (challenge) => {
-      state.challenges.set(challenge.challengeId, challenge);
-    },
-    sessionChallenge: async (id) => state.challenges.get(id),
-    consumeSessionChallenge: async (id) => {
-      if (!state.challenges.delete(id)) throw new ProblemError('challenge_invalid');
+    challenges: challenges(async () => Buffer.alloc(32, 7)),
+    useChallenge: async ({ challengeId, expiresAt }) => {
+      if (state.used.has(challengeId)) throw new ProblemError('challenge_invalid');
+      state.used.set(challengeId, expiresAt);
     },
     mintToken: async (id) => {
       state.minted.push(id);
       return { token: `token-for-${id}`, claims: {} as never };
     },
-    newId: () => `00000000-0000-4000-9000-${String(++ids).padStart(12, '0')}`,
-    newNonce: () => `nonce-${ids}`,
     now: () => state.now,
   };
 });
@@ -135,6 +132,8 @@ describe('activation', () => {
 describe('sessions', () => {
   const sessionProof = (key: KeyObject, challenge: { nonce: string }, accountId = ACCOUNT) =>
     signJws(key, { type: 'xid/session/v1', accountId, nonce: challenge.nonce });
+  const loginWith = (challenge: { challengeId: string }, proof: string) =>
+    codeOf(login({ challengeId: challenge.challengeId, proof }, ports));
 
   beforeEach(() => {
     state.status = 'active';
@@ -148,10 +147,10 @@ describe('sessions', () => {
     expect((await login({ challengeId: challenge.challengeId, proof }, ports)).accessToken).toBe(
       `token-for-${ACCOUNT}`,
     );
-    expect(await codeOf(login({ challengeId: challenge.challengeId, proof }, ports))).toBe(
-      'challenge_invalid',
-    );
-    expect(state.minted).toEqual([ACCOUNT]);
+    expect([...state.used]).toEqual([[challenge.challengeId, new Date(challenge.expiresAt)]]);
+    expect(await loginWith(challenge, proof)).toBe('challenge_invalid');
+    // Sign first, commit last: the replay's token is signed, then discarded when its use is refused.
+    expect(state.minted).toEqual([ACCOUNT, ACCOUNT]);
   });
 
   it('logs in an account whose certificate was revoked: only re-verification waits (design.md §3.7)', async () => {
@@ -163,19 +162,46 @@ describe('sessions', () => {
     );
   });
 
-  it('refuses the sign key, a stranger, and a proof for another account (422 proof_invalid)', async () => {
+  it('makes a challenge without reading or writing anything, for any account id', async () => {
+    const touched: string[] = [];
+    const spy = new Proxy(ports, {
+      get: (target, name) => {
+        touched.push(String(name));
+        return target[name as keyof AuthPorts];
+      },
+    });
+    const ghost = await createSessionChallenge('00000000-0000-4000-8000-00000000ffff', spy);
+    const real = await createSessionChallenge(ACCOUNT, spy);
+    expect(new Set(touched)).toEqual(new Set(['challenges', 'now']));
+    expect(Object.keys(ghost)).toEqual(Object.keys(real));
+  });
+
+  it('refuses the sign key and a stranger (422 proof_invalid), recording no use', async () => {
     for (const key of [SIGN.privateKey, STRANGER.privateKey]) {
       const challenge = await createSessionChallenge(ACCOUNT, ports);
-      expect(
-        await codeOf(
-          login({ challengeId: challenge.challengeId, proof: sessionProof(key, challenge) }, ports),
-        ),
-      ).toBe('proof_invalid');
+      expect(await loginWith(challenge, sessionProof(key, challenge))).toBe('proof_invalid');
     }
+    expect(await loginWith(await createSessionChallenge(ACCOUNT, ports), 'a.b.c')).toBe('proof_invalid');
+    expect(state.used.size).toBe(0);
+    expect(state.minted).toEqual([]);
+  });
+
+  it('refuses a challenge made for another account, altered or not ours (409 challenge_invalid)', async () => {
     const challenge = await createSessionChallenge(ACCOUNT, ports);
-    const other = sessionProof(AUTH.privateKey, challenge, '00000000-0000-4000-8000-000000000002');
-    expect(await codeOf(login({ challengeId: challenge.challengeId, proof: other }, ports))).toBe(
-      'proof_invalid',
+    const other = '00000000-0000-4000-8000-000000000002';
+    expect(await loginWith(challenge, sessionProof(AUTH.privateKey, challenge, other))).toBe(
+      'challenge_invalid',
+    );
+    const altered = {
+      ...challenge,
+      challengeId: challenge.challengeId.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+    };
+    expect(await loginWith(altered, sessionProof(AUTH.privateKey, challenge))).toBe('challenge_invalid');
+    const foreign = await challenges(async () => Buffer.alloc(32, 8)).issue('session', ACCOUNT, NOW);
+    expect(await loginWith(foreign, sessionProof(AUTH.privateKey, foreign))).toBe('challenge_invalid');
+    const registration = await ports.challenges.issue('registration', ACCOUNT, NOW);
+    expect(await loginWith(registration, sessionProof(AUTH.privateKey, registration))).toBe(
+      'challenge_invalid',
     );
     expect(state.minted).toEqual([]);
   });
@@ -183,25 +209,15 @@ describe('sessions', () => {
   it('refuses an expired challenge, a pending account, and an account that does not exist', async () => {
     const expired = await createSessionChallenge(ACCOUNT, ports);
     state.now = new Date(NOW.getTime() + 300_000);
-    expect(
-      await codeOf(
-        login({ challengeId: expired.challengeId, proof: sessionProof(AUTH.privateKey, expired) }, ports),
-      ),
-    ).toBe('challenge_invalid');
+    expect(await loginWith(expired, sessionProof(AUTH.privateKey, expired))).toBe('challenge_invalid');
     state.now = NOW;
     state.status = 'pending_activation';
     const pending = await createSessionChallenge(ACCOUNT, ports);
-    expect(
-      await codeOf(
-        login({ challengeId: pending.challengeId, proof: sessionProof(AUTH.privateKey, pending) }, ports),
-      ),
-    ).toBe('proof_invalid');
-    const ghost = await createSessionChallenge('00000000-0000-4000-8000-00000000ffff', ports);
-    expect(
-      await codeOf(
-        login({ challengeId: ghost.challengeId, proof: sessionProof(AUTH.privateKey, ghost) }, ports),
-      ),
-    ).toBe('proof_invalid');
+    expect(await loginWith(pending, sessionProof(AUTH.privateKey, pending))).toBe('proof_invalid');
+    const ghostId = '00000000-0000-4000-8000-00000000ffff';
+    const ghost = await createSessionChallenge(ghostId, ports);
+    expect(await loginWith(ghost, sessionProof(AUTH.privateKey, ghost, ghostId))).toBe('proof_invalid');
+    expect(state.used.size).toBe(0);
     expect(state.minted).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.t
 import type { AccountPorts } from '../account/ports.ts';
 import type { AuthPorts } from '../auth/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { table, usedChallengeItem } from './table.ts';
+import { type ItemKey, table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
@@ -33,8 +33,24 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`. */
+    /**
+     * Consumes the nonce and activates the account in one transaction; `challenge_invalid`/`already_active`.
+     * The same transaction makes the registration permanent: it removes the expiry (TTL) that the account,
+     * its consents, its device keys and its certificate index were written with (registration-store.ts).
+     */
     async activate(accountId: string, nonce: string, now: Date): Promise<void> {
+      const account = KEYS.account(accountId);
+      const items = await db.partition(account.pk);
+      const profile = items.find((item) => item.sk === account.sk);
+      const certificate = profile?.certificate as { issuerSha256: string; serial: string } | undefined;
+      const permanent = (key: ItemKey, condition: string, values: Record<string, unknown> = {}) => ({
+        Update: {
+          Key: key,
+          UpdateExpression: 'REMOVE expiresAt',
+          ConditionExpression: condition,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        },
+      });
       const refused = await db.transact(
         [
           {
@@ -46,8 +62,8 @@ export function accountStore(tableName: string) {
           },
           {
             Update: {
-              Key: KEYS.account(accountId),
-              UpdateExpression: 'SET #status = :active, activatedAt = :at',
+              Key: account,
+              UpdateExpression: 'SET #status = :active, activatedAt = :at REMOVE expiresAt',
               ConditionExpression: '#status = :pending',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -57,6 +73,16 @@ export function accountStore(tableName: string) {
               },
             },
           },
+          ...(certificate
+            ? [
+                permanent(KEYS.certificate(certificate.issuerSha256, certificate.serial), 'accountId = :id', {
+                  ':id': accountId,
+                }),
+              ]
+            : []),
+          ...items
+            .filter((item) => item.sk !== account.sk && item.expiresAt !== undefined)
+            .map((item) => permanent({ pk: item.pk, sk: item.sk }, 'attribute_exists(pk)')),
         ],
         [1, 0],
       );

@@ -17,17 +17,25 @@ export function registrationStore(tableName: string) {
       return (await db.get(KEYS.usedChallenge(challengeId))) !== undefined;
     },
 
-    async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
+    /** Registered: an active account holds it, or a pending registration that has not expired. */
+    async isCertificateRegistered(issuerSha256: string, serial: string, now: Date): Promise<boolean> {
       const Item = await db.get(KEYS.certificate(issuerSha256, serial));
-      return Item !== undefined;
+      if (!Item) return false;
+      return Item.expiresAt === undefined || Number(Item.expiresAt) > epochSeconds(now);
     },
 
+    /**
+     * Everything a registration writes expires with its activation nonce (`expiresAt`, TTL): a registration
+     * never activated goes away whole, and its certificate may register again as soon as it has expired.
+     * Activation removes the expiry from all of it (account-store.ts).
+     */
     async createAccount(
       account: NewAccount,
       challenge: { challengeId: string; expiresAt: Date },
     ): Promise<void> {
       const { accountId } = account;
       const created = account.createdAt.toISOString();
+      const expiresAt = epochSeconds(account.activation.expiresAt);
       const items = [
         usedChallengeItem(challenge),
         {
@@ -44,6 +52,7 @@ export function registrationStore(tableName: string) {
               municipality: account.municipality,
               certificate: account.certificate,
               createdAt: created,
+              expiresAt,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -55,8 +64,11 @@ export function registrationStore(tableName: string) {
               ...KEYS.certificate(account.certificate.issuerSha256, account.certificate.serial),
               accountId,
               createdAt: created,
+              expiresAt,
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // Free, or held by a registration that expired before it was activated.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
           },
         },
         ...account.consents.map((consent) => ({
@@ -67,6 +79,7 @@ export function registrationStore(tableName: string) {
               kind: consent.kind,
               version: consent.version,
               at: created,
+              expiresAt,
             },
           },
         })),
@@ -78,6 +91,7 @@ export function registrationStore(tableName: string) {
               key,
               jwk: account.deviceKeys[key],
               createdAt: created,
+              expiresAt,
             },
           },
         })),
@@ -87,7 +101,7 @@ export function registrationStore(tableName: string) {
             Item: {
               ...KEYS.activation(accountId),
               nonce: account.activation.nonce,
-              expiresAt: epochSeconds(account.activation.expiresAt),
+              expiresAt,
             },
           },
         },

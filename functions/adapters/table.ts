@@ -2,6 +2,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -57,6 +58,25 @@ export function table(tableName: string) {
         new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
       );
       return Item as T | undefined;
+    },
+    /** Every item of a partition, read consistently (a small partition: an account's own items). */
+    async partition(pk: string): Promise<(ItemKey & Record<string, unknown>)[]> {
+      const items: (ItemKey & Record<string, unknown>)[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        items.push(...((page.Items ?? []) as (ItemKey & Record<string, unknown>)[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
     },
     /** Writes an item; with a condition, `false` when it did not hold (nothing written). */
     async put(item: ItemKey & Record<string, unknown>, condition?: string | Condition): Promise<boolean> {

@@ -14,7 +14,8 @@ export interface RegistrationPorts {
   currentTerms(): CurrentTerms;
   verifyCard(certificate: Buffer, message: Buffer, signature: Buffer): Promise<VerifiedCertificate>;
   municipalityOf(address: string): Municipality | undefined;
-  isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean>;
+  /** Whether an account holds the certificate (a pending registration only until it expires). */
+  isCertificateRegistered(issuerSha256: string, serial: string, now: Date): Promise<boolean>;
   /** Envelope encryption: one data key for the account, AES-256-GCM per field, bound to account and field. */
   sealFields(
     accountId: string,

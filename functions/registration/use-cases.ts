@@ -86,7 +86,8 @@ export async function register(
   const municipality = ports.municipalityOf(verified.items.address);
   if (!municipality) throw new ProblemError('municipality_unknown');
 
-  if (await ports.isCertificateRegistered(verified.certificate.issuerSha256, verified.certificate.serial)) {
+  const { issuerSha256, serial } = verified.certificate;
+  if (await ports.isCertificateRegistered(issuerSha256, serial, now)) {
     throw new ProblemError('already_registered');
   }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueCard } from '#test/harness/cards';
 import { checkedFetch } from '#test/harness/contract';
 import { ApiError } from '#test/harness/phone/api';
 import type { VirtualPhone } from '#test/harness/phone/phone';
 import { tokenFactory } from './tokens.ts';
-import { startWorld, type World } from './world.ts';
+import { PIN1, PIN2, startWorld, type World } from './world.ts';
 
 /**
  * Activation, sessions, the authorizer and `GET /v1/me` end to end (design.md §3.3): the virtual phone
@@ -102,6 +103,50 @@ describe('activation and the resident record', () => {
       code: 'pin_incorrect',
     });
     expect(phone.deviceKeys.attemptsLeft).toBe(4);
+  });
+});
+
+describe('a registration that is never activated', () => {
+  /** The items of an account (its partition, activation nonce and certificate index), parsed. */
+  const itemsOf = async (accountId: string) =>
+    (await world.table.snapshot())
+      .map((item) => JSON.parse(item) as Record<string, unknown>)
+      .filter((item) => String(item.pk).endsWith(accountId) || item.accountId === accountId);
+
+  it('expires whole: every item it wrote carries the activation expiry, so the card is never locked out', async () => {
+    const card = await issueCard(world.pki, { name: '放置\u3000一郎' });
+    const first = await world.registeredPhone({}, card);
+    const accountId = first.account?.accountId as string;
+    const items = await itemsOf(accountId);
+    const expiry = Math.floor(new Date(first.account?.activation.expiresAt as string).getTime() / 1000);
+    // Account, 3 consents, 2 device keys, the activation nonce and the certificate index.
+    expect(items).toHaveLength(8);
+    for (const item of items) expect([item.pk, item.expiresAt]).toEqual([item.pk, expiry]);
+
+    // Ten minutes later (TTL may take a while to delete them): the card registers again, at once.
+    for (const item of items)
+      await world.table.put({ ...item, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    const again = await world.registeredPhone({}, card);
+    expect(again.account?.accountId).not.toBe(accountId);
+    await again.activate(world.api, PIN1, PIN2);
+    await expect(first.activate(world.api, PIN1, PIN2)).rejects.toMatchObject({ code: 'challenge_invalid' });
+  });
+
+  it('is made permanent by its activation: nothing of the account expires any more', async () => {
+    const phone = await registeredPhone();
+    const accountId = phone.account?.accountId as string;
+    await phone.activate(world.api, PIN1, PIN2);
+    const items = await itemsOf(accountId);
+    expect(items.map((item) => item.sk).sort()).toEqual([
+      'CERT',
+      'CONSENT#identityVerification',
+      'CONSENT#privacyPolicy',
+      'CONSENT#terms',
+      'DEVICEKEY#auth',
+      'DEVICEKEY#sign',
+      'PROFILE',
+    ]);
+    for (const item of items) expect([item.sk, item.expiresAt]).toEqual([item.sk, undefined]);
   });
 });
 

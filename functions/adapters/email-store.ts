@@ -1,9 +1,11 @@
 import type { EmailState, MailFeedbackPorts, MailPorts, StoredEmailToken } from '../mail/ports.ts';
-import { ProblemError } from '../shared/problems.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
-type EmailStorePorts = Pick<MailPorts, 'emailState' | 'recordMail' | 'emailToken' | 'confirmEmail'> &
+type EmailStorePorts = Pick<
+  MailPorts,
+  'emailState' | 'recordLink' | 'confirmSent' | 'undoLink' | 'emailToken' | 'confirmEmail'
+> &
   MailFeedbackPorts;
 
 /** DynamoDB side of e-mail registration, confirmation and feedback. */
@@ -15,13 +17,13 @@ export function emailStore(tableName: string) {
       return { exists: Item !== undefined, email: Item?.email as EmailState | undefined };
     },
 
-    /** Records a sent mail: the new token and the new e-mail state, if nobody changed it meanwhile. */
-    async recordMail(
+    /** Records a link before its mail goes out: the token and the new e-mail state, together. */
+    async recordLink(
       accountId: string,
       next: EmailState,
       token: { hash: string; expiresAt: Date },
-      previousRevision: number,
-    ) {
+      sameAddress?: string,
+    ): Promise<boolean> {
       const refused = await db.transact(
         [
           {
@@ -40,20 +42,45 @@ export function emailStore(tableName: string) {
               Key: KEYS.account(accountId),
               UpdateExpression: 'SET email = :email',
               ConditionExpression:
-                previousRevision === 0
-                  ? 'attribute_exists(pk) AND attribute_not_exists(email)'
-                  : 'attribute_exists(pk) AND email.revision = :previous',
+                sameAddress === undefined
+                  ? 'attribute_exists(pk)'
+                  : 'email.address = :address AND email.verified = :no',
               ExpressionAttributeValues: {
                 ':email': next,
-                ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
+                ...(sameAddress === undefined ? {} : { ':address': sameAddress, ':no': false }),
               },
             },
           },
         ],
         [1, 0],
       );
-      if (refused !== undefined)
-        throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again');
+      return refused === undefined;
+    },
+
+    async confirmSent(accountId: string, hash: string): Promise<void> {
+      await db.update(KEYS.account(accountId), {
+        update: 'SET email.delivery = :sent',
+        condition: 'email.tokenHash = :hash',
+        values: { ':sent': 'sent', ':hash': hash },
+      });
+    },
+
+    /** Refused (a newer request changed the state meanwhile): that request's state stays, and so does this link, unusable. */
+    async undoLink(accountId: string, previous: EmailState | undefined, hash: string): Promise<void> {
+      await db.transact(
+        [
+          { Delete: { Key: KEYS.emailToken(hash) } },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression: previous ? 'SET email = :previous' : 'REMOVE email',
+              ConditionExpression: 'email.tokenHash = :hash',
+              ExpressionAttributeValues: { ':hash': hash, ...(previous ? { ':previous': previous } : {}) },
+            },
+          },
+        ],
+        [1],
+      );
     },
 
     async emailToken(hash: string): Promise<StoredEmailToken | undefined> {

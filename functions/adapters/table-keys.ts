@@ -14,6 +14,8 @@ export const KEYS = {
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
   /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
   emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
+  /** A sending quota (quota-store.ts): of an account, or of a recipient by the SHA-256 of the address. */
+  quota: (kind: 'account' | 'recipient', key: string) => ({ pk: `QUOTA#mail-${kind}#${key}`, sk: 'SLOTS' }),
   /** An onboarded municipality: its ingest topic and publisher. */
   municipality: (code: string) => ({ pk: `MUNICIPALITY#${code}`, sk: 'PROFILE' }),
   /** Idempotency of notices: one item per (municipality, noticeId), with `pushedAt` once pushed. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { emailStore } from '../adapters/email-store.ts';
 import { sesMailer } from '../adapters/mailer.ts';
+import { quotaStore } from '../adapters/quota-store.ts';
 import { checkToken } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
@@ -15,6 +16,7 @@ import { resendEmail, setEmail, verifyEmail } from './use-cases.ts';
 
 const ports: MailPorts = {
   ...emailStore(required(ENV.tableName)),
+  ...quotaStore(required(ENV.tableName)),
   ...sesMailer,
   newToken: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),

@@ -43,6 +43,13 @@ import type { FunctionSpec } from './bindings.ts';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * Groups of routes with a per-client-address rate rule of their own (WAF in AWS, the local gateway locally;
+ * limits per stage in `config/stages.ts`): what a stranger could try in bulk.
+ */
+export const WAF_GROUPS = ['proofs', 'challenges', 'registrations', 'mail', 'emailLinks'] as const;
+export type WafGroup = (typeof WAF_GROUPS)[number];
+
 export interface Route extends FunctionSpec {
   method: HttpMethod;
   /** API Gateway path template, e.g. `/v1/terms/{document}`. */
@@ -67,6 +74,8 @@ export interface Route extends FunctionSpec {
    * A unit test follows the calls from the handler and fails when a code it can throw is missing here.
    */
   problems?: readonly ProblemCode[];
+  /** The per-address rate rule the route falls under, beside the API-wide one. */
+  waf?: WafGroup;
 }
 
 /** An answer that is not JSON: its media type (none for 204 and 304), and the headers that matter. */
@@ -138,6 +147,7 @@ export const ROUTES: readonly Route[] = [
     auth: 'public',
     response: registrationChallengeResponse,
     status: 201,
+    waf: 'challenges',
     binds: { challengeKey: true },
     assets: [LEGAL_TEXTS],
     description: 'A single-use nonce for the registration statement',
@@ -167,6 +177,7 @@ export const ROUTES: readonly Route[] = [
       'municipality_unknown',
       'already_registered',
     ],
+    waf: 'registrations',
     binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true, challengeKey: true },
     assets: [LEGAL_TEXTS],
     description: 'Registration with the card-signed statement',
@@ -188,6 +199,7 @@ export const ROUTES: readonly Route[] = [
       'challenge_invalid',
       'proof_invalid',
     ],
+    waf: 'proofs',
     binds: { table: 'readWrite', tokenKey: 'sign' },
     description: 'Activation with the auth and sign device keys (PIN1, PIN2)',
   },
@@ -201,6 +213,7 @@ export const ROUTES: readonly Route[] = [
     body: sessionChallengeBody,
     response: sessionChallengeResponse,
     status: 201,
+    waf: 'challenges',
     binds: { challengeKey: true },
     description: 'A nonce for a later login',
   },
@@ -214,6 +227,7 @@ export const ROUTES: readonly Route[] = [
     body: sessionBody,
     response: tokenResponse,
     problems: ['challenge_invalid', 'proof_invalid'],
+    waf: 'proofs',
     binds: { table: 'readWrite', tokenKey: 'sign', challengeKey: true },
     description: 'Login with the auth device key',
   },
@@ -239,6 +253,7 @@ export const ROUTES: readonly Route[] = [
     response: emailResponse,
     status: 202,
     problems: ['mail_unavailable'],
+    waf: 'mail',
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Set the e-mail address and send the confirmation mail',
   },
@@ -252,6 +267,7 @@ export const ROUTES: readonly Route[] = [
     response: emailResendResponse,
     status: 202,
     problems: ['email_not_pending', 'mail_unavailable'],
+    waf: 'mail',
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Send the confirmation mail again',
   },
@@ -269,6 +285,7 @@ export const ROUTES: readonly Route[] = [
       409: { description: 'The link was used already: a page', mediaType: 'text/html' },
       410: { description: 'Expired, or replaced by a newer link: a page', mediaType: 'text/html' },
     },
+    waf: 'emailLinks',
     binds: { table: 'readWrite' },
     description: 'The confirmation link of the mail',
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WafGroup } from '../routes.ts';
 
 /**
  * Per-stage configuration, as typed code in one module. `bin/app.ts` picks a stage with
@@ -55,6 +56,12 @@ export interface StageConfig {
     wafRequestsPer5MinutesPerIp: number;
     /** Optional custom domain; without it the API answers on its execute-api URL. */
     domain?: ApiDomain;
+    /**
+     * Stricter WAF rate rules for the routes a stranger could abuse, per group of routes (`waf` in the
+     * route table): requests per source IP per 5 minutes, answered `429 rate_limited` beyond. The local
+     * gateway applies the same rules with the local stage's numbers.
+     */
+    wafRoutesPer5MinutesPerIp: Record<WafGroup, number>;
   };
   /** Who hears of an alarm: subscribers of the stage's alarm topic. */
   alarms: AlarmSubscribers;
@@ -108,11 +115,28 @@ const JLIS_TRUST = {
   maxCrlAgeHours: 48,
 };
 
+/**
+ * Per client address, per 5 minutes. Generous for a resident (a login is one challenge and one proof) and for
+ * the many residents behind one carrier NAT, tight for anyone trying proofs, challenges or mails in bulk.
+ */
+const WAF_ROUTES: Record<WafGroup, number> = {
+  proofs: 100,
+  challenges: 200,
+  registrations: 50,
+  mail: 30,
+  emailLinks: 60,
+};
+
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
   statusCheck: { intervalMinutes: 60 },
-  api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinutesPerIp: 500 },
+  api: {
+    rateLimit: 50,
+    burstLimit: 100,
+    wafRequestsPer5MinutesPerIp: 500,
+    wafRoutesPer5MinutesPerIp: WAF_ROUTES,
+  },
   alarms: { emails: [] },
 } satisfies Partial<StageConfig>;
 
@@ -120,6 +144,18 @@ const CONFIGS: Record<StageName, StageConfig> = {
   local: {
     ...base,
     stage: 'local',
+    // Every test file's requests come from one loopback address: the same rules, with room for a test suite.
+    api: {
+      ...base.api,
+      wafRequestsPer5MinutesPerIp: 2000,
+      wafRoutesPer5MinutesPerIp: {
+        proofs: 200,
+        challenges: 400,
+        registrations: 100,
+        mail: 150,
+        emailLinks: 120,
+      },
+    },
     retainData: false,
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },

@@ -13,8 +13,13 @@ import {
 import { PROBLEMS } from '../../functions/shared/problems.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { GATEWAY_RESPONSES, gatewayHeaders, problemTemplate } from '../gateway-responses.ts';
-import type { Route } from '../routes.ts';
+import {
+  GATEWAY_RESPONSES,
+  gatewayHeaders,
+  problemTemplate,
+  WAF_RATE_LIMITED_BODY,
+} from '../gateway-responses.ts';
+import { type Route, WAF_GROUPS, type WafGroup } from '../routes.ts';
 import type { HouseFunction } from './house-function.ts';
 import { accessLogFormat } from './observability.ts';
 
@@ -30,7 +35,8 @@ export interface XidRestApiProps {
 /**
  * The public REST API: regional endpoint, JSON access logs, stage throttling, problem+json for everything
  * API Gateway answers itself (with `instance` and the headers the status calls for), 405 for a known path
- * with the wrong method, and a WAF web ACL with AWS managed rules and a per-IP rate-based rule. API Gateway
+ * with the wrong method, and a WAF web ACL with AWS managed rules, an API-wide per-IP rate rule and stricter
+ * per-IP rate rules for the route groups that a stranger could abuse (proofs, challenges, mail). API Gateway
  * only sizes and routes: the handlers validate the bodies (see `gateway-responses.ts`).
  */
 export class XidRestApi extends Construct {
@@ -138,6 +144,21 @@ export class XidRestApi extends Construct {
       acknowledge(anyMethod, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });
     }
 
+    // Per-route rules (`waf` in the route table): stricter limits where a stranger could try in bulk.
+    const groupRules = WAF_GROUPS.flatMap((group, index) => {
+      const paths = props.routes.filter((route) => route.waf === group).map((route) => route.path);
+      return paths.length
+        ? [
+            rateRule(
+              wafRuleName(group),
+              10 + index,
+              config.api.wafRoutesPer5MinutesPerIp[group],
+              pathMatch(paths),
+            ),
+          ]
+        : [];
+    });
+
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
@@ -146,20 +167,13 @@ export class XidRestApi extends Construct {
         metricName: webAclMetricName(config.stage),
         sampledRequestsEnabled: true,
       },
+      // What a rate rule answers: the problem document of `429 rate_limited` (WAF cannot send problem+json).
+      customResponseBodies: {
+        [RATE_LIMITED_BODY]: { contentType: 'APPLICATION_JSON', content: WAF_RATE_LIMITED_BODY },
+      },
       rules: [
-        {
-          name: 'RateLimitPerIp',
-          priority: 0,
-          action: { block: {} },
-          statement: {
-            rateBasedStatement: { limit: config.api.wafRequestsPer5MinutesPerIp, aggregateKeyType: 'IP' },
-          },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            metricName: 'RateLimitPerIp',
-            sampledRequestsEnabled: true,
-          },
-        },
+        rateRule('RateLimitPerIp', 0, config.api.wafRequestsPer5MinutesPerIp),
+        ...groupRules,
         // Its 8 KB body limit would refuse registrations (a 4 KiB certificate in base64 plus the statement);
         // every route enforces its own, smaller or equal, limit instead.
         managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
@@ -193,6 +207,58 @@ function quoted(headers: Record<string, string>): Record<string, string> {
 
 function prefixed<T>(prefix: string, entries: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(entries).map(([name, value]) => [`${prefix}${name}`, value]));
+}
+
+const RATE_LIMITED_BODY = 'rateLimited';
+
+/** The WAF rule (and metric) name of a route group's rate rule, e.g. `RateLimitPerIpProofs`. */
+export const wafRuleName = (group: WafGroup) => `RateLimitPerIp${group[0]?.toUpperCase()}${group.slice(1)}`;
+
+/**
+ * A per-IP rate rule over 5 minutes, optionally only over the requests a scope-down statement matches;
+ * beyond the limit it answers `429 rate_limited`.
+ */
+function rateRule(
+  name: string,
+  priority: number,
+  limit: number,
+  scopeDownStatement?: wafv2.CfnWebACL.StatementProperty,
+): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_BODY } } },
+    statement: {
+      rateBasedStatement: {
+        limit,
+        aggregateKeyType: 'IP',
+        evaluationWindowSec: 300,
+        ...(scopeDownStatement ? { scopeDownStatement } : {}),
+      },
+    },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+  };
+}
+
+/**
+ * A regular expression for the URI path of route templates, with or without the stage's path segment in
+ * front (`/live/v1/…` on the execute-api host, `/v1/…` on a custom domain); `{param}` is one segment.
+ */
+export function pathPattern(templates: readonly string[]): string {
+  const alternatives = templates.map((t) =>
+    t.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+'),
+  );
+  return `^(/[^/]+)?(${alternatives.join('|')})$`;
+}
+
+function pathMatch(templates: readonly string[]): wafv2.CfnWebACL.StatementProperty {
+  return {
+    regexMatchStatement: {
+      regexString: pathPattern(templates),
+      fieldToMatch: { uriPath: {} },
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  };
 }
 
 function managedRule(name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty {

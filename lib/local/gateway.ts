@@ -13,6 +13,7 @@ import {
   gatewayHeaders,
   problemTemplate,
   renderProblemTemplate,
+  WAF_RATE_LIMITED_BODY,
 } from '../gateway-responses.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { matchPath, type Route } from '../routes.ts';
@@ -22,6 +23,7 @@ import { CardRefusal, type LocalCards } from './cards.ts';
 import { type FaultRule, faultRules } from './fault-proxy.ts';
 import { gatewayUrl, hostnameOf } from './hosts.ts';
 import type { LocalNotices, SnsHttpMessage } from './notices.ts';
+import { type RateLimitRules, rateLimiter } from './rate-limits.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
 export const AUTHORIZER_CACHE_ENTRIES = 1000;
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   port: number;
   /** One line per request: method, route template (never the raw path: it may hold a token), status, time. */
   accessLog?: (line: string) => void;
+  /** The firewall's per-address rate rules, with the stage's limits (none: no limits). */
+  rateLimits?: RateLimitRules;
 }
 
 /** The header API Gateway puts its request id in (the correlation id: problems' `instance`, access logs). */
@@ -78,16 +82,18 @@ type Verdict =
   | { allowed: false; type: GatewayResponseType };
 
 /**
- * Plays API Gateway on loopback: matches the route table, answers unknown routes (404), wrong methods
- * (405), oversized payloads (413) and refused tokens (401) itself with the gateway responses the Api stack
- * defines, and otherwise turns the request into a proxy event for the route's handler module, the same
- * module that is bundled for Lambda. Every answer carries its request id in `x-amzn-RequestId`, and the
- * handler sees the same id as `requestContext.requestId`.
+ * Plays API Gateway (and its firewall's rate rules) on loopback: matches the route table, answers unknown
+ * routes (404), wrong methods (405), oversized payloads (413), refused tokens (401) and addresses over a rate
+ * rule (429) itself with the gateway responses the Api stack defines (the web ACL's answer for a rate rule),
+ * and otherwise turns the request into a proxy event for the route's handler module, the same module that is
+ * bundled for Lambda. Every answer carries its request id in `x-amzn-RequestId`, and the handler sees the
+ * same id as `requestContext.requestId`.
  */
 export async function startGateway(
   options: GatewayOptions,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const modules = new Map<string, Promise<Record<string, unknown>>>();
+  const limiter = options.rateLimits ? rateLimiter(options.rateLimits) : undefined;
   const load = (entry: string) => {
     let loaded = modules.get(entry);
     if (!loaded) {
@@ -161,6 +167,13 @@ export async function startGateway(
     const refuse = (type: GatewayResponseType) => send(answerOf(type, requestId));
     // What only the local runtime refuses (a Host that is not its own), in the same shape.
     const refuseLocally = (code: ProblemCode) => send(gatewayAnswer(code, requestId));
+    // What the web ACL's rate rules answer, before API Gateway.
+    const refuseByFirewall = () =>
+      send({
+        statusCode: PROBLEMS.rate_limited.status,
+        headers: { 'Content-Type': 'application/json' },
+        body: WAF_RATE_LIMITED_BODY,
+      });
     try {
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === 'too-large') return refuse('REQUEST_TOO_LARGE');
@@ -178,6 +191,8 @@ export async function startGateway(
       if (url.pathname.startsWith('/_local/') && options.notices) {
         return await local(url, req.method ?? 'GET', body, options.notices, send);
       }
+      const clientIp = req.socket.remoteAddress ?? '127.0.0.1';
+      if (limiter && !limiter.admit(clientIp)) return refuseByFirewall();
       let candidates: { route: Route; params: Record<string, string> }[];
       try {
         candidates = options.routes.flatMap((route) => {
@@ -201,6 +216,8 @@ export async function startGateway(
         );
         return refuseLocally('forbidden');
       }
+      if (limiter && match.route.waf && !limiter.admitGroup(clientIp, match.route.waf))
+        return refuseByFirewall();
       let authorizer: Record<string, unknown> | undefined;
       if (match.route.auth === 'resident') {
         const verdict = await authorize(req.headers.authorization, match.route);
@@ -214,7 +231,7 @@ export async function startGateway(
           query: url.searchParams,
           headers: req.headers,
           body,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          sourceIp: clientIp,
         },
         { path: match.route.path, pathParameters: match.params },
         req.headers.host ?? options.host,

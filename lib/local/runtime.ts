@@ -207,6 +207,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       cards: localCards(pki),
       answeredHosts,
+      rateLimits: {
+        perIp: config.api.wafRequestsPer5MinutesPerIp,
+        perGroup: config.api.wafRoutesPer5MinutesPerIp,
+      },
       afterRoute: async (routeId) => {
         if (routeId === 'putNoticeSubscription') await pushTopics?.sync();
       },

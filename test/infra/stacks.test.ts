@@ -10,8 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionSpec } from '#lib/bindings';
 import { STAGES, stageConfig } from '#lib/config/stages';
 import type { HouseFunction } from '#lib/constructs/house-function';
+import { wafRuleName } from '#lib/constructs/rest-api';
 import { EVENT_FUNCTIONS, type EventFunction } from '#lib/event-functions';
-import { ROUTES } from '#lib/routes';
+import { ROUTES, WAF_GROUPS, type WafGroup } from '#lib/routes';
 import {
   actionsOf,
   allResources,
@@ -214,6 +215,58 @@ describe.each(STAGES)('stage %s', (name) => {
       ]),
     });
     api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('limits each abusable route group per client address, answering 429 rate_limited', () => {
+    const config = stageConfig(name);
+    const acl = Object.values(stageOf(name).templates.api.findResources('AWS::WAFv2::WebACL'))[0] as {
+      Properties: {
+        Rules: {
+          Name: string;
+          Priority: number;
+          Action: { Block: { CustomResponse: { ResponseCode: number; CustomResponseBodyKey: string } } };
+          Statement: {
+            RateBasedStatement: {
+              Limit: number;
+              AggregateKeyType: string;
+              EvaluationWindowSec: number;
+              ScopeDownStatement?: { RegexMatchStatement: { RegexString: string } };
+            };
+          };
+        }[];
+        CustomResponseBodies: Record<string, { ContentType: string; Content: string }>;
+      };
+    };
+    const { Rules, CustomResponseBodies } = acl.Properties;
+    const rateRules = Rules.filter((rule) => rule.Statement.RateBasedStatement);
+    expect(rateRules.map((rule) => rule.Name).sort()).toEqual(
+      ['RateLimitPerIp', ...WAF_GROUPS.map(wafRuleName)].sort(),
+    );
+    expect(new Set(Rules.map((rule) => rule.Priority)).size).toBe(Rules.length);
+    const sample = (path: string) => path.replace(/\{\w+\}/g, '6b1d2c4e-0000-4000-8000-000000000001');
+    for (const rule of rateRules) {
+      const body = CustomResponseBodies[rule.Action.Block.CustomResponse.CustomResponseBodyKey];
+      expect(rule.Action.Block.CustomResponse.ResponseCode).toBe(429);
+      expect(JSON.parse(body?.Content ?? '{}')).toMatchObject({ status: 429, code: 'rate_limited' });
+      const { RateBasedStatement: rate } = rule.Statement;
+      expect([rate.AggregateKeyType, rate.EvaluationWindowSec]).toEqual(['IP', 300]);
+      if (rule.Name === 'RateLimitPerIp') {
+        expect([rate.Limit, rate.ScopeDownStatement]).toEqual([
+          config.api.wafRequestsPer5MinutesPerIp,
+          undefined,
+        ]);
+        continue;
+      }
+      const group = WAF_GROUPS.find((g) => wafRuleName(g) === rule.Name) as WafGroup;
+      expect(rate.Limit).toBe(config.api.wafRoutesPer5MinutesPerIp[group]);
+      const regex = new RegExp(rate.ScopeDownStatement?.RegexMatchStatement.RegexString ?? '^$');
+      for (const route of ROUTES) {
+        const inGroup = route.waf === group;
+        for (const path of [sample(route.path), `/live${sample(route.path)}`])
+          expect([route.id, path, regex.test(path)]).toEqual([route.id, path, inGroup]);
+      }
+      expect(regex.test('/live/v1/accounts/a/b/activation')).toBe(false);
+    }
   });
 
   it('lets the notices function publish only to the push topics of this stage, their key only through SNS', () => {

@@ -34,11 +34,13 @@ export function noticeStore(tableName: string) {
     municipalityRecord,
 
     /** The onboarded municipality of a stage's ingest topic: by its name, and the record must name it too. */
-    async municipalityOfTopic(topicArn: string): Promise<{ code: string; name: string } | undefined> {
+    async municipalityOfTopic(
+      topicArn: string,
+    ): Promise<{ code: string; name: string; domains: string[] } | undefined> {
       const code = municipalityOfIngestTopic(required(ENV.topicPrefix), topicArn);
       const record = code ? await municipalityRecord(code) : undefined;
       return record && record.ingestTopicArn === topicArn
-        ? { code: record.code, name: record.name }
+        ? { code: record.code, name: record.name, domains: record.domains ?? [] }
         : undefined;
     },
 
@@ -51,14 +53,15 @@ export function noticeStore(tableName: string) {
         [
           {
             Put: {
-              Item: { ...KEYS.noticeId(code, notice.noticeId), publishedAt: notice.publishedAt },
+              // The id item names the stored notice's sort key (its reception), for reads by id.
+              Item: { ...KEYS.noticeId(code, notice.noticeId), receivedAt: receivedAt.toISOString() },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
           {
             Put: {
               Item: {
-                ...KEYS.notice(code, new Date(notice.publishedAt).toISOString(), notice.noticeId),
+                ...KEYS.notice(code, receivedAt.toISOString(), notice.noticeId),
                 ...notice,
                 receivedAt: receivedAt.toISOString(),
               },
@@ -124,9 +127,10 @@ export function noticeStore(tableName: string) {
 
     /** One notice: its id item gives the sort key of the stored notice (two reads, both in its partition). */
     async notice(code: string, noticeId: string): Promise<StoredNotice | undefined> {
-      const byId = await db.get<{ publishedAt: string }>(KEYS.noticeId(code, noticeId));
+      const byId = await db.get<{ receivedAt?: string; publishedAt?: string }>(KEYS.noticeId(code, noticeId));
       if (!byId) return undefined;
-      const sortKey = new Date(byId.publishedAt).toISOString();
+      // Notices stored before they were listed by reception were keyed by their publishedAt.
+      const sortKey = byId.receivedAt ?? new Date(byId.publishedAt ?? 0).toISOString();
       const Item = await db.get<StoredNotice & ItemKey>(KEYS.notice(code, sortKey, noticeId));
       if (!Item) return undefined;
       const { pk: _pk, sk: _sk, ...notice } = Item;

@@ -20,10 +20,13 @@ export const KEYS = {
   municipality: (code: string) => ({ pk: `MUNICIPALITY#${code}`, sk: 'PROFILE' }),
   /** Idempotency of notices: one item per (municipality, noticeId), with `pushedAt` once pushed. */
   noticeId: (code: string, noticeId: string) => ({ pk: `NOTICEID#${code}#${noticeId}`, sk: 'ID' }),
-  /** Notices of a municipality, newest last in key order (queried backwards). */
-  notice: (code: string, publishedAt: string, noticeId: string) => ({
+  /**
+   * Notices of a municipality in the order they were received (ties by id), newest last in key order
+   * (queried backwards). Never by the `publishedAt` a publisher claims: a date far ahead cannot pin a notice.
+   */
+  notice: (code: string, receivedAt: string, noticeId: string) => ({
     pk: `NOTICES#${code}`,
-    sk: `${publishedAt}#${noticeId}`,
+    sk: `${receivedAt}#${noticeId}`,
   }),
   noticesOf: (code: string) => `NOTICES#${code}`,
   /** Receipts of a municipality's messages, newest last in key order; kept `RECEIPT_DAYS` (TTL). */

@@ -49,7 +49,7 @@ export async function receiveNotice(
   });
   let notice: Notice;
   try {
-    notice = parseNotice(message.body);
+    notice = parseNotice(message.body, { domains: municipality.domains, now });
   } catch (error) {
     if (!(error instanceof NoticeRejectedError)) throw error;
     const receipt = receiptOf({
@@ -155,7 +155,7 @@ export async function unsubscribe(accountId: string, ports: ResidentNoticePorts)
 
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
 
-/** `GET /v1/me/notices?limit=&cursor=`: the municipality's notices, newest first. */
+/** `GET /v1/me/notices?limit=&cursor=`: the municipality's notices, the latest received first (ties by id). */
 export async function listNotices(
   accountId: string,
   query: { limit?: string; cursor?: string },

@@ -314,7 +314,7 @@ async function portsFor(stageName: string): Promise<{ ports: OnboardingPorts; re
     Object.assign(process.env, record.environment);
     region = record.environment.AWS_REGION as string;
     stage = 'local';
-    connection = { kind: 'http', url: `${record.apiUrl}/_local/sns/ingest` };
+    connection = { kind: 'http', url: record.snsIngestUrl };
   } else {
     try {
       ({ region, stage } = stageConfig(stageName));

@@ -22,7 +22,7 @@ import { BoundedCache } from './bounded-cache.ts';
 import { CardRefusal, type LocalCards } from './cards.ts';
 import { type FaultRule, faultRules } from './fault-proxy.ts';
 import { gatewayUrl, hostnameOf } from './hosts.ts';
-import type { LocalNotices, SnsHttpMessage } from './notices.ts';
+import { type LocalNotices, readSnsDelivery } from './notices.ts';
 import { type RateLimitRules, rateLimiter } from './rate-limits.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
@@ -47,6 +47,8 @@ export interface GatewayOptions {
    * with 403, because links are built from it. Unset: any.
    */
   answeredHosts?: ReadonlySet<string>;
+  /** The secret in the paths of the SNS subscription endpoints (`snsPath`); required with `notices`. */
+  snsSecret?: string;
   /** Called after a route answered 2xx (the runtime reacts to new push topics without polling delays). */
   afterRoute?: (routeId: string) => Promise<void>;
   host: string;
@@ -185,11 +187,20 @@ export async function startGateway(
         if (!options.cards) return refuseLocally('not_found');
         return await cards(url, req.method ?? 'GET', body, options.cards, send);
       }
+      // DNS rebinding: a page that makes its own name resolve to this machine must not drive the local
+      // endpoints (SNS deliveries, faults, pushes) either; only this runtime's names are answered.
+      if (url.pathname.startsWith('/_local/') && !hostAnswered) return refuseLocally('forbidden');
       if (url.pathname === '/_local/faults' && options.faults) {
         return send(faults(req.method ?? 'GET', body, options.faults));
       }
       if (url.pathname.startsWith('/_local/') && options.notices) {
-        return await local(url, req.method ?? 'GET', body, options.notices, send);
+        return await local(
+          url,
+          req,
+          body,
+          { notices: options.notices, secret: options.snsSecret ?? '' },
+          send,
+        );
       }
       const clientIp = req.socket.remoteAddress ?? '127.0.0.1';
       if (limiter && !limiter.admit(clientIp)) return refuseByFirewall();
@@ -311,17 +322,20 @@ async function cards(
  */
 async function local(
   url: URL,
-  method: string,
+  req: http.IncomingMessage,
   body: Buffer,
-  notices: LocalNotices,
+  { notices, secret }: { notices: LocalNotices; secret: string },
   send: (result: APIGatewayProxyResult) => void,
 ): Promise<void> {
   const ok = (value: unknown) =>
     send({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
-  if (method === 'POST' && (url.pathname === '/_local/sns/ingest' || url.pathname === '/_local/sns/push')) {
-    const message = JSON.parse(body.toString('utf8')) as SnsHttpMessage;
+  if (url.pathname.startsWith('/_local/sns/')) {
+    if (req.method !== 'POST') return send(problem('method_not_allowed', { headers: { Allow: 'POST' } }));
+    const delivery = readSnsDelivery(url.pathname, req.headers, body, secret);
+    if ('refuse' in delivery) return send(problem(delivery.refuse));
+    const { kind, message } = delivery;
     if (message.Type === 'Notification') {
-      if (url.pathname.endsWith('/ingest')) {
+      if (kind === 'ingest') {
         const { entry, handler } = EVENT_FUNCTIONS.notices;
         const module = (await import(pathToFileURL(path.join(REPO_ROOT, entry)).href)) as Record<
           string,
@@ -335,8 +349,8 @@ async function local(
     return ok({});
   }
   const push = /^\/_local\/push\/([^/]+)$/.exec(url.pathname);
-  if (method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
-  if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
+  if (req.method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
+  if (req.method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
   send(problem('not_found'));
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listOf } from '../../functions/shared/config.ts';
@@ -15,7 +16,7 @@ import { localCards } from './cards.ts';
 import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
 import { answeredHostnames, listenHost } from './hosts.ts';
-import { localNotices } from './notices.ts';
+import { localNotices, snsPath } from './notices.ts';
 import { ensureLocalPki, reissueLocalCrls } from './pki.ts';
 import { type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
@@ -59,6 +60,8 @@ export interface RuntimeRecord {
   mailboxUrl: string;
   /** moto itself, for tools and tests that look at the table (the functions go through the fault proxy). */
   awsEndpoint: string;
+  /** The endpoint that ingest topics deliver to (it carries the start's secret: lib/local/notices.ts). */
+  snsIngestUrl: string;
   environment: Record<string, string>;
 }
 
@@ -192,6 +195,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     Object.assign(process.env, environment);
     const notices = localNotices(moto.url, config.region, path.join(dir, 'dead-letters.jsonl'));
     let pushTopics: ReturnType<typeof watchPushTopics> | undefined;
+    const snsSecret = randomBytes(24).toString('base64url');
     const gateway = await startGateway({
       routes: ROUTES,
       host,
@@ -207,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       cards: localCards(pki),
       answeredHosts,
+      snsSecret,
       rateLimits: {
         perIp: config.api.wafRequestsPer5MinutesPerIp,
         perGroup: config.api.wafRoutesPer5MinutesPerIp,
@@ -219,7 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       moto.url,
       config.region,
       environment[ENV.topicPrefix] as string,
-      gateway.url,
+      `${gateway.url}${snsPath(snsSecret, 'push')}`,
     );
     // J-LIS issues its CRLs daily; the local PKI does the same, so a long-running runtime stays usable.
     const crlTimer = setInterval(() => {
@@ -235,9 +240,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiUrl: gateway.url,
       mailboxUrl: ses.url,
       awsEndpoint: moto.url,
+      snsIngestUrl: `${gateway.url}${snsPath(snsSecret, 'ingest')}`,
       environment,
     };
-    writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    // Only this user may read it: it holds the SNS endpoints' secret.
+    writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 
     return {
       apiUrl: gateway.url,

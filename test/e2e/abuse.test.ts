@@ -107,8 +107,10 @@ describe('races are answered 409, never 5xx', () => {
       ),
     );
     expect(statuses(answers)).toEqual([201, ...Array(19).fill(409)]);
-    expect(new Set(answers.filter((a) => a.status === 409).map(codeOf))).toEqual(
-      new Set(['challenge_invalid']),
+    // The challenge is used, or (checked later, once the winner wrote it) the card is registered.
+    const codes = new Set(answers.filter((a) => a.status === 409).map(codeOf));
+    expect([...codes].every((code) => code === 'challenge_invalid' || code === 'already_registered')).toBe(
+      true,
     );
   });
 
@@ -190,5 +192,84 @@ describe('nothing is written for free', () => {
         ),
     );
     expect(shapes).toEqual(new Set(['challengeId,expiresAt,nonce']));
+  });
+});
+
+describe('the local runtime answers only its own', () => {
+  const forged = {
+    Type: 'Notification',
+    MessageId: 'forged-1',
+    TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:xid-local-ingest-131091',
+    Message: JSON.stringify({ schema: 'xid/notice/v1', title: '偽のお知らせ' }),
+    Timestamp: new Date().toISOString(),
+  };
+
+  it('refuses a forged SNS delivery: without the secret path, without SNS’s headers, or not JSON', async () => {
+    const before = await world.table.snapshot();
+    const deadBefore = (await world.api.request<unknown[]>('GET', '/_local/dead-letters')).length;
+    const { snsIngestUrl } = world.runtime.record;
+    const answers = [
+      await requestFrom(world.runtime.apiUrl, '127.0.0.1', 'POST', '/_local/sns/ingest', {
+        body: forged,
+        headers: { 'x-amz-sns-message-type': 'Notification' },
+      }),
+      await requestFrom(world.runtime.apiUrl, '127.0.0.1', 'POST', new URL(snsIngestUrl).pathname, {
+        body: JSON.stringify(forged),
+        headers: { 'content-type': 'text/plain' },
+      }),
+      await requestFrom(world.runtime.apiUrl, '127.0.0.1', 'POST', new URL(snsIngestUrl).pathname, {
+        body: 'Type=Notification',
+        headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' },
+      }),
+    ];
+    expect(answers.map((a) => [a.status, codeOf(a)])).toEqual([
+      [404, 'not_found'],
+      [403, 'forbidden'],
+      [400, 'malformed_json'],
+    ]);
+    expect(await world.table.snapshot()).toEqual(before);
+    expect(await world.api.request<unknown[]>('GET', '/_local/dead-letters')).toHaveLength(deadBefore);
+  });
+
+  it('refuses a cross-site text/plain POST from a web page, as a browser sends it', async () => {
+    const answer = await requestFrom(
+      world.runtime.apiUrl,
+      '127.0.0.1',
+      'POST',
+      new URL(world.runtime.record.snsIngestUrl).pathname,
+      {
+        body: JSON.stringify(forged),
+        headers: {
+          'content-type': 'text/plain;charset=UTF-8',
+          origin: 'https://evil.example',
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'no-cors',
+        },
+      },
+    );
+    expect([answer.status, codeOf(answer)]).toEqual([403, 'forbidden']);
+  });
+
+  it('answers no request addressed to another name (DNS rebinding): API, local routes and mailbox', async () => {
+    const rebound = { headers: { host: 'evil.example' } };
+    const api = await requestFrom(world.runtime.apiUrl, '127.0.0.1', 'GET', '/v1/health', rebound);
+    const pushes = await requestFrom(
+      world.runtime.apiUrl,
+      '127.0.0.1',
+      'GET',
+      '/_local/dead-letters',
+      rebound,
+    );
+    const mailbox = await requestFrom(world.runtime.record.mailboxUrl, '127.0.0.1', 'GET', '/store', rebound);
+    expect([api.status, codeOf(api), pushes.status, mailbox.status]).toEqual([403, 'forbidden', 403, 403]);
+    expect(mailbox.text).not.toContain('emails');
+    // The same requests addressed to a loopback name are answered.
+    const local = { headers: { host: 'localhost' } };
+    expect((await requestFrom(world.runtime.apiUrl, '127.0.0.1', 'GET', '/v1/health', local)).status).toBe(
+      200,
+    );
+    expect(
+      (await requestFrom(world.runtime.record.mailboxUrl, '127.0.0.1', 'GET', '/store', local)).status,
+    ).toBe(200);
   });
 });

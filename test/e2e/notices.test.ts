@@ -152,9 +152,16 @@ describe('municipality notices', () => {
   });
 
   it("pushes the very first notice published right after a municipality's first subscription", async () => {
-    await cli('onboard', '022012', '--publisher', 'arn:aws:iam::210987654321:role/aomori-notices');
+    await cli(
+      'onboard',
+      '022012',
+      '--publisher',
+      'arn:aws:iam::210987654321:role/aomori-notices',
+      '--domain',
+      'city.aomori.aomori.jp',
+    );
     const resident = await subscribedResident('青森県青森市長島1丁目1-1');
-    const first = notice();
+    const first = notice({ url: 'https://www.city.aomori.aomori.jp/' });
     await publish('022012', first);
     const pushes = await world.api.localPushes(resident.device);
     expect(pushes.map((p) => JSON.parse(p.payload.APNS as string).noticeId)).toEqual([first.noticeId]);

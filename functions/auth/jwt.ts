@@ -46,7 +46,32 @@ export function verificationKey(spki: Uint8Array): VerificationKey {
   return { kid, key, jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' } };
 }
 
-/** DER ECDSA-Sig-Value (what KMS returns) to the 64-byte r‖s of JWS (RFC 7518 §3.4). */
+/** The order n of P-256, and n/2: an ECDSA signature (r, s) verifies as (r, n − s) too. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_HALF_ORDER = P256_ORDER >> 1n;
+
+const sOf = (signature: Uint8Array) => BigInt(`0x${Buffer.from(signature.subarray(32, 64)).toString('hex')}`);
+
+/** Whether a 64-byte r‖s signature has the low S of the pair, the only form tokens may carry. */
+export function isLowS(signature: Uint8Array): boolean {
+  return signature.length === 64 && sOf(signature) <= P256_HALF_ORDER;
+}
+
+/**
+ * The low-S form of a 64-byte r‖s signature (s > n/2 becomes n − s): the same signature, written one way
+ * only, so that a token string is unique and its "twin" with the other S is refused.
+ */
+export function lowS(signature: Uint8Array): Buffer {
+  const out = Buffer.from(signature);
+  const s = sOf(signature);
+  if (s > P256_HALF_ORDER) Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex').copy(out, 32);
+  return out;
+}
+
+/**
+ * DER ECDSA-Sig-Value (what KMS returns) to the 64-byte r‖s of JWS (RFC 7518 §3.4), in its low-S form
+ * (KMS signs with either S).
+ */
 export function derToJose(der: Uint8Array): Buffer {
   const b = Buffer.from(der);
   if (b[0] !== 0x30) throw new TokenError('not a DER ECDSA signature');
@@ -61,7 +86,7 @@ export function derToJose(der: Uint8Array): Buffer {
     value.copy(out, i * 32 + (32 - value.length));
     offset += 2 + length;
   }
-  return out;
+  return lowS(out);
 }
 
 /** Signs a token with the active key: `signRaw` signs the bytes (KMS `MessageType: RAW`) and returns DER. */
@@ -97,8 +122,9 @@ export async function issueToken(
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Verifies a token: exactly ES256 (no `none`, no HMAC), a `kid` among the published keys, a valid
- * signature, the expected issuer and audience, and a time window that contains now. Throws TokenError.
+ * Verifies a token: exactly ES256 (no `none`, no HMAC), a `kid` among the published keys, a valid low-S
+ * signature (the form we issue; the high-S twin of a token is refused, so a token has one string), the
+ * expected issuer and audience, and `iat`, `nbf` and `exp` that contain now. Throws TokenError.
  */
 export function verifyToken(
   token: string,
@@ -123,6 +149,7 @@ export function verifyToken(
   if (!key) throw new TokenError('unknown kid');
   const signature = Buffer.from(s, 'base64url');
   if (signature.length !== 64) throw new TokenError('bad signature length');
+  if (!isLowS(signature)) throw new TokenError('high-S signature');
   if (
     !verify(
       'sha256',
@@ -138,8 +165,8 @@ export function verifyToken(
     throw new TokenError('wrong issuer or audience');
   if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw new TokenError('no subject');
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw new TokenError('expired');
-  if (typeof claims.nbf === 'number' && claims.nbf > now + SKEW_SECONDS)
-    throw new TokenError('not yet valid');
+  if (typeof claims.nbf !== 'number') throw new TokenError('no nbf');
+  if (claims.nbf > now + SKEW_SECONDS) throw new TokenError('not yet valid');
   if (typeof claims.iat !== 'number' || claims.iat > now + SKEW_SECONDS)
     throw new TokenError('issued in the future');
   if (claims.exp - claims.iat > TOKEN_TTL_SECONDS) throw new TokenError('lifetime too long');

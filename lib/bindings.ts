@@ -7,6 +7,8 @@
  */
 export interface Bindings {
   table?: 'read' | 'write' | 'readWrite';
+  /** The e-mail confirmation link only: GetItem and UpdateItem on links' and accounts' items, nothing else. */
+  emailVerification?: boolean;
   dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
   tokenKey?: 'sign' | 'verify';
   /** The KMS HMAC key the stateless challenges' MAC key is derived from (GenerateMac only). */

@@ -286,7 +286,7 @@ export const ROUTES: readonly Route[] = [
       410: { description: 'Expired, or replaced by a newer link: a page', mediaType: 'text/html' },
     },
     waf: 'emailLinks',
-    binds: { table: 'readWrite' },
+    binds: { emailVerification: true },
     description: 'The confirmation link of the mail',
   },
   {

@@ -27,6 +27,22 @@ import type { StageConfig } from '../config/stages.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { DeadLetters } from './dead-letters.ts';
 
+/** The partitions the e-mail confirmation link touches: its own link, and the account it confirms. */
+export const EMAIL_VERIFICATION_PARTITIONS = ['EMAILTOKEN#*', 'ACCOUNT#*'];
+
+/**
+ * The endpoint ARN resource names (`<platform>/<application name>/*`) of the stage's own push applications:
+ * a grant on them reaches this stage's devices and no other's.
+ */
+export function deviceEndpointPatterns(config: StageConfig): string[] {
+  return (Object.entries(config.push) as [PlatformName, { sandbox?: boolean } | undefined][])
+    .filter(([, credentials]) => credentials !== undefined)
+    .map(
+      ([name, credentials]) =>
+        `${platformOf(name, credentials?.sandbox)}/${resourceName(config.stage, name)}/*`,
+    );
+}
+
 /**
  * The stateful resources that functions are bound to, as the Stateful stack exposes them: stacks receive
  * this typed set rather than another stack.
@@ -167,11 +183,13 @@ export class HouseFunction extends NodejsFunction {
     if (binds.mail)
       this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
-    if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
+    if (binds.emailVerification) this.bindEmailVerification(resources.table);
+    if (binds.push)
+      this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey, config);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
     if (binds.platformApplications) this.bindPlatformApplications(config);
-    if (binds.devicePush) this.bindDevicePush();
+    if (binds.devicePush) this.bindDevicePush(config);
     if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
       this.bindChatWebhook(config.alarms.chatWebhookSecretName);
     return this;
@@ -193,21 +211,44 @@ export class HouseFunction extends NodejsFunction {
     ];
     const actions = [...new Set(access === 'read' ? read : access === 'write' ? write : [...read, ...write])];
     table.grant(this, ...actions);
-    if (table.encryptionKey) {
-      const kmsActions =
-        access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
-      this.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [...kmsActions, 'kms:DescribeKey'],
-          resources: [table.encryptionKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    this.grantTableKey(table, access !== 'read');
     this.addEnvironment(ENV.tableName, table.tableName);
     return this;
+  }
+
+  /**
+   * The public e-mail confirmation link (`GET /v1/email-verifications/{token}`): it reads a link and marks it
+   * used and the account's address confirmed, so exactly `GetItem` and `UpdateItem`, and only on the items
+   * whose partition key is a link's (`EMAILTOKEN#…`) or an account's (`ACCOUNT#…`).
+   */
+  bindEmailVerification(table: ITableV2): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': EMAIL_VERIFICATION_PARTITIONS },
+        },
+      }),
+    );
+    this.grantTableKey(table, true);
+    this.addEnvironment(ENV.tableName, table.tableName);
+    return this;
+  }
+
+  /** The table's own key, only through DynamoDB: to read, and (`write`) to write. */
+  private grantTableKey(table: ITableV2, write: boolean): void {
+    if (!table.encryptionKey) return;
+    const kmsActions = write ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'];
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...kmsActions, 'kms:DescribeKey'],
+        resources: [table.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
   }
 
   /** The envelope-encryption key: `encrypt` may only make data keys, `decrypt` may only unwrap them. */
@@ -292,24 +333,32 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /**
-   * Push: device endpoints in the stage's platform applications, and the municipality push topics
-   * (`<topicPrefix>-push-*`), created on first use and encrypted with `topicKey`.
+   * Push: device endpoints in the stage's platform applications (by the applications' names, so another
+   * stage's devices are out of reach), and the municipality push topics (`<topicPrefix>-push-*`), created
+   * on first use and encrypted with `topicKey`.
    */
-  bindPush(applications: Partial<Record<PushPlatform, string>>, topicPrefix: string, topicKey: IKey): this {
+  bindPush(
+    applications: Partial<Record<PushPlatform, string>>,
+    topicPrefix: string,
+    topicKey: IKey,
+    config: StageConfig,
+  ): this {
     const stack = Stack.of(this);
-    const appNames = Object.values(applications) as string[];
-    if (appNames.length > 0) {
+    const appArns = Object.values(applications) as string[];
+    if (appArns.length > 0) {
       this.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
+        new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appArns }),
       );
     }
-    const endpoints = this.deviceEndpoints();
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
-        resources: [endpoints],
-      }),
-    );
+    const endpoints = this.deviceEndpoints(config);
+    if (endpoints.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
+          resources: endpoints,
+        }),
+      );
+    }
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:Unsubscribe'],
@@ -328,29 +377,31 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /**
-   * Pushes to residents' own devices: Publish to the device endpoints of this project's platform
+   * Pushes to residents' own devices: Publish to the device endpoints of this stage's platform
    * applications (never to a topic).
    */
-  bindDevicePush(): this {
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.deviceEndpoints()] }),
-    );
+  bindDevicePush(config: StageConfig): this {
+    const endpoints = this.deviceEndpoints(config);
+    if (endpoints.length > 0)
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: endpoints }));
     return this;
   }
 
-  /** The ARN pattern of this project's device endpoints, acknowledged once per function for cdk-nag. */
-  private deviceEndpoints(): string {
-    const endpoints = Stack.of(this).formatArn({
-      service: 'sns',
-      resource: 'endpoint',
-      resourceName: '*/xid-*/*',
-    });
+  /**
+   * The ARN patterns of this stage's device endpoints, by its applications' names (so another stage's
+   * devices are out of reach), acknowledged once per function for cdk-nag.
+   */
+  private deviceEndpoints(config: StageConfig): string[] {
+    const endpoints = deviceEndpointPatterns(config).map((resourceName) =>
+      Stack.of(this).formatArn({ service: 'sns', resource: 'endpoint', resourceName }),
+    );
     if (!this.endpointsAcknowledged) {
-      acknowledgeWildcardResource(
-        this.role as iam.IRole,
-        endpoints,
-        "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
-      );
+      for (const endpoint of endpoints)
+        acknowledgeWildcardResource(
+          this.role as iam.IRole,
+          endpoint,
+          "Device endpoints are made at run time, one per device; the pattern names one of this stage's applications",
+        );
       this.endpointsAcknowledged = true;
     }
     return endpoints;
@@ -493,6 +544,16 @@ export class HouseFunction extends NodejsFunction {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
     );
+    // Lambda sends the failure with this role, to a queue encrypted with a customer-managed key.
+    if (queue.encryptionMasterKey) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 }

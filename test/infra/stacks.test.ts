@@ -7,7 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FunctionSpec } from '#lib/bindings';
+import type { Bindings, FunctionSpec } from '#lib/bindings';
 import { STAGES, stageConfig } from '#lib/config/stages';
 import type { HouseFunction } from '#lib/constructs/house-function';
 import { wafRuleName } from '#lib/constructs/rest-api';
@@ -269,6 +269,65 @@ describe.each(STAGES)('stage %s', (name) => {
     }
   });
 
+  it('names the device endpoints of this stage’s own applications, exactly, in every grant on them', () => {
+    const config = stageConfig(name);
+    const expected = [
+      `arn:aws:sns:ap-northeast-1:123456789012:endpoint/${config.push.apns?.sandbox ? 'APNS_SANDBOX' : 'APNS'}/xid-${name}-apns/*`,
+      `arn:aws:sns:ap-northeast-1:123456789012:endpoint/GCM/xid-${name}-fcm/*`,
+    ];
+    const grants = allStatements(stageOf(name)).filter((s) =>
+      JSON.stringify(s.Resource).includes(':endpoint/'),
+    );
+    // Routes that register devices read and update endpoints; event functions that push (the status check)
+    // publish to them.
+    const registering = ROUTES.filter((route) => route.binds.push).length;
+    const pushing = Object.values(EVENT_FUNCTIONS).filter((fn) => (fn.binds as Bindings).devicePush).length;
+    expect(grants.length).toBe(registering + pushing);
+    const actions = grants.map((grant) => actionsOf(grant).sort().join(','));
+    expect(actions.filter((a) => a === 'sns:GetEndpointAttributes,sns:SetEndpointAttributes')).toHaveLength(
+      registering,
+    );
+    expect(actions.filter((a) => a === 'sns:Publish')).toHaveLength(pushing);
+    for (const grant of grants) expect(grant.Resource).toEqual(expected);
+  });
+
+  it('lets the e-mail link do exactly GetItem and UpdateItem, on links’ and accounts’ items only', () => {
+    const stage = stageOf(name);
+    const route = ROUTES.find((r) => r.id === 'getEmailVerification') as FunctionSpec;
+    expect(route.binds).toEqual({ emailVerification: true });
+    const statements = statementsOfFunction(stage, route);
+    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(table).toHaveLength(1);
+    expect(actionsOf(table[0] as Statement).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(table[0]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EMAILTOKEN#*', 'ACCOUNT#*'] },
+    });
+    expect(JSON.stringify(table[0]?.Resource)).toMatch(
+      /MainArn|TableArn|Main[0-9A-F]+Arn|Fn::GetStackOutput/,
+    );
+    expect(JSON.stringify(table[0]?.Resource)).not.toContain('index');
+  });
+
+  it('uses the storage key only through the service it encrypts for: every grant on it has kms:ViaService', () => {
+    const stage = stageOf(name);
+    const onStorageKey = allStatements(stage).filter((s) =>
+      JSON.stringify(s.Resource).includes('StorageKey'),
+    );
+    expect(onStorageKey.length).toBeGreaterThan(ROUTES.length);
+    const services = new Set<string>();
+    for (const statement of onStorageKey) {
+      const via = (statement.Condition as { StringEquals?: Record<string, string> } | undefined)
+        ?.StringEquals?.['kms:ViaService'];
+      expect([actionsOf(statement), via]).toEqual([
+        actionsOf(statement),
+        expect.stringMatching(/^(dynamodb|sns|sqs)\.ap-northeast-1\.amazonaws\.com$/),
+      ]);
+      services.add(String(via).split('.')[0] as string);
+    }
+    // DynamoDB (the table), SNS (publishing to the push topics), SQS (failures to the dead-letter queues).
+    expect([...services].sort()).toEqual(['dynamodb', 'sns', 'sqs']);
+  });
+
   it('lets the notices function publish only to the push topics of this stage, their key only through SNS', () => {
     const stage = stageOf(name);
     const role = stage.stacks.notices.functions.notices?.role;
@@ -450,6 +509,24 @@ function expectedRetention(stage: string): number {
   return { local: 7, dev: 30, staging: 30, prod: 365 }[stage] ?? -1;
 }
 
+/** The IAM statements of one function's role. */
+function statementsOfFunction(stage: SynthesisedStage, spec: FunctionSpec): Statement[] {
+  const { fn, stack } = functionOf(stage, spec);
+  const roleId = stack.resolve(((fn.role as IRoleWithChild).node.defaultChild as CfnElement).logicalId);
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Roles?: { Ref: string }[]; PolicyDocument?: { Statement: Statement[] } } }
+    >;
+  };
+  return Object.values(template.Resources).flatMap((resource) =>
+    resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles?.some((r) => r.Ref === roleId)
+      ? (resource.Properties.PolicyDocument?.Statement ?? [])
+      : [],
+  );
+}
+type IRoleWithChild = { node: { defaultChild: unknown } };
+
 /** The function built for a catalogue entry, and the stack it is in. */
 function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFunction; stack: Stack } {
   const { stacks } = stage;
@@ -474,7 +551,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
   ];
-  if (spec.invocation === 'async') actions.push('sqs:SendMessage');
+  if (spec.invocation === 'async') actions.push('sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt');
   if (binds.table) {
     const read = [
       'dynamodb:GetItem',
@@ -491,6 +568,16 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
     const table = binds.table === 'read' ? read : binds.table === 'write' ? write : [...read, ...write];
     actions.push(...table, 'kms:Decrypt', 'kms:DescribeKey');
     if (binds.table !== 'read') actions.push('kms:Encrypt', 'kms:GenerateDataKey');
+  }
+  if (binds.emailVerification) {
+    actions.push(
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    );
   }
   if (binds.dataKey === 'encrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:GenerateDataKey');
   if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');

@@ -32,12 +32,25 @@ export function canonicalize(value: unknown): string {
   throw new CanonicalizationError(`JCS cannot represent a ${typeof value}`);
 }
 
-/** Whether a value holds a lone surrogate anywhere, in a string or a member name. */
+/**
+ * Whether a value holds a lone surrogate anywhere, in a string or a member name. Iterative: a request body
+ * nested 10,000 deep must not overflow the stack.
+ */
 export function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  if (value !== null && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (LONE_SURROGATE.test(next)) return true;
+    } else if (Array.isArray(next)) {
+      pending.push(...next);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [key, member] of Object.entries(next)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(member);
+      }
+    }
+  }
   return false;
 }
 

@@ -82,6 +82,13 @@ describe('JCS against the reference implementation (canonicalize on npm)', () =>
     );
   });
 
+  it('finds a lone surrogate however deep it is nested, without overflowing the stack', () => {
+    const deep = (depth: number, leaf: string) =>
+      JSON.parse(`${'['.repeat(depth)}"${leaf}"${']'.repeat(depth)}`);
+    expect(hasLoneSurrogate(deep(20_000, '\\ud800'))).toBe(true);
+    expect(hasLoneSurrogate(deep(20_000, 'ok'))).toBe(false);
+  });
+
   it('refuses lone surrogates in values and in member names, and keeps pairs', () => {
     expect(() => canonicalize('\ud800')).toThrow(/lone surrogate/);
     expect(() => canonicalize({ '\udc00': 1 })).toThrow(/lone surrogate/);

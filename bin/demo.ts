@@ -83,7 +83,14 @@ show(await api.registerPush(accessToken, 'APNS_SANDBOX', device));
 step('9', '自治体からのお知らせ: onboard 品川区, subscribe, publish, read');
 const municipality = (...args: string[]) => runCommand('bin/municipality.ts', args);
 // Idempotent: on a second demo run it changes nothing.
-await municipality('onboard', '131091', '--publisher', 'arn:aws:iam::210987654321:role/shinagawa-notices');
+await municipality(
+  'onboard',
+  '131091',
+  '--publisher',
+  'arn:aws:iam::210987654321:role/shinagawa-notices',
+  '--domain',
+  'city.shinagawa.tokyo.jp',
+);
 show(await api.municipality(accessToken));
 show(
   await api.subscribeNotices(accessToken, {

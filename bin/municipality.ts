@@ -14,6 +14,7 @@ import {
   onboard,
   publisherPolicyOf,
   publishNotice,
+  setDomains,
 } from '../functions/notices/onboarding.ts';
 import type { OnboardingPorts } from '../functions/notices/ports.ts';
 import { rejectionReason } from '../functions/notices/rejections.ts';
@@ -36,16 +37,30 @@ const STAGE =
   '  --stage <name>         local (default: the running `npm start`), dev, staging or prod (AWS credentials of the shell)';
 const COMMANDS = {
   onboard: {
-    options: ['publisher'],
-    help: `onboard <code> --publisher <principal ARN> [--stage <name>]
+    options: ['publisher', 'domain'],
+    help: `onboard <code> --publisher <role ARN> [--domain <domain> …] [--stage <name>]
 
   Makes what a municipality needs to publish notices, and records it: its ingest topic (only the
   publisher may publish, TLS only, encrypted with the stage's notices key), its receipts topic (the
   publisher may subscribe), and the notices function's subscription. Running it again with the same
   arguments changes nothing and says so; with another publisher it updates the topic policies.
+  The publisher must be an IAM role: an account's :root is refused (the topic policy would let only that
+  account's root user publish), and so is a user (long-lived keys).
 
   <code>                 the 6-digit 全国地方公共団体コード (a designated city's own code, e.g. 141003)
-  --publisher <arn>      the IAM role (or user) in the municipality's AWS account that will publish
+  --publisher <arn>      the IAM role in the municipality's AWS account that will publish
+                         (arn:aws:iam::<account>:role/<name>)
+  --domain <domain>      a domain its notices may link to (and its subdomains), e.g.
+                         city.shinagawa.tokyo.jp; repeatable. None on a first onboard: its notices carry
+                         no link; none on a later run keeps the domains recorded.
+${STAGE}`,
+  },
+  domains: {
+    options: ['domain'],
+    help: `domains <code> [--domain <domain> …] [--stage <name>]
+
+  Replaces the domains the municipality's notices may link to (no --domain: none, its notices carry no
+  link). A notice whose url is elsewhere is rejected, with the reason on its receipt.
 ${STAGE}`,
   },
   offboard: {
@@ -106,6 +121,7 @@ const USAGE = `usage: npm run municipality -- <command> [options]
 
 commands:
   onboard <code> --publisher <arn>     make a municipality's topics and record (idempotent)
+  domains <code> --domain <domain>     replace the domains its notices may link to
   offboard <code>                      remove everything onboarding made
   list                                 the onboarded municipalities, and drift
   publish <code> --file <notice.json>  publish a notice as the municipality would, and wait for its receipt
@@ -150,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   const { ports, region } = await portsFor(values.stage);
   switch (name as Command) {
     case 'onboard': {
-      const { record, changes } = await onboard(code, values.publisher, ports);
+      const { record, changes } = await onboard(code, values.publisher, ports, values.domain);
       const who = `${record.prefecture}${record.name} (${record.code})`;
       console.log(
         changes.length
@@ -158,7 +174,14 @@ async function main(argv: string[]): Promise<number> {
           : `${who} is already onboarded as asked: nothing changed, nothing created.`,
       );
       console.log(
-        `  ingest topic    ${record.ingestTopicArn}\n  receipts topic  ${record.receiptsTopicArn}\n  publisher       ${record.publisher}`,
+        `  ingest topic    ${record.ingestTopicArn}\n  receipts topic  ${record.receiptsTopicArn}\n  publisher       ${record.publisher}\n  link domains    ${record.domains?.join(', ') || '(none: notices carry no link)'}`,
+      );
+      return EXIT.done;
+    }
+    case 'domains': {
+      const record = await setDomains(code, values.domain ?? [], ports);
+      console.log(
+        `${record.prefecture}${record.name} (${record.code}) link domains: ${record.domains?.join(', ') || '(none: notices carry no link)'}`,
       );
       return EXIT.done;
     }
@@ -177,7 +200,10 @@ async function main(argv: string[]): Promise<number> {
       if (states.length === 0) console.log('no municipality is onboarded');
       for (const s of states) {
         const status = s.drift.length ? `DRIFT: ${s.drift.join('; ')}` : 'ok';
-        console.log(`${s.code}  ${s.name}  ${status}${s.record ? `  publisher ${s.record.publisher}` : ''}`);
+        const recorded = s.record
+          ? `  publisher ${s.record.publisher}  domains ${s.record.domains?.join(',') || '-'}`
+          : '';
+        console.log(`${s.code}  ${s.name}  ${status}${recorded}`);
       }
       const drifting = states.filter((s) => s.drift.length).length;
       if (drifting) console.log(`${drifting} with drift: run onboard (or offboard) for them again`);
@@ -252,6 +278,7 @@ function parse(argv: string[]) {
       stage: { type: 'string', default: 'local' },
       help: { type: 'boolean', short: 'h' },
       publisher: { type: 'string' },
+      domain: { type: 'string', multiple: true },
       file: { type: 'string' },
       title: { type: 'string' },
       body: { type: 'string' },
@@ -287,7 +314,7 @@ async function portsFor(stageName: string): Promise<{ ports: OnboardingPorts; re
     Object.assign(process.env, record.environment);
     region = record.environment.AWS_REGION as string;
     stage = 'local';
-    connection = { kind: 'http', url: `${record.apiUrl}/_local/sns/ingest` };
+    connection = { kind: 'http', url: record.snsIngestUrl };
   } else {
     try {
       ({ region, stage } = stageConfig(stageName));

@@ -7,12 +7,16 @@
  */
 export interface Bindings {
   table?: 'read' | 'write' | 'readWrite';
+  /** The e-mail confirmation link only: GetItem and UpdateItem on links' and accounts' items, nothing else. */
+  emailVerification?: boolean;
   dataKey?: 'encrypt' | 'decrypt' | 'encryptDecrypt';
   /**
    * The token-signing keys: `verify` gets the published keys in its environment, `sign` also the signing
    * key (wrapped) and KMS Decrypt to unwrap it, `provision` makes and rotates them (the custom resource).
    */
   tokenKey?: 'sign' | 'verify' | 'provision';
+  /** The KMS HMAC key the stateless challenges' MAC key is derived from (GenerateMac only). */
+  challengeKey?: boolean;
   mail?: boolean;
   /** JPKI trust material: anchors and CRLs (read access to their S3 objects, and their sources). */
   jpki?: boolean;

@@ -75,6 +75,17 @@ export function problemTemplate(code: ProblemCode): string {
   return JSON.stringify({ type: problemType(code), title, status, code, instance: REQUEST_ID_VARIABLE });
 }
 
+/**
+ * What the web ACL's rate rules answer (a custom response body of WAF, lib/constructs/rest-api.ts, and the
+ * local gateway's): the problem document of `429 rate_limited`. WAF answers before API Gateway sees the
+ * request, so there is no request id for `instance`, and WAF offers `application/json`, not
+ * `application/problem+json`.
+ */
+export const WAF_RATE_LIMITED_BODY = (() => {
+  const { status, title } = PROBLEMS.rate_limited;
+  return JSON.stringify({ type: problemType('rate_limited'), title, status, code: 'rate_limited' });
+})();
+
 /** What the template gives for one request: the local gateway's answer, and the parity test's expectation. */
 export function renderProblemTemplate(template: string, requestId: string): string {
   return template.replaceAll(REQUEST_ID_VARIABLE, requestId);

@@ -36,7 +36,11 @@ async function receiptFor(
   let pushed = deliveredBefore;
   let kept: NoticeReceipt | undefined;
   const ports: NoticeIngestPorts = {
-    municipalityOfTopic: async () => ({ code: '131091', name: '品川区' }),
+    municipalityOfTopic: async () => ({
+      code: '131091',
+      name: '品川区',
+      domains: ['city.shinagawa.tokyo.jp'],
+    }),
     storeOnce: async () => (pushed ? 'pushed-earlier' : 'stored'),
     publishPush: async () => undefined,
     markPushed: async () => {

@@ -33,6 +33,11 @@ export const KEYS = {
    * would change every `sub` relying parties hold); the key never leaves KMS.
    */
   pairwise: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false, alias: 'pairwise' },
+  /**
+   * Stateless challenges: the MAC key of challenge nonces is derived from it (one GenerateMac per container).
+   * HMAC keys do not rotate in KMS; replacing it only makes open challenges (5 minutes) fail once.
+   */
+  challenge: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false, alias: 'challenge' },
 } as const;
 
 export type KeyName = keyof typeof KEYS;

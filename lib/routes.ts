@@ -67,6 +67,24 @@ import type { FunctionSpec } from './bindings.ts';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * Groups of routes with a per-client-address rate rule of their own (WAF in AWS, the local gateway locally;
+ * limits per stage in `config/stages.ts`): what a stranger could try in bulk, and Sign in with xID's public
+ * pages, which the API-wide rule leaves out (a waiting sign-in page polls its status every 2 seconds).
+ */
+export const WAF_GROUPS = [
+  'proofs',
+  'challenges',
+  'registrations',
+  'mail',
+  'emailLinks',
+  'signInPages',
+  'loginHint',
+] as const;
+/** The groups the API-wide rule leaves to their own rule. */
+export const WAF_OWN_RULE_ONLY: readonly WafGroup[] = ['signInPages', 'loginHint'];
+export type WafGroup = (typeof WAF_GROUPS)[number];
+
 export interface Route extends FunctionSpec {
   method: HttpMethod;
   /** API Gateway path template, e.g. `/v1/terms/{document}`. */
@@ -91,15 +109,9 @@ export interface Route extends FunctionSpec {
    * A unit test follows the calls from the handler and fails when a code it can throw is missing here.
    */
   problems?: readonly ProblemCode[];
-  /** A WAF rate rule of its own for this public route (see `WafGroup`). */
+  /** The per-address rate rule the route falls under (see `WAF_GROUPS`). */
   waf?: WafGroup;
 }
-
-/**
- * WAF rate-rule groups: public pages with a limit of their own, beside the API-wide rule (which they are
- * left out of: a waiting sign-in page polls its status). Limits per stage in `api.wafSignIn`.
- */
-export type WafGroup = 'signInPages' | 'loginHint';
 
 /** An answer that is not JSON: its media type (none for 204 and 304), and the headers that matter. */
 export interface Answer {
@@ -203,7 +215,8 @@ export const ROUTES: readonly Route[] = [
     auth: 'public',
     response: registrationChallengeResponse,
     status: 201,
-    binds: { table: 'write' },
+    waf: 'challenges',
+    binds: { challengeKey: true },
     assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'A single-use nonce for the registration statement',
   },
@@ -218,7 +231,8 @@ export const ROUTES: readonly Route[] = [
     response: registrationResponse,
     status: 201,
     problems: [...CARD_STATEMENT_PROBLEMS, 'consent_required', 'municipality_unknown', 'already_registered'],
-    binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true },
+    waf: 'registrations',
+    binds: { table: 'readWrite', dataKey: 'encrypt', jpki: true, challengeKey: true },
     assets: [LEGAL_TEXTS, MUNICIPALITY_DATA],
     description: 'Registration with the card-signed statement',
   },
@@ -232,7 +246,8 @@ export const ROUTES: readonly Route[] = [
     body: recoveryBody,
     response: registrationResponse,
     problems: [...CARD_STATEMENT_PROBLEMS, 'account_not_found', 'account_changed'],
-    binds: { table: 'readWrite', jpki: true, push: true, mail: true },
+    waf: 'registrations',
+    binds: { table: 'readWrite', jpki: true, push: true, mail: true, challengeKey: true },
     assets: [LEGAL_TEXTS],
     description: 'A new phone, a lost phone, forgotten PINs: new device keys with the card',
   },
@@ -253,6 +268,7 @@ export const ROUTES: readonly Route[] = [
       'challenge_invalid',
       'proof_invalid',
     ],
+    waf: 'proofs',
     binds: { table: 'readWrite', tokenKey: 'sign' },
     description: 'Activation with the auth and sign device keys (PIN1, PIN2)',
   },
@@ -266,7 +282,8 @@ export const ROUTES: readonly Route[] = [
     body: sessionChallengeBody,
     response: sessionChallengeResponse,
     status: 201,
-    binds: { table: 'write' },
+    waf: 'challenges',
+    binds: { challengeKey: true },
     description: 'A nonce for a later login',
   },
   {
@@ -279,7 +296,8 @@ export const ROUTES: readonly Route[] = [
     body: sessionBody,
     response: tokenResponse,
     problems: ['challenge_invalid', 'proof_invalid'],
-    binds: { table: 'readWrite', tokenKey: 'sign' },
+    waf: 'proofs',
+    binds: { table: 'readWrite', tokenKey: 'sign', challengeKey: true },
     description: 'Login with the auth device key',
   },
   {
@@ -380,6 +398,7 @@ export const ROUTES: readonly Route[] = [
     response: emailResponse,
     status: 202,
     problems: ['mail_unavailable'],
+    waf: 'mail',
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Set the e-mail address and send the confirmation mail',
   },
@@ -393,6 +412,7 @@ export const ROUTES: readonly Route[] = [
     response: emailResendResponse,
     status: 202,
     problems: ['email_not_pending', 'mail_unavailable'],
+    waf: 'mail',
     binds: { table: 'readWrite', mail: true, tokenKey: 'verify' },
     description: 'Send the confirmation mail again',
   },
@@ -410,7 +430,8 @@ export const ROUTES: readonly Route[] = [
       409: { description: 'The link was used already: a page', mediaType: 'text/html' },
       410: { description: 'Expired, or replaced by a newer link: a page', mediaType: 'text/html' },
     },
-    binds: { table: 'readWrite' },
+    waf: 'emailLinks',
+    binds: { emailVerification: true },
     description: 'The confirmation link of the mail',
   },
   {
@@ -737,13 +758,7 @@ export const ROUTES: readonly Route[] = [
     params: { requestId: idParameter },
     body: decisionBody,
     response: decisionResponse,
-    problems: [
-      'not_found',
-      'rate_limited',
-      'proof_invalid',
-      'reverification_required',
-      'authorization_request_closed',
-    ],
+    problems: ['not_found', 'proof_invalid', 'reverification_required', 'authorization_request_closed'],
     binds: { table: 'readWrite', tokenKey: 'verify', pairwiseKey: true },
     description: 'Approve or decline a sign-in request with the auth key (PIN1)',
   },

@@ -1,15 +1,13 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { AccountPorts } from '../account/ports.ts';
 import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
-import type { AccountState, AuthPorts, SessionChallenge } from '../auth/ports.ts';
-import { dynamo } from '../shared/clients.ts';
+import type { AccountState, AuthPorts } from '../auth/ports.ts';
 import type { CurrentState } from '../shared/http/resident-auth.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { StepUpPorts } from '../step-up/ports.ts';
 import { transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
-import { table } from './table.ts';
+import { type ItemKey, table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type AccountStorePorts = Pick<AccountPorts, 'account'> &
@@ -18,15 +16,7 @@ type AccountStorePorts = Pick<AccountPorts, 'account'> &
     residentState(accountId: string): Promise<CurrentState>;
   } & Pick<
     AuthPorts,
-    | 'accountState'
-    | 'deviceKey'
-    | 'activationNonce'
-    | 'activate'
-    | 'saveSessionChallenge'
-    | 'sessionChallenge'
-    | 'consumeSessionChallenge'
-    | 'failures'
-    | 'recordFailure'
+    'accountState' | 'deviceKey' | 'activationNonce' | 'activate' | 'consumeSessionChallenge'
   >;
 
 /** A condition that the account item's token generation is `:generation` (an absent one counts as 0). */
@@ -100,7 +90,12 @@ export function accountStore(tableName: string) {
         : undefined;
     },
 
-    /** Consumes the nonce, activates the account and records it, together; `challenge_invalid`/`already_active`. */
+    /**
+     * Consumes the nonce, activates the account and records it, in one transaction;
+     * `challenge_invalid`/`already_active`. The same transaction makes the registration permanent: it removes
+     * the expiry (TTL) that the account, its consents, its device keys and its certificate index were written
+     * with (registration-store.ts), so that an abandoned registration goes whole and never locks a card out.
+     */
     async activate(
       accountId: string,
       nonce: string,
@@ -108,6 +103,18 @@ export function accountStore(tableName: string) {
       activity: ActivityEvent,
       head?: ActivityHead | null,
     ): Promise<void> {
+      const account = KEYS.account(accountId);
+      const items = await db.partition(account.pk);
+      const profile = items.find((item) => item.sk === account.sk);
+      const certificate = profile?.certificate as { issuerSha256: string; serial: string } | undefined;
+      const permanent = (key: ItemKey, condition: string, values: Record<string, unknown> = {}) => ({
+        Update: {
+          Key: key,
+          UpdateExpression: 'REMOVE expiresAt',
+          ConditionExpression: condition,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        },
+      });
       try {
         await transactWithActivity(
           db,
@@ -122,10 +129,10 @@ export function accountStore(tableName: string) {
               },
             },
             append.intoUpdate({
-              Key: KEYS.account(accountId),
+              Key: account,
               // A recovery of an account that was waiting for something else (a re-verification) returns to it.
               UpdateExpression:
-                'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus',
+                'SET #status = if_not_exists(resumeStatus, :active), activatedAt = :at REMOVE resumeStatus, expiresAt',
               ConditionExpression: '#status = :pending',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -135,6 +142,20 @@ export function accountStore(tableName: string) {
               },
             }),
             append.put,
+            ...(certificate
+              ? [
+                  permanent(
+                    KEYS.certificate(certificate.issuerSha256, certificate.serial),
+                    'accountId = :id',
+                    {
+                      ':id': accountId,
+                    },
+                  ),
+                ]
+              : []),
+            ...items
+              .filter((item) => item.sk !== account.sk && item.expiresAt !== undefined)
+              .map((item) => permanent({ pk: item.pk, sk: item.sk }, 'attribute_exists(pk)')),
           ],
           head,
         );
@@ -145,39 +166,12 @@ export function accountStore(tableName: string) {
       }
     },
 
-    async saveSessionChallenge(challenge: SessionChallenge): Promise<void> {
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.sessionChallenge(challenge.challengeId),
-            accountId: challenge.accountId,
-            nonce: challenge.nonce,
-            expiresAt: epochSeconds(challenge.expiresAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    },
-
-    async sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined> {
-      const item = await get(KEYS.sessionChallenge(challengeId));
-      return item
-        ? {
-            challengeId,
-            accountId: String(item.accountId),
-            nonce: String(item.nonce),
-            expiresAt: new Date(Number(item.expiresAt) * 1000),
-          }
-        : undefined;
-    },
-
-    /** Consumes the challenge and records the login on the active account, together. */
+    /** Records the challenge's use and the login on the active account, together. */
     async consumeSessionChallenge(
-      challengeId: string,
+      challenge: { challengeId: string; expiresAt: Date },
       accountId: string,
       tokenGeneration: number,
-      now: Date,
+      _now: Date,
       activity: ActivityEvent,
       head?: ActivityHead | null,
     ): Promise<void> {
@@ -187,13 +181,7 @@ export function accountStore(tableName: string) {
           accountId,
           activity,
           (append) => [
-            {
-              Delete: {
-                Key: KEYS.sessionChallenge(challengeId),
-                ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-                ExpressionAttributeValues: { ':now': epochSeconds(now) },
-              },
-            },
+            usedChallengeItem(challenge),
             append.intoUpdate({
               Key: KEYS.account(accountId),
               UpdateExpression: '',
@@ -214,39 +202,6 @@ export function accountStore(tableName: string) {
         if (isConditionFailure(error, 0)) throw new ProblemError('challenge_invalid');
         if (isConditionFailure(error, 1)) throw new ProblemError('proof_invalid');
         throw error;
-      }
-    },
-
-    /** Failed proofs of an account in the current window. */
-    async failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined> {
-      const item = await get(KEYS.proofFailures(accountId));
-      if (!item || Number(item.expiresAt) * 1000 <= now.getTime()) return undefined;
-      return { count: Number(item.count), windowEnds: new Date(Number(item.expiresAt) * 1000) };
-    },
-
-    /** Counts one failed proof; a new window starts when the last one has passed. */
-    async recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void> {
-      const nowSeconds = epochSeconds(now);
-      try {
-        await dynamo().send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: KEYS.proofFailures(accountId),
-            UpdateExpression: 'ADD #count :one',
-            ConditionExpression: 'expiresAt > :now',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':now': nowSeconds },
-          }),
-        );
-      } catch (error) {
-        // Only "no window open" starts a new one; an outage must not reset the count.
-        if (!isConditionFailure(error)) throw error;
-        await dynamo().send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...KEYS.proofFailures(accountId), count: 1, expiresAt: nowSeconds + windowSeconds },
-          }),
-        );
       }
     },
   } satisfies AccountStorePorts;

@@ -106,8 +106,19 @@ export async function activityHead(
   return (await db.get<{ activity?: ActivityHead }>(KEYS.account(accountId), ['activity']))?.activity;
 }
 
-const lostRace = (error: unknown, putIndex: number) =>
-  isConditionFailure(error, putIndex) || (cancellationReasons(error) ?? []).includes('TransactionConflict');
+/**
+ * Another append took the entry's `seq`, or a concurrent transaction on the same items won: numbering
+ * again after it is worth it. The table reports a conflict as a retryable 503 (dynamo-errors.ts
+ * `attemptWrite`), with the cancelled transaction as its cause.
+ */
+const lostRace = (error: unknown, putIndex: number) => {
+  const cancelled =
+    error instanceof ProblemError && error.code === 'service_unavailable' ? error.cause : error;
+  return (
+    isConditionFailure(cancelled, putIndex) ||
+    (cancellationReasons(cancelled) ?? []).includes('TransactionConflict')
+  );
+};
 
 /**
  * One transaction that makes a change and records it in the activity log (see the module's docblock).

@@ -1,7 +1,6 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients.ts';
 import type { SeenSerials, StatusCheckPorts } from '../status-check/ports.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
@@ -99,27 +98,21 @@ export function crlStateStore(tableName: string) {
       for (let i = 0; i < chunks.length; i += 1) {
         await db.put({ ...KEYS.crlSerials(crlId, next.digest, i), serials: chunks[i] });
       }
-      try {
-        await dynamo().send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...KEYS.crlState(crlId),
-              digest: next.digest,
-              count: next.serials.length,
-              // In the head, so that it costs no extra read; a first run's whole CRL is not worth it.
-              recent: pack(next.recent.slice(0, RECENT_MAX))[0],
-              label: next.label,
-              thisUpdate: next.thisUpdate.toISOString(),
-            },
-            ConditionExpression: previousDigest ? 'digest = :previous' : 'attribute_not_exists(pk)',
-            ...(previousDigest ? { ExpressionAttributeValues: { ':previous': previousDigest } } : {}),
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const written = await db.put(
+        {
+          ...KEYS.crlState(crlId),
+          digest: next.digest,
+          count: next.serials.length,
+          // In the head, so that it costs no extra read; a first run's whole CRL is not worth it.
+          recent: pack(next.recent.slice(0, RECENT_MAX))[0],
+          label: next.label,
+          thisUpdate: next.thisUpdate.toISOString(),
+        },
+        previousDigest
+          ? { condition: 'digest = :previous', values: { ':previous': previousDigest } }
+          : 'attribute_not_exists(pk)',
+      );
+      if (!written) return false;
       if (previousDigest && previousDigest !== next.digest)
         await deleteChunks(tableName, crlId, previousDigest);
       return true;

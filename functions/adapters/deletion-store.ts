@@ -144,7 +144,6 @@ export function deletionStore(
           Delete: { Key: KEYS.certificate(old.issuerSha256, old.serial), ...ownedBy },
         })),
         { Delete: { Key: KEYS.activation(accountId) } },
-        { Delete: { Key: KEYS.proofFailures(accountId) } },
         ...(account.emailTokenHash ? [{ Delete: { Key: KEYS.emailToken(account.emailTokenHash) } }] : []),
         // The sign-in hints' index of the address (Sign in with xID), when it was confirmed.
         ...(account.emailAddress

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '../activity/model.ts';
 import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
@@ -112,9 +112,7 @@ export function deviceStore(tableName: string) {
     },
 
     async saveSubscription(accountId: string, subscription: SubscriptionRecord): Promise<void> {
-      await dynamo().send(
-        new PutCommand({ TableName: tableName, Item: { ...KEYS.subscription(accountId), ...subscription } }),
-      );
+      await db.put({ ...KEYS.subscription(accountId), ...subscription });
     },
 
     /** The subscription and the consents it was given with, and the activity entry when given, together. */
@@ -139,8 +137,7 @@ export function deviceStore(tableName: string) {
 
     async deleteSubscription(accountId: string, activity?: ActivityEvent): Promise<void> {
       if (activity) await write(accountId, [{ Delete: { Key: KEYS.subscription(accountId) } }], activity);
-      else
-        await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.subscription(accountId) }));
+      else await db.delete(KEYS.subscription(accountId));
     },
   } satisfies DeviceStorePorts & Pick<ResidentNoticePorts, 'recordSubscription'>;
 }

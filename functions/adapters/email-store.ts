@@ -1,14 +1,14 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '../activity/model.ts';
 import type { EmailState, MailFeedbackPorts, MailPorts, StoredEmailToken } from '../mail/ports.ts';
-import { dynamo } from '../shared/clients.ts';
-import { ProblemError } from '../shared/problems.ts';
-import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
+import { transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
-type EmailStorePorts = Pick<MailPorts, 'emailState' | 'recordMail' | 'emailToken' | 'confirmEmail'> &
+type EmailStorePorts = Pick<
+  MailPorts,
+  'emailState' | 'recordLink' | 'confirmSent' | 'undoLink' | 'emailToken' | 'confirmEmail'
+> &
   MailFeedbackPorts;
 
 /** DynamoDB side of e-mail registration, confirmation and feedback. */
@@ -21,50 +21,86 @@ export function emailStore(tableName: string) {
       return { exists: Item?.status !== undefined, email: Item?.email as EmailState | undefined };
     },
 
-    /** Records a sent mail: the new token and the new e-mail state, if nobody changed it meanwhile. */
-    async recordMail(
+    /** Records a link before its mail goes out: the token and the new e-mail state, together. */
+    async recordLink(
       accountId: string,
       next: EmailState,
       token: { hash: string; expiresAt: Date },
-      previousRevision: number,
-      activity?: ActivityEvent,
-    ) {
-      const tokenPut = {
-        Put: {
-          Item: { ...KEYS.emailToken(token.hash), accountId, expiresAt: epochSeconds(token.expiresAt) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      };
-      const update = {
+      sameAddress?: string,
+    ): Promise<boolean> {
+      const refused = await db.transact(
+        [
+          {
+            Put: {
+              // No address: the confirmation takes the account's own (a link keeps nothing personal).
+              Item: { ...KEYS.emailToken(token.hash), accountId, expiresAt: epochSeconds(token.expiresAt) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression: 'SET email = :email',
+              ConditionExpression:
+                sameAddress === undefined
+                  ? 'attribute_exists(#status)'
+                  : 'email.address = :address AND email.verified = :no',
+              ...(sameAddress === undefined ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+              ExpressionAttributeValues: {
+                ':email': next,
+                ...(sameAddress === undefined ? {} : { ':address': sameAddress, ':no': false }),
+              },
+            },
+          },
+        ],
+        [1, 0],
+      );
+      return refused === undefined;
+    },
+
+    /** The mail went out: `delivery: 'sent'`, and, for a new address, its activity entry, together. */
+    async confirmSent(accountId: string, hash: string, activity?: ActivityEvent): Promise<void> {
+      const sent = {
         Key: KEYS.account(accountId),
-        UpdateExpression: 'SET email = :email',
-        ConditionExpression:
-          previousRevision === 0
-            ? 'attribute_exists(#status) AND attribute_not_exists(email)'
-            : 'attribute_exists(#status) AND email.revision = :previous',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':email': next,
-          ...(previousRevision === 0 ? {} : { ':previous': previousRevision }),
-        },
+        UpdateExpression: 'SET email.delivery = :sent',
+        ConditionExpression: 'email.tokenHash = :hash',
+        ExpressionAttributeValues: { ':sent': 'sent', ':hash': hash },
       };
-      try {
-        if (activity) {
-          await transactWithActivity(db, accountId, activity, (append: ActivityAppend) => [
-            tokenPut,
-            append.intoUpdate(update),
-            append.put,
-          ]);
-        } else {
-          await db.transact([tokenPut, { Update: update }]);
-        }
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again', {
-            cause: error,
-          });
-        throw error;
+      if (!activity) {
+        await db.update(KEYS.account(accountId), {
+          update: sent.UpdateExpression,
+          condition: sent.ConditionExpression,
+          values: sent.ExpressionAttributeValues,
+        });
+        return;
       }
+      try {
+        await transactWithActivity(db, accountId, activity, (append) => [
+          append.intoUpdate(sent),
+          append.put,
+        ]);
+      } catch (error) {
+        // A newer link replaced this one meanwhile: its own request records it.
+        if (!isConditionFailure(error, 0)) throw error;
+      }
+    },
+
+    /** Refused (a newer request changed the state meanwhile): that request's state stays, and so does this link, unusable. */
+    async undoLink(accountId: string, previous: EmailState | undefined, hash: string): Promise<void> {
+      await db.transact(
+        [
+          { Delete: { Key: KEYS.emailToken(hash) } },
+          {
+            Update: {
+              Key: KEYS.account(accountId),
+              UpdateExpression: previous ? 'SET email = :previous' : 'REMOVE email',
+              ConditionExpression: 'email.tokenHash = :hash',
+              ExpressionAttributeValues: { ':hash': hash, ...(previous ? { ':previous': previous } : {}) },
+            },
+          },
+        ],
+        [1],
+      );
     },
 
     async emailToken(hash: string): Promise<StoredEmailToken | undefined> {
@@ -104,12 +140,7 @@ export function emailStore(tableName: string) {
             UpdateExpression:
               'SET email.verified = :yes, email.verifiedAt = :at, email.revision = email.revision + :one',
             ConditionExpression: 'email.tokenHash = :hash',
-            ExpressionAttributeValues: {
-              ':yes': true,
-              ':at': now.toISOString(),
-              ':hash': hash,
-              ':one': 1,
-            },
+            ExpressionAttributeValues: { ':yes': true, ':at': now.toISOString(), ':hash': hash, ':one': 1 },
           }),
           append.put,
           { Put: { Item: { ...KEYS.emailIndex(address, accountId), accountId } } },
@@ -123,21 +154,11 @@ export function emailStore(tableName: string) {
 
     /** A bounce or complaint for the account's current address: mark it undeliverable. */
     async markUndeliverable(accountId: string, address: string): Promise<boolean> {
-      try {
-        await dynamo().send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: KEYS.account(accountId),
-            UpdateExpression: 'SET email.deliverable = :no',
-            ConditionExpression: 'email.address = :address',
-            ExpressionAttributeValues: { ':no': false, ':address': address },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return db.update(KEYS.account(accountId), {
+        update: 'SET email.deliverable = :no',
+        condition: 'email.address = :address',
+        values: { ':no': false, ':address': address },
+      });
     },
   } satisfies EmailStorePorts;
 }

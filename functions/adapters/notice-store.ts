@@ -1,11 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
 import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
@@ -13,7 +6,6 @@ import { dynamo } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, table } from './table.ts';
 import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 
@@ -42,11 +34,13 @@ export function noticeStore(tableName: string) {
     municipalityRecord,
 
     /** The onboarded municipality of a stage's ingest topic: by its name, and the record must name it too. */
-    async municipalityOfTopic(topicArn: string): Promise<{ code: string; name: string } | undefined> {
+    async municipalityOfTopic(
+      topicArn: string,
+    ): Promise<{ code: string; name: string; domains: string[] } | undefined> {
       const code = municipalityOfIngestTopic(required(ENV.topicPrefix), topicArn);
       const record = code ? await municipalityRecord(code) : undefined;
       return record && record.ingestTopicArn === topicArn
-        ? { code: record.code, name: record.name }
+        ? { code: record.code, name: record.name, domains: record.domains ?? [] }
         : undefined;
     },
 
@@ -55,56 +49,47 @@ export function noticeStore(tableName: string) {
       notice: Notice,
       receivedAt: Date,
     ): Promise<'stored' | 'stored-earlier' | 'pushed-earlier'> {
-      try {
-        await db.transact([
+      const refused = await db.transact(
+        [
           {
             Put: {
-              Item: { ...KEYS.noticeId(code, notice.noticeId), publishedAt: notice.publishedAt },
+              // The id item names the stored notice's sort key (its reception), for reads by id.
+              Item: { ...KEYS.noticeId(code, notice.noticeId), receivedAt: receivedAt.toISOString() },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
           {
             Put: {
               Item: {
-                ...KEYS.notice(code, new Date(notice.publishedAt).toISOString(), notice.noticeId),
+                ...KEYS.notice(code, receivedAt.toISOString(), notice.noticeId),
                 ...notice,
                 receivedAt: receivedAt.toISOString(),
               },
             },
           },
-        ]);
-        return 'stored';
-      } catch (error) {
-        if (!isConditionFailure(error, 0)) throw error;
-        const Item = await db.get(KEYS.noticeId(code, notice.noticeId));
-        if (!Item) throw error;
-        return Item.pushedAt ? 'pushed-earlier' : 'stored-earlier';
-      }
+        ],
+        [0],
+      );
+      if (refused === undefined) return 'stored';
+      // Stored by an earlier delivery, or by one running now (a conflict): the id exists, or will, once.
+      const Item = await db.get(KEYS.noticeId(code, notice.noticeId));
+      return Item?.pushedAt ? 'pushed-earlier' : 'stored-earlier';
     },
 
     async markPushed(code: string, noticeId: string, at: Date): Promise<void> {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: KEYS.noticeId(code, noticeId),
-          UpdateExpression: 'SET pushedAt = :at',
-          ExpressionAttributeValues: { ':at': at.toISOString() },
-        }),
-      );
+      await db.update(KEYS.noticeId(code, noticeId), {
+        update: 'SET pushedAt = :at',
+        values: { ':at': at.toISOString() },
+      });
     },
 
     async keepReceipt(code: string, receipt: NoticeReceipt): Promise<void> {
       const expires = new Date(Date.parse(receipt.at) + RECEIPT_DAYS * 86_400_000);
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.receipt(code, receipt.at, receipt.messageId),
-            ...receipt,
-            expiresAt: epochSeconds(expires),
-          },
-        }),
-      );
+      await db.put({
+        ...KEYS.receipt(code, receipt.at, receipt.messageId),
+        ...receipt,
+        expiresAt: epochSeconds(expires),
+      });
     },
 
     /** The latest receipts, newest first (one query of one municipality's partition). */
@@ -142,9 +127,10 @@ export function noticeStore(tableName: string) {
 
     /** One notice: its id item gives the sort key of the stored notice (two reads, both in its partition). */
     async notice(code: string, noticeId: string): Promise<StoredNotice | undefined> {
-      const byId = await db.get<{ publishedAt: string }>(KEYS.noticeId(code, noticeId));
+      const byId = await db.get<{ receivedAt?: string; publishedAt?: string }>(KEYS.noticeId(code, noticeId));
       if (!byId) return undefined;
-      const sortKey = new Date(byId.publishedAt).toISOString();
+      // Notices stored before they were listed by reception were keyed by their publishedAt.
+      const sortKey = byId.receivedAt ?? new Date(byId.publishedAt ?? 0).toISOString();
       const Item = await db.get<StoredNotice & ItemKey>(KEYS.notice(code, sortKey, noticeId));
       if (!Item) return undefined;
       const { pk: _pk, sk: _sk, ...notice } = Item;
@@ -152,13 +138,11 @@ export function noticeStore(tableName: string) {
     },
 
     async saveMunicipality(record: MunicipalityRecord): Promise<void> {
-      await dynamo().send(
-        new PutCommand({ TableName: tableName, Item: { ...KEYS.municipality(record.code), ...record } }),
-      );
+      await db.put({ ...KEYS.municipality(record.code), ...record });
     },
 
     async deleteMunicipality(code: string): Promise<void> {
-      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.municipality(code) }));
+      await db.delete(KEYS.municipality(code));
     },
 
     /** Every onboarded municipality (an operator's listing: a scan filtered to the few records). */

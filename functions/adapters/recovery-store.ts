@@ -8,7 +8,7 @@ import { sameGeneration } from './account-store.ts';
 import { transactWithActivity } from './activity-log.ts';
 import { deviceRemovalItems } from './device-store.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
-import { table } from './table.ts';
+import { table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 interface ProfileItem {
@@ -67,7 +67,7 @@ export function recoveryStore(tableName: string) {
       };
     },
 
-    async recover(recovery: Recovery, challengeId: string): Promise<void> {
+    async recover(recovery: Recovery, challenge: { challengeId: string; expiresAt: Date }): Promise<void> {
       const { account, at } = recovery;
       const { accountId } = account;
       const resume =
@@ -78,13 +78,7 @@ export function recoveryStore(tableName: string) {
           accountId,
           recovery.activity,
           (append) => [
-            {
-              Delete: {
-                Key: KEYS.registrationChallenge(challengeId),
-                ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-                ExpressionAttributeValues: { ':now': epochSeconds(at) },
-              },
-            },
+            usedChallengeItem(challenge),
             append.intoUpdate({
               Key: KEYS.account(accountId),
               UpdateExpression: `SET #status = :pending, tokenGeneration = :next, recoveredAt = :at${resume ? ', resumeStatus = :resume' : ''}`,

@@ -1,45 +1,23 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Municipality } from '../municipality/municipalities.ts';
-import type { NewAccount, PendingRegistration, RegistrationChallenge } from '../registration/model.ts';
+import type { NewAccount, PendingRegistration } from '../registration/model.ts';
 import type { RegistrationPorts } from '../registration/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
-import { table } from './table.ts';
+import { table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type RegistrationStorePorts = Pick<
   RegistrationPorts,
-  | 'saveRegistrationChallenge'
-  | 'registrationChallenge'
-  | 'isCertificateRegistered'
-  | 'pendingRegistration'
-  | 'createAccount'
+  'challengeUsed' | 'isCertificateRegistered' | 'pendingRegistration' | 'createAccount'
 >;
 
-/** DynamoDB side of registration: challenges, the certificate index, and the account transaction. */
+/** DynamoDB side of registration: used challenges, the certificate index, and the account transaction. */
 export function registrationStore(tableName: string) {
   const db = table(tableName);
   return {
-    async saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void> {
-      await dynamo().send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...KEYS.registrationChallenge(challenge.challengeId),
-            nonce: challenge.nonce,
-            expiresAt: epochSeconds(challenge.expiresAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    },
-
-    async registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined> {
-      const Item = await db.get(KEYS.registrationChallenge(challengeId));
-      if (!Item) return undefined;
-      return { challengeId, nonce: String(Item.nonce), expiresAt: new Date(Number(Item.expiresAt) * 1000) };
+    async challengeUsed(challengeId: string): Promise<boolean> {
+      return (await db.get(KEYS.usedChallenge(challengeId))) !== undefined;
     },
 
     async pendingRegistration(
@@ -65,23 +43,28 @@ export function registrationStore(tableName: string) {
       };
     },
 
-    async isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean> {
+    /** Registered: an active account holds it, or a pending registration that has not expired. */
+    async isCertificateRegistered(issuerSha256: string, serial: string, now: Date): Promise<boolean> {
       const Item = await db.get(KEYS.certificate(issuerSha256, serial));
-      return Item !== undefined;
+      if (!Item) return false;
+      return Item.expiresAt === undefined || Number(Item.expiresAt) > epochSeconds(now);
     },
 
-    async createAccount(account: NewAccount, challengeId: string): Promise<void> {
+    /**
+     * Everything a registration writes expires with its activation nonce (`expiresAt`, TTL): a registration
+     * never activated goes away whole, and its certificate may register again as soon as it has expired.
+     * Activation removes the expiry from all of it (account-store.ts).
+     */
+    async createAccount(
+      account: NewAccount,
+      challenge: { challengeId: string; expiresAt: Date },
+    ): Promise<void> {
       const { accountId } = account;
       const created = account.createdAt.toISOString();
+      const expiresAt = epochSeconds(account.activation.expiresAt);
       // The entry goes last, so that the indices below stay those of the account's own items.
       const items = (append: ActivityAppend) => [
-        {
-          Delete: {
-            Key: KEYS.registrationChallenge(challengeId),
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
-          },
-        },
+        usedChallengeItem(challenge),
         {
           Put: {
             Item: append.intoPut({
@@ -95,6 +78,7 @@ export function registrationStore(tableName: string) {
               municipality: account.municipality,
               certificate: account.certificate,
               createdAt: created,
+              expiresAt,
             }),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -105,8 +89,11 @@ export function registrationStore(tableName: string) {
               ...KEYS.certificate(account.certificate.issuerSha256, account.certificate.serial),
               accountId,
               createdAt: created,
+              expiresAt,
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // Free, or held by a registration that expired before it was activated.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': epochSeconds(account.createdAt) },
           },
         },
         ...account.consents.map((consent) => ({
@@ -116,6 +103,7 @@ export function registrationStore(tableName: string) {
               kind: consent.kind,
               version: consent.version,
               at: created,
+              expiresAt,
             },
           },
         })),
@@ -126,6 +114,7 @@ export function registrationStore(tableName: string) {
               key,
               jwk: account.deviceKeys[key],
               createdAt: created,
+              expiresAt,
             },
           },
         })),
@@ -134,7 +123,7 @@ export function registrationStore(tableName: string) {
             Item: {
               ...KEYS.activation(accountId),
               nonce: account.activation.nonce,
-              expiresAt: epochSeconds(account.activation.expiresAt),
+              expiresAt,
               registrationSha256: account.registrationSha256,
             },
           },

@@ -5,7 +5,7 @@ import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
 import { useStepUpChallengeItem } from './step-up-challenges.ts';
 import { type TableTransactItem, table } from './table.ts';
-import { KEYS } from './table-keys.ts';
+import { epochSeconds, KEYS } from './table-keys.ts';
 
 /**
  * The account item's update: the new items, certificate and municipality, status `active`, the status
@@ -92,7 +92,9 @@ export function reverifyStore(tableName: string) {
               createdAt: at,
               replaces: previous.certificate.serial,
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // Free, or held by a registration that expired before it was activated (registration-store.ts).
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': epochSeconds(change.at) },
           },
         },
         {

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 
 /**
  * The single table's item keys (design.md §6), in one place. Long-lived items hang under the account;
- * short-lived ones (challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
+ * short-lived ones (used challenges, activation nonces) carry `expiresAt` for TTL and are checked on read too.
  */
 const emailIndexOf = (address: string) =>
   `EMAILIDX#${createHash('sha256').update(address.toLowerCase(), 'utf8').digest('hex')}`;
 
 export const KEYS = {
-  registrationChallenge: (challengeId: string) => ({ pk: `REGCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
+  /** A challenge that was used (challenges themselves are stateless); kept with TTL until it expires. */
+  usedChallenge: (challengeId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: 'USED' }),
   account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'PROFILE' }),
   consent: (accountId: string, kind: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `CONSENT#${kind}` }),
   deviceKey: (accountId: string, key: 'auth' | 'sign') => ({
@@ -16,19 +17,23 @@ export const KEYS = {
     sk: `DEVICEKEY#${key}`,
   }),
   activation: (accountId: string) => ({ pk: `ACTIVATION#${accountId}`, sk: 'NONCE' }),
-  sessionChallenge: (challengeId: string) => ({ pk: `SESSCHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   /** A step-up challenge (design.md §3.6), for one account. */
   stepUpChallenge: (challengeId: string) => ({ pk: `STEPUP#${challengeId}`, sk: 'CHALLENGE' }),
   /** An e-mail confirmation link, by the SHA-256 of its token (the token itself is never stored). */
   emailToken: (tokenSha256: string) => ({ pk: `EMAILTOKEN#${tokenSha256}`, sk: 'TOKEN' }),
+  /** A sending quota (quota-store.ts): of an account, or of a recipient by the SHA-256 of the address. */
+  quota: (kind: 'account' | 'recipient', key: string) => ({ pk: `QUOTA#mail-${kind}#${key}`, sk: 'SLOTS' }),
   /** An onboarded municipality: its ingest topic and publisher. */
   municipality: (code: string) => ({ pk: `MUNICIPALITY#${code}`, sk: 'PROFILE' }),
   /** Idempotency of notices: one item per (municipality, noticeId), with `pushedAt` once pushed. */
   noticeId: (code: string, noticeId: string) => ({ pk: `NOTICEID#${code}#${noticeId}`, sk: 'ID' }),
-  /** Notices of a municipality, newest last in key order (queried backwards). */
-  notice: (code: string, publishedAt: string, noticeId: string) => ({
+  /**
+   * Notices of a municipality in the order they were received (ties by id), newest last in key order
+   * (queried backwards). Never by the `publishedAt` a publisher claims: a date far ahead cannot pin a notice.
+   */
+  notice: (code: string, receivedAt: string, noticeId: string) => ({
     pk: `NOTICES#${code}`,
-    sk: `${publishedAt}#${noticeId}`,
+    sk: `${receivedAt}#${noticeId}`,
   }),
   noticesOf: (code: string) => `NOTICES#${code}`,
   /** Receipts of a municipality's messages, newest last in key order; kept `RECEIPT_DAYS` (TTL). */
@@ -48,8 +53,6 @@ export const KEYS = {
   activityPrefix: 'ACTIVITY#',
   /** Which account a platform endpoint belongs to, for the endpoint events SNS reports. */
   endpoint: (endpointArn: string) => ({ pk: `ENDPOINT#${endpointArn}`, sk: 'OWNER' }),
-  /** Failed device-key proofs of an account in the current window (brute-force limit). */
-  proofFailures: (accountId: string) => ({ pk: `ATTEMPTS#${accountId}`, sk: 'PROOFS' }),
   /** The token-signing key set (`auth/token-key-set.ts`): public keys and KMS-wrapped private keys. */
   tokenKeys: () => ({ pk: 'TOKENKEYS', sk: 'SET' }),
   /** One account per certificate: issuer (SHA-256 of its Name) and serial. */

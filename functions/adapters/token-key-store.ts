@@ -1,6 +1,5 @@
 import type { TokenKeyPorts } from '../auth/ports.ts';
 import { TokenKeyError, type TokenKeySet } from '../auth/token-key-set.ts';
-import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
@@ -20,17 +19,13 @@ export function tokenKeyStore(tableName: string) {
     },
 
     async writeKeySet(set: TokenKeySet, previous: TokenKeySet | undefined): Promise<void> {
-      try {
-        await db.put(
-          { ...KEYS.tokenKeys(), ...set },
-          previous ? `rotatedAt = :previous` : 'attribute_not_exists(pk)',
-          previous ? { ':previous': previous.rotatedAt } : undefined,
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new TokenKeyError('the token key set changed meanwhile; nothing was written');
-        throw error;
-      }
+      const written = await db.put(
+        { ...KEYS.tokenKeys(), ...set },
+        previous
+          ? { condition: 'rotatedAt = :previous', values: { ':previous': previous.rotatedAt } }
+          : 'attribute_not_exists(pk)',
+      );
+      if (!written) throw new TokenKeyError('the token key set changed meanwhile; nothing was written');
     },
   } satisfies Pick<TokenKeyPorts, 'readKeySet' | 'writeKeySet'>;
 }

@@ -79,7 +79,51 @@ export function signCompact(
     key: privateKey,
     dsaEncoding: 'ieee-p1363',
   });
-  return `${input}.${signature.toString('base64url')}`;
+  // Written one way only: the low-S form (verifiers refuse the high-S twin).
+  return `${input}.${lowS(signature).toString('base64url')}`;
+}
+
+/** The order n of P-256, and n/2: an ECDSA signature (r, s) verifies as (r, n − s) too. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_HALF_ORDER = P256_ORDER >> 1n;
+
+const sOf = (signature: Uint8Array) => BigInt(`0x${Buffer.from(signature.subarray(32, 64)).toString('hex')}`);
+
+/** Whether a 64-byte r‖s signature has the low S of the pair, the only form tokens may carry. */
+export function isLowS(signature: Uint8Array): boolean {
+  return signature.length === 64 && sOf(signature) <= P256_HALF_ORDER;
+}
+
+/**
+ * The low-S form of a 64-byte r‖s signature (s > n/2 becomes n − s): the same signature, written one way
+ * only, so that a token string is unique and its "twin" with the other S is refused.
+ */
+export function lowS(signature: Uint8Array): Buffer {
+  const out = Buffer.from(signature);
+  const s = sOf(signature);
+  if (s > P256_HALF_ORDER) Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex').copy(out, 32);
+  return out;
+}
+
+/**
+ * DER ECDSA-Sig-Value (what KMS returns) to the 64-byte r‖s of JWS (RFC 7518 §3.4), in its low-S form
+ * (KMS signs with either S).
+ */
+export function derToJose(der: Uint8Array): Buffer {
+  const b = Buffer.from(der);
+  if (b[0] !== 0x30) throw new TokenError('not a DER ECDSA signature');
+  let offset = b[1] === 0x81 ? 3 : 2;
+  const out = Buffer.alloc(64);
+  for (let i = 0; i < 2; i++) {
+    if (b[offset] !== 0x02) throw new TokenError('not a DER ECDSA signature');
+    const length = b[offset + 1] as number;
+    let value = b.subarray(offset + 2, offset + 2 + length);
+    while (value.length > 32 && value[0] === 0) value = value.subarray(1);
+    if (value.length > 32) throw new TokenError('ECDSA integer too long');
+    value.copy(out, i * 32 + (32 - value.length));
+    offset += 2 + length;
+  }
+  return lowS(out);
 }
 
 /** The claims of a fresh access token for `subject`, valid for 15 minutes from `now`. */
@@ -131,8 +175,9 @@ export function issueToken(
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Verifies a token: exactly ES256 (no `none`, no HMAC), a `kid` among the published keys, a valid
- * signature, the expected issuer and audience, and a time window that contains now. Throws TokenError.
+ * Verifies a token: exactly ES256 (no `none`, no HMAC), a `kid` among the published keys, a valid low-S
+ * signature (the form we issue; the high-S twin of a token is refused, so a token has one string), the
+ * expected issuer and audience, and `iat`, `nbf` and `exp` that contain now. Throws TokenError.
  */
 export function verifyToken(
   token: string,
@@ -167,6 +212,7 @@ export function verifyToken(
   if (!key) throw new TokenError('unknown kid');
   const signature = Buffer.from(s, 'base64url');
   if (signature.length !== 64) throw new TokenError('bad signature length');
+  if (!isLowS(signature)) throw new TokenError('high-S signature');
   if (
     !verify(
       'sha256',
@@ -182,8 +228,8 @@ export function verifyToken(
     throw new TokenError('wrong issuer or audience');
   if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw new TokenError('no subject');
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw new TokenError('expired');
-  if (typeof claims.nbf === 'number' && claims.nbf > now + SKEW_SECONDS)
-    throw new TokenError('not yet valid');
+  if (typeof claims.nbf !== 'number') throw new TokenError('no nbf');
+  if (claims.nbf > now + SKEW_SECONDS) throw new TokenError('not yet valid');
   if (typeof claims.iat !== 'number' || claims.iat > now + SKEW_SECONDS)
     throw new TokenError('issued in the future');
   if (claims.exp - claims.iat > (context.maxLifetimeSeconds ?? TOKEN_TTL_SECONDS))

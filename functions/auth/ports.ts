@@ -1,15 +1,8 @@
 import type { AccountStatus, DeviceJwk } from '../account/model.ts';
 import type { ActivityEvent, ActivityHead } from '../activity/model.ts';
+import type { Challenges } from '../shared/challenges.ts';
 import type { TokenClaims, TokenMunicipality } from './jwt.ts';
 import type { TokenKeySet } from './token-key-set.ts';
-
-/** A login challenge (design.md §3.3): single use, 5 minutes, for one account. */
-export interface SessionChallenge {
-  challengeId: string;
-  accountId: string;
-  nonce: string;
-  expiresAt: Date;
-}
 
 /** What activation and login read of the account. */
 export interface AccountState {
@@ -39,32 +32,27 @@ export interface AuthPorts {
     activity: ActivityEvent,
     head?: ActivityHead | null,
   ): Promise<void>;
-  saveSessionChallenge(challenge: SessionChallenge): Promise<void>;
-  sessionChallenge(challengeId: string): Promise<SessionChallenge | undefined>;
+  /** Stateless login challenges (design.md §3.3), bound to the account: made and checked without the table. */
+  challenges: Challenges;
   /**
-   * Deletes the challenge if it is still there and unexpired, and records `activity` on the account, if it
-   * is still active at `tokenGeneration`, together; `challenge_invalid` otherwise (`proof_invalid` when the
-   * account is no longer active or a recovery raised its generation meanwhile).
+   * Records the use of the challenge (once, kept until it expires) and `activity` on the account, if it is
+   * still active at `tokenGeneration`, together; `challenge_invalid` when the challenge was used before,
+   * `proof_invalid` when the account is no longer active or a recovery raised its generation meanwhile.
    */
   consumeSessionChallenge(
-    challengeId: string,
+    challenge: { challengeId: string; expiresAt: Date },
     accountId: string,
     tokenGeneration: number,
     now: Date,
     activity: ActivityEvent,
     head?: ActivityHead | null,
   ): Promise<void>;
-  /** Failed proofs of an account in the current window. */
-  failures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
-  recordFailure(accountId: string, now: Date, windowSeconds: number): Promise<void>;
   /** An access token for the account at its current token generation, naming its municipality. */
   mintToken(
     accountId: string,
     generation: number,
     municipality: TokenMunicipality,
   ): Promise<{ token: string; claims: TokenClaims }>;
-  newId(): string;
-  newNonce(): string;
   now(): Date;
 }
 

@@ -1,8 +1,8 @@
 import type { CustomResourceRequest } from '../platform-applications/use-cases.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { TOKEN_TTL_SECONDS } from './jwt.ts';
-import type { AuthPorts, SessionChallenge, TokenKeyPorts } from './ports.ts';
-import { verifyProof } from './proofs.ts';
+import type { AuthPorts, TokenKeyPorts } from './ports.ts';
+import { proofPayload, verifyProof } from './proofs.ts';
 import type {
   ActivationProofPayload,
   SessionChallengeResponse,
@@ -23,25 +23,11 @@ import {
 
 /**
  * Activation (guide step 6, IDの有効化) and later logins: the device keys bound by the card at registration
- * stand in for the card. Failed proofs are counted per account; past the limit the account
- * answers 429 until the window passes.
+ * stand in for the card. A failed proof changes nothing and never locks an account (design.md §3.6): proofs
+ * are ECDSA signatures, not guessable secrets, and the account id is no secret, so a per-account counter
+ * would only let strangers lock residents out. Abuse is limited per client address and per route instead
+ * (the firewall's rate rules, and the local gateway's).
  */
-export const FAILURE_LIMIT = 10;
-export const FAILURE_WINDOW_SECONDS = 15 * 60;
-export const SESSION_CHALLENGE_TTL_SECONDS = 5 * 60;
-
-async function guard(ports: AuthPorts, accountId: string, now: Date): Promise<void> {
-  const failures = await ports.failures(accountId, now);
-  if (failures && failures.count >= FAILURE_LIMIT) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((failures.windowEnds.getTime() - now.getTime()) / 1000));
-    throw new ProblemError('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
-  }
-}
-
-async function refuseProof(ports: AuthPorts, accountId: string, now: Date): Promise<never> {
-  await ports.recordFailure(accountId, now, FAILURE_WINDOW_SECONDS);
-  throw new ProblemError('proof_invalid');
-}
 
 const tokenResponse = (accountId: string, token: string): TokenResponse => ({
   accountId,
@@ -57,7 +43,6 @@ export async function activate(
   ports: AuthPorts,
 ): Promise<TokenResponse> {
   const now = ports.now();
-  await guard(ports, accountId, now);
   const state = await ports.accountState(accountId);
   if (!state) throw new ProblemError('not_found', 'No such account');
   if (state.status === 'reverification_required') throw new ProblemError('reverification_required');
@@ -80,7 +65,7 @@ export async function activate(
     signKey !== undefined &&
     verifyProof(proofs.authProof, statement('auth'), authKey) &&
     verifyProof(proofs.signProof, statement('sign'), signKey);
-  if (!valid) await refuseProof(ports, accountId, now);
+  if (!valid) throw new ProblemError('proof_invalid');
   // Sign first, commit last: if signing fails nothing is committed and the same proofs work again.
   const { token } = await ports.mintToken(accountId, state.tokenGeneration, state.municipality);
   await ports.activate(
@@ -93,18 +78,16 @@ export async function activate(
   return tokenResponse(accountId, token);
 }
 
-/** `POST /v1/sessions/challenges`: a nonce for a later login. Says nothing about whether the account exists. */
+/**
+ * `POST /v1/sessions/challenges`: a nonce for a later login, bound to the account. Stateless: nothing is
+ * read or written, so the answer is the same whether or not the account exists or is active, and asking
+ * costs no write.
+ */
 export async function createSessionChallenge(
   accountId: string,
-  ports: AuthPorts,
+  ports: Pick<AuthPorts, 'challenges' | 'now'>,
 ): Promise<SessionChallengeResponse> {
-  const challenge: SessionChallenge = {
-    challengeId: ports.newId(),
-    accountId,
-    nonce: ports.newNonce(),
-    expiresAt: new Date(ports.now().getTime() + SESSION_CHALLENGE_TTL_SECONDS * 1000),
-  };
-  await ports.saveSessionChallenge(challenge);
+  const challenge = await ports.challenges.issue('session', accountId, ports.now());
   return {
     challengeId: challenge.challengeId,
     nonce: challenge.nonce,
@@ -112,31 +95,42 @@ export async function createSessionChallenge(
   };
 }
 
-/** `POST /v1/sessions`: a proof by the auth key (PIN1) over the session challenge. */
+/**
+ * `POST /v1/sessions`: a proof by the auth key (PIN1) over the session challenge. The account is the one the
+ * proof names; the challenge must have been made for it (its nonce is a MAC over it), be unexpired, and be
+ * used here for the first time.
+ */
 export async function login(
   input: { challengeId: string; proof: string },
   ports: AuthPorts,
 ): Promise<TokenResponse> {
   const now = ports.now();
-  const challenge = await ports.sessionChallenge(input.challengeId);
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
-  const { accountId } = challenge;
-  await guard(ports, accountId, now);
+  const claimed = proofPayload(input.proof);
+  const accountId = typeof claimed?.accountId === 'string' ? claimed.accountId : undefined;
+  const nonce = typeof claimed?.nonce === 'string' ? claimed.nonce : undefined;
+  if (!accountId || !nonce) throw new ProblemError('proof_invalid');
+  const challenge = await ports.challenges.check(
+    'session',
+    { challengeId: input.challengeId, nonce },
+    accountId,
+    now,
+  );
+  if (!challenge.valid) throw new ProblemError('challenge_invalid');
   const [state, authKey] = await Promise.all([
     ports.accountState(accountId),
     ports.deviceKey(accountId, 'auth'),
   ]);
-  const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce: challenge.nonce };
-  // No account behind the challenge: the same answer, but nothing to count (and nothing written).
-  if (!state) throw new ProblemError('proof_invalid');
+  const expected: SessionProofPayload = { type: 'xid/session/v1', accountId, nonce };
   // A resident whose certificate was revoked still signs in (design.md §3.7): only re-verification waits.
-  const signsIn = state.status === 'active' || state.status === 'reverification_required';
-  if (!signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
-    await refuseProof(ports, accountId, now);
+  const signsIn = state?.status === 'active' || state?.status === 'reverification_required';
+  // No account, or not one that signs in: the same answer as a wrong proof, and nothing written.
+  if (!state || !signsIn || !authKey || !verifyProof(input.proof, expected, authKey)) {
+    throw new ProblemError('proof_invalid');
   }
+  // Sign first, commit last: if signing fails the challenge is not used and the same proof works again.
   const { token } = await ports.mintToken(accountId, state.tokenGeneration, state.municipality);
   await ports.consumeSessionChallenge(
-    input.challengeId,
+    { challengeId: input.challengeId, expiresAt: challenge.expiresAt },
     accountId,
     state.tokenGeneration,
     now,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accountStore } from '../adapters/account-store.ts';
 import { emailStore } from '../adapters/email-store.ts';
 import { sesMailer } from '../adapters/mailer.ts';
+import { quotaStore } from '../adapters/quota-store.ts';
 import { checkToken } from '../adapters/token-keys.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
@@ -17,6 +18,7 @@ import { resendEmail, setEmail, verifyEmail } from './use-cases.ts';
 const tableName = required(ENV.tableName);
 const ports: MailPorts = {
   ...emailStore(tableName),
+  ...quotaStore(tableName),
   ...sesMailer,
   newToken: () => randomBytes(32).toString('base64url'),
   now: () => new Date(),

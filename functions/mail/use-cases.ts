@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ActivityType } from '../activity/model.ts';
 import { MAIL_ACCOUNT_TAG } from '../shared/names.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { normaliseEmailAddress } from './email-address.ts';
 import type { VerificationOutcome } from './page.ts';
-import type { EmailState, MailFeedbackPorts, MailPorts } from './ports.ts';
+import type { EmailState, MailFeedbackPorts, MailPorts, MailQuota } from './ports.ts';
 import {
   type EmailResendResponse,
   type EmailResponse,
@@ -14,15 +13,55 @@ import {
 import { confirmationMail } from './template.ts';
 
 /**
- * E-mail registration and confirmation (guide step 7, design.md §3.4). A mail is sent first and recorded
- * after: if SES refuses, nothing is stored and the resident can simply try again; if it was sent, the new
- * link's hash becomes the only one that works, so older links die with a new address or a resend.
+ * E-mail registration and confirmation (guide step 7, design.md §3.4). Sending is limited *before* a mail is
+ * sent: a slot of the account's hourly quota and one of the recipient address's daily quota are taken with
+ * conditional writes, so no number of parallel requests sends more than the limits allow. Then the link is
+ * recorded (its hash, `delivery: 'sending'`), then the mail is sent, then the send is confirmed (`sent`). A
+ * new link is the only one that works: older links die with a new address or a resend. If SES refuses,
+ * the e-mail state goes back to what it was (the attempt still counts toward the limits).
  */
 export const TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** Mails per account per hour (design.md §3.4). */
 export const MAILS_PER_HOUR = 5;
-const HOUR_MS = 3_600_000;
+/** Mails to one address per day, across all accounts: nobody can mail-bomb an address through xID. */
+export const MAILS_PER_RECIPIENT_PER_DAY = 6;
 
 export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** The quota key of a recipient: a hash of the address (case folded), never the address. */
+export const recipientKey = (address: string) =>
+  createHash('sha256').update(`xid/mail-recipient/v1\u0000${address.toLowerCase()}`, 'utf8').digest('hex');
+
+const quotas = (accountId: string, address: string): MailQuota[] => [
+  { kind: 'account', key: accountId, limit: MAILS_PER_HOUR, windowSeconds: 3600 },
+  {
+    kind: 'recipient',
+    key: recipientKey(address),
+    limit: MAILS_PER_RECIPIENT_PER_DAY,
+    windowSeconds: 86_400,
+  },
+];
+
+/** Takes a slot of every quota, or none: the first full one answers 429 and gives the others back. */
+async function reserveSending(accountId: string, address: string, now: Date, ports: MailPorts) {
+  const taken: { quota: MailQuota; slot: number }[] = [];
+  for (const quota of quotas(accountId, address)) {
+    const result = await ports.reserveSlot(quota, now);
+    if ('slot' in result) {
+      taken.push({ quota, slot: result.slot });
+      continue;
+    }
+    for (const { quota: q, slot } of taken) await ports.releaseSlot(q, slot, now);
+    throw new ProblemError(
+      'rate_limited',
+      quota.kind === 'account'
+        ? `At most ${MAILS_PER_HOUR} mails an hour`
+        : `At most ${MAILS_PER_RECIPIENT_PER_DAY} mails a day to one address`,
+      { retryAfterSeconds: result.retryAfterSeconds },
+    );
+  }
+  return taken;
+}
 
 async function mailLink(
   accountId: string,
@@ -30,37 +69,56 @@ async function mailLink(
   current: EmailState | undefined,
   linkBase: string,
   ports: MailPorts,
-  activity?: ActivityType,
+  /** A resend's check that the address is still the unconfirmed one, run again when the link is refused. */
+  resend?: (email: EmailState | undefined) => void,
 ): Promise<EmailState> {
   const now = ports.now();
-  const recent = (current?.sentAt ?? []).filter((at) => at > now.getTime() - HOUR_MS);
-  if (recent.length >= MAILS_PER_HOUR) {
-    const retryAfterSeconds = Math.ceil(((recent[0] as number) + HOUR_MS - now.getTime()) / 1000);
-    throw new ProblemError('rate_limited', `At most ${MAILS_PER_HOUR} mails an hour`, { retryAfterSeconds });
-  }
+  const reserved = await reserveSending(accountId, address, now, ports);
   const token = ports.newToken();
-  try {
-    await ports.send(address, confirmationMail(`${linkBase}/v1/email-verifications/${token}`), accountId);
-  } catch (error) {
-    throw new ProblemError('mail_unavailable', undefined, { cause: error });
-  }
   const next: EmailState = {
     address,
     verified: false,
     deliverable: true,
     tokenHash: tokenHash(token),
     requestedAt: now.toISOString(),
-    sentAt: [...recent, now.getTime()],
+    delivery: 'sending',
     revision: (current?.revision ?? 0) + 1,
   };
-  await ports.recordMail(
+  const recorded = await ports.recordLink(
     accountId,
     next,
     { hash: next.tokenHash as string, expiresAt: new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000) },
-    current?.revision ?? 0,
-    activity ? { type: activity, at: now } : undefined,
+    resend ? address : undefined,
   );
-  return next;
+  if (!recorded) {
+    for (const { quota, slot } of reserved) await ports.releaseSlot(quota, slot, now);
+    await refusedLink(accountId, ports, resend);
+  }
+  try {
+    await ports.send(address, confirmationMail(`${linkBase}/v1/email-verifications/${token}`), accountId);
+  } catch (error) {
+    // Best effort: if even this fails, the state names a link that was never mailed; a resend replaces it.
+    await ports.undoLink(accountId, current, next.tokenHash as string).catch(() => undefined);
+    throw new ProblemError('mail_unavailable', undefined, { cause: error });
+  }
+  // The mail is out: failing to say so must not make the client send again (the link works either way).
+  // A new address (not a resend) goes into the activity log with it.
+  const activity = resend ? undefined : ({ type: 'email_set', at: now } as const);
+  await ports.confirmSent(accountId, next.tokenHash as string, activity).catch(() => undefined);
+  return { ...next, delivery: 'sent' };
+}
+
+/** Why a link was not recorded: the account is gone, the address changed (a resend), or a concurrent write. */
+async function refusedLink(
+  accountId: string,
+  ports: MailPorts,
+  resend?: (email: EmailState | undefined) => void,
+): Promise<never> {
+  const { exists, email } = await ports.emailState(accountId);
+  if (!exists) throw new ProblemError('unauthorized');
+  resend?.(email);
+  // A concurrent write won: a 503 with the Retry-After of every dependency failure (middleware.ts).
+  throw new ProblemError('service_unavailable', 'The e-mail state changed meanwhile; try again');
 }
 
 /** `PUT /v1/me/email`: a new address, unconfirmed, and a confirmation mail to it. */
@@ -78,7 +136,7 @@ export async function setEmail(
   }
   const { exists, email } = await ports.emailState(accountId);
   if (!exists) throw new ProblemError('unauthorized');
-  await mailLink(accountId, normalised.address, email, linkBase, ports, 'email_set');
+  await mailLink(accountId, normalised.address, email, linkBase, ports);
   return {
     email: normalised.address,
     verified: false,
@@ -94,9 +152,13 @@ export async function resendEmail(
 ): Promise<EmailResendResponse> {
   const { exists, email } = await ports.emailState(accountId);
   if (!exists) throw new ProblemError('unauthorized');
-  if (!email || email.verified) throw new ProblemError('email_not_pending');
-  await mailLink(accountId, email.address, email, linkBase, ports);
-  return { email: email.address, verified: false };
+  const pending = (now: EmailState | undefined): void => {
+    if (!now || now.verified || now.address !== email?.address) throw new ProblemError('email_not_pending');
+  };
+  pending(email);
+  const address = (email as EmailState).address;
+  await mailLink(accountId, address, email, linkBase, ports, pending);
+  return { email: address, verified: false };
 }
 
 /** `GET /v1/email-verifications/{token}`: confirms the address if this is its current, unused, fresh link. */

@@ -11,6 +11,8 @@ export interface MunicipalityRecord {
   /** Where its receipts go; records from before receipts existed have none until `onboard` runs again. */
   receiptsTopicArn?: string;
   publisher: string;
+  /** The domains its notices may link to (and their subdomains); none: its notices carry no link. */
+  domains?: string[];
   onboardedAt: string;
 }
 

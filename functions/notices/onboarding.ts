@@ -29,7 +29,57 @@ export function municipalityOfCode(code: string | undefined): Municipality {
   return found;
 }
 
-const PUBLISHER = /^arn:aws:iam::\d{12}:(root|role\/.+|user\/.+)$/;
+const ROLE = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * The publisher must be the ARN of an IAM role in the municipality's account. An account's `:root` would
+ * make a topic policy that only that account's root user can satisfy (the account is not delegated by
+ * it); a user ARN means long-lived keys. Both are refused, with the reason.
+ */
+export function checkPublisher(publisher: string | undefined): string {
+  if (publisher && /^arn:aws:iam::\d{12}:root$/.test(publisher)) {
+    throw new OnboardingError(
+      `--publisher ${publisher} is an account root: the topic policy would let only that account's root user publish. Give the ARN of the municipality's publisher role (arn:aws:iam::<account>:role/<name>)`,
+    );
+  }
+  if (!publisher || !ROLE.test(publisher)) {
+    throw new OnboardingError(
+      '--publisher must be the ARN of the IAM role the municipality publishes with (arn:aws:iam::<account>:role/<name>)',
+    );
+  }
+  return publisher;
+}
+
+/**
+ * The domains a municipality's notices may link to, as given with `--domain` (repeatable): host names in
+ * lower case (an internationalised one in its A-label form), with at least one dot, no IP address, no
+ * wildcard. A link's host must be one of them or below one.
+ */
+export function checkDomains(domains: readonly string[]): string[] {
+  return [
+    ...new Set(
+      domains.map((given) => {
+        let host: string | undefined;
+        try {
+          host = new URL(`https://${given.trim()}/`).hostname.replace(/\.$/, '');
+        } catch {
+          host = undefined;
+        }
+        if (
+          !host ||
+          host !== given.trim().toLowerCase().replace(/\.$/, '') ||
+          !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]([a-z0-9-]*[a-z0-9])?$/.test(host)
+        ) {
+          const ascii = host && host !== given ? ` (as a host name: ${host})` : '';
+          throw new OnboardingError(
+            `--domain ${given}${ascii} is not a domain name like city.shinagawa.tokyo.jp (no scheme, path, port, IP address or wildcard; an internationalised name in its xn-- form)`,
+          );
+        }
+        return host;
+      }),
+    ),
+  ];
+}
 
 export interface OnboardResult {
   record: MunicipalityRecord;
@@ -39,15 +89,14 @@ export interface OnboardResult {
 
 export async function onboard(
   code: string | undefined,
-  publisher: string | undefined,
+  publisherArn: string | undefined,
   ports: OnboardingPorts,
+  /** The domains its notices may link to (`--domain`, repeatable); none given keeps those recorded. */
+  domainNames: readonly string[] = [],
 ): Promise<OnboardResult> {
   const municipality = municipalityOfCode(code);
-  if (!publisher || !PUBLISHER.test(publisher)) {
-    throw new OnboardingError(
-      '--publisher must be the IAM principal ARN of the municipality (arn:aws:iam::<account>:role/…)',
-    );
-  }
+  const publisher = checkPublisher(publisherArn);
+  const given = checkDomains(domainNames);
   const changes: string[] = [];
   const note = (what: string, change: Change) => {
     if (change !== 'unchanged') changes.push(`${what}: ${change}`);
@@ -59,6 +108,7 @@ export async function onboard(
   note(`receipts topic ${receipts.arn}`, receipts.change);
   note('subscription of the notices function', await ports.connectNoticesFunction(municipality.code));
   const existing = await ports.municipalityRecord(municipality.code);
+  const domains = given.length ? given : (existing?.domains ?? []);
   const record: MunicipalityRecord = {
     code: municipality.code,
     name: municipality.name,
@@ -66,6 +116,7 @@ export async function onboard(
     ingestTopicArn: ingest.arn,
     receiptsTopicArn: receipts.arn,
     publisher,
+    domains,
     onboardedAt: existing?.onboardedAt ?? ports.now().toISOString(),
   };
   if (!existing || !sameRecord(existing, record)) {
@@ -77,7 +128,22 @@ export async function onboard(
 
 function sameRecord(a: MunicipalityRecord, b: MunicipalityRecord): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MunicipalityRecord>;
-  return [...keys].every((key) => a[key] === b[key]);
+  return [...keys].every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
+/** Replaces the link domains of an onboarded municipality (`npm run municipality -- domains`). */
+export async function setDomains(
+  code: string | undefined,
+  domainNames: readonly string[],
+  ports: OnboardingPorts,
+): Promise<MunicipalityRecord> {
+  const municipality = municipalityOfCode(code);
+  const domains = checkDomains(domainNames);
+  const record = await ports.municipalityRecord(municipality.code);
+  if (!record) throw new OnboardingError(`${municipality.code} is not onboarded; onboard it first`);
+  const updated = { ...record, domains };
+  await ports.saveMunicipality(updated);
+  return updated;
 }
 
 /** Removes everything onboarding made, whatever of it exists; says what it removed. */
@@ -166,11 +232,10 @@ export async function publishNotice(
   options: PublishOptions = { validate: true, waitMs: 0 },
 ): Promise<{ municipality: Municipality; messageId: string; receipt?: NoticeReceipt }> {
   const municipality = municipalityOfCode(code);
-  if (!(await ports.municipalityRecord(municipality.code))) {
-    throw new OnboardingError(`${municipality.name} (${municipality.code}) is not onboarded`);
-  }
+  const record = await ports.municipalityRecord(municipality.code);
+  if (!record) throw new OnboardingError(`${municipality.name} (${municipality.code}) is not onboarded`);
   const message = input.message ?? composed(input, ports.now());
-  if (options.validate) parseNotice(message);
+  if (options.validate) parseNotice(message, { domains: record.domains ?? [], now: ports.now() });
   const messageId = await ports.publishToIngest(municipality.code, message);
   const pollMs = options.pollMs ?? 500;
   for (let waited = 0; waited <= options.waitMs && options.waitMs > 0; waited += pollMs) {

@@ -12,8 +12,10 @@ import type { Notice } from './notice.ts';
  * topic, storing the notice once, and one publish to the municipality's push topic.
  */
 export interface NoticeIngestPorts {
-  /** The onboarded municipality whose ingest topic this is, or undefined. */
-  municipalityOfTopic(topicArn: string): Promise<{ code: string; name: string } | undefined>;
+  /** The onboarded municipality whose ingest topic this is (with its link domains), or undefined. */
+  municipalityOfTopic(
+    topicArn: string,
+  ): Promise<{ code: string; name: string; domains: string[] } | undefined>;
   /** Stores the notice unless it exists; says whether it was already pushed. */
   storeOnce(
     code: string,

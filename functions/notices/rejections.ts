@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { NOTICE_CATEGORIES } from './schemas.ts';
+import { CHARACTER_CHECKS_JA, NOTICE_CATEGORIES } from './schemas.ts';
 
 /**
  * Why a notice was refused, in words a municipal clerk can act on, in Japanese and English (design.md
@@ -26,12 +26,12 @@ const RULES: Record<string, Words> = {
     en: 'noticeId must be a UUID made new for each notice (e.g. 3f0c9a4e-8b1d-4c2e-9f6a-2d7b5e1c0a93).',
   },
   title: {
-    ja: '件名(title)は 1〜100 文字の文章にしてください。改行以外の制御文字や HTML タグは使えません。',
-    en: 'title must be 1 to 100 characters of plain text: no control characters, no HTML tags.',
+    ja: '件名(title)は 1〜100 文字の文章にしてください。制御文字、書式制御文字、私用領域の文字や HTML タグは使えません。',
+    en: 'title must be 1 to 100 characters of plain text: no control, format (Unicode Cf), private-use or surrogate characters, no HTML tags.',
   },
   body: {
-    ja: '本文(body)は 1〜2,000 文字の文章にしてください。改行は使えますが、ほかの制御文字や HTML タグは使えません。',
-    en: 'body must be 1 to 2,000 characters of plain text: line breaks are fine, other control characters and HTML tags are not.',
+    ja: '本文(body)は 1〜2,000 文字の文章にしてください。改行は使えますが、ほかの制御文字、書式制御文字、私用領域の文字や HTML タグは使えません。',
+    en: 'body must be 1 to 2,000 characters of plain text: line breaks are fine; other control characters, format (Unicode Cf), private-use and surrogate characters and HTML tags are not.',
   },
   category: {
     ja: `分類(category)は次のどれかにしてください: ${NOTICE_CATEGORIES.join(', ')}。`,
@@ -45,6 +45,28 @@ const RULES: Record<string, Words> = {
     ja: '公開日時(publishedAt)はタイムゾーン付きの ISO 8601 形式にしてください(例: 2026-01-05T09:00:00+09:00)。',
     en: 'publishedAt must be an ISO 8601 date and time with its time zone (e.g. 2026-01-05T09:00:00+09:00).',
   },
+};
+
+/** A link off the municipality's domains (recorded at onboarding), or a link where none is recorded. */
+export function offDomains(domains: readonly string[]): FieldRejection {
+  return domains.length
+    ? {
+        field: 'url',
+        ja: `リンク(url)は自治体のドメイン(${domains.join(', ')})のアドレスにしてください。`,
+        en: `url must be on the municipality's domains (${domains.join(', ')}).`,
+      }
+    : {
+        field: 'url',
+        ja: 'この自治体にはリンク用のドメインが登録されていません。url を書かずに送るか、運用者にドメインの登録を依頼してください。',
+        en: 'This municipality has no domain recorded for links: publish without a url, or have the operator add the domain.',
+      };
+}
+
+/** A `publishedAt` more than 5 minutes ahead of xID's clock. */
+export const PUBLISHED_IN_FUTURE: FieldRejection = {
+  field: 'publishedAt',
+  ja: '公開日時(publishedAt)を 5 分より先の未来にすることはできません。',
+  en: 'publishedAt must not be more than 5 minutes in the future.',
 };
 
 /** The message is not JSON at all. */
@@ -84,10 +106,16 @@ export function rejectionsOf(issues: readonly z.core.$ZodIssue[]): FieldRejectio
       ja: `${field} の値が正しくありません(${issue.message})。`,
       en: `${field} is not valid (${issue.message}).`,
     };
+    // A character check names what it found, beside the field's rule.
+    const found = issue.code === 'custom' ? CHARACTER_CHECKS_JA[issue.message] : undefined;
     out.set(field, {
       field,
-      ja: missing ? `${field} がありません。${rule.ja}` : rule.ja,
-      en: missing ? `${field} is missing. ${rule.en}` : rule.en,
+      ja: missing ? `${field} がありません。${rule.ja}` : found ? `${rule.ja}${found}` : rule.ja,
+      en: missing
+        ? `${field} is missing. ${rule.en}`
+        : found
+          ? `${rule.en} Found: ${issue.message}.`
+          : rule.en,
     });
   }
   return [...out.values()];

@@ -23,19 +23,41 @@ export const NOTICE_CATEGORIES = [
   'other',
 ] as const;
 
+/**
+ * Characters a notice may not carry in any text: controls (but the line feed of a body), format characters
+ * (Unicode Cf: bidirectional overrides such as U+202E that make a link or a sum read backwards, zero-width
+ * characters that hide text), private-use characters (Co: no two phones show the same glyph) and lone
+ * surrogates (Cs: not text at all).
+ */
+const FORBIDDEN: [RegExp, string][] = [
+  [/[^\P{Cc}\n]/u, 'control characters are not allowed'],
+  [/\p{Cf}/u, 'Unicode format characters (category Cf, e.g. U+202E, U+200B) are not allowed'],
+  [/\p{Co}/u, 'private-use characters (Unicode category Co) are not allowed'],
+  [/\p{Cs}/u, 'lone surrogates are not allowed'],
+];
+const NO_LINE_BREAK: [RegExp, string] = [/\n/u, 'line breaks are not allowed'];
+
+/** The Japanese of each character check's message, for the receipts (rejections.ts). */
+export const CHARACTER_CHECKS_JA: Readonly<Record<string, string>> = {
+  [NO_LINE_BREAK[1]]: '改行は使えません。',
+  'control characters are not allowed': '制御文字は使えません。',
+  'Unicode format characters (category Cf, e.g. U+202E, U+200B) are not allowed':
+    '書式制御文字(Unicode の Cf: U+202E や U+200B など)は使えません。',
+  'private-use characters (Unicode category Co) are not allowed':
+    '私用領域の文字(Unicode の Co)は使えません。',
+  'lone surrogates are not allowed': '対になっていないサロゲート(Unicode の Cs)は使えません。',
+};
+
+const noForbidden = (schema: z.ZodType<string>, allowLineFeed: boolean) =>
+  [...(allowLineFeed ? [] : [NO_LINE_BREAK]), ...FORBIDDEN].reduce<z.ZodType<string>>(
+    (checked, [pattern, message]) => checked.refine((text) => !pattern.test(text), { message }),
+    schema,
+  );
+
 const plainText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine(
-      (text) => ![...text].some((c) => (c.charCodeAt(0) < 0x20 && c !== '\n') || c.charCodeAt(0) === 0x7f),
-      {
-        message: 'control characters are not allowed',
-      },
-    )
-    .refine((text) => !/<\/?[a-z][^>]*>/i.test(text), { message: 'plain text only, no markup' });
+  noForbidden(z.string().trim().min(1).max(max), true).refine((text) => !/<\/?[a-z][^>]*>/i.test(text), {
+    message: 'plain text only, no markup',
+  });
 
 export const noticeSchema = z
   .strictObject({
@@ -46,23 +68,30 @@ export const noticeSchema = z
         'A UUID made new for every notice. Publishing the same noticeId again changes nothing (a `duplicate` receipt).',
       ),
     title: plainText(100).describe(
-      'The title: 1 to 100 characters of plain text (no control characters, no HTML tags).',
+      'The title: 1 to 100 characters of plain text (no control, format (Unicode Cf), private-use or surrogate characters, no HTML tags).',
     ),
     body: plainText(2000).describe(
-      'The text: 1 to 2,000 characters of plain text; line breaks are kept, other control characters and HTML tags are refused.',
+      'The text: 1 to 2,000 characters of plain text; line breaks are kept, other control characters, format (Unicode Cf), private-use and surrogate characters and HTML tags are refused.',
     ),
     category: z.enum(NOTICE_CATEGORIES).describe('What kind of notice it is.'),
-    url: z
-      .url({ protocol: /^https$/, hostname: z.regexes.domain })
-      // Already checked by the protocol; said again so that the JSON Schema carries it.
-      .regex(/^https:\/\//)
-      .max(2048)
+    // Characters are checked on the text as sent: the URL check would silently drop a line break or tab.
+    url: noForbidden(
+      z
+        .string()
+        // Checked again by the URL's protocol; said here so that the JSON Schema carries it.
+        .regex(/^https:\/\//)
+        .max(2048),
+      false,
+    )
+      .pipe(z.url({ protocol: /^https$/, hostname: z.regexes.domain }))
       .optional()
-      .describe('A link to more, https:// only, at most 2,048 characters; leave it out when there is none.'),
+      .describe(
+        "A link to more, https:// only, on one of the municipality's domains (recorded at onboarding), at most 2,048 characters; leave it out when there is none.",
+      ),
     publishedAt: z.iso
       .datetime({ offset: true })
       .describe(
-        'When the municipality published it: ISO 8601 with its time zone, e.g. 2026-01-05T09:00:00+09:00.',
+        'When the municipality published it: ISO 8601 with its time zone, e.g. 2026-01-05T09:00:00+09:00; at most 5 minutes in the future.',
       ),
     /** Tolerated and ignored: the municipality is the topic's, never the message's. */
     municipality: z

@@ -50,7 +50,7 @@ export async function receiveNotice(
   });
   let notice: Notice;
   try {
-    notice = parseNotice(message.body);
+    notice = parseNotice(message.body, { domains: municipality.domains, now });
   } catch (error) {
     if (!(error instanceof NoticeRejectedError)) throw error;
     const receipt = receiptOf({
@@ -171,7 +171,7 @@ export async function unsubscribe(accountId: string, ports: ResidentNoticePorts)
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
 const CODE = /^\d{6}$/;
 
-/** A page of a municipality's notices, newest first, from the query's `limit` and `cursor`. */
+/** A page of a municipality's notices, the latest received first (ties by id), from the query's `limit` and `cursor`. */
 async function noticesPage(
   code: string,
   query: { limit?: string; cursor?: string },

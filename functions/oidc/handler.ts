@@ -9,7 +9,6 @@ import { pairwiseSubjects } from '../adapters/pairwise.ts';
 import { publishToEndpoint } from '../adapters/push.ts';
 import { checkToken, checkTokenFor } from '../adapters/token-keys.ts';
 import { signJwt } from '../adapters/token-signer.ts';
-import { FAILURE_WINDOW_SECONDS } from '../auth/use-cases.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
@@ -32,7 +31,6 @@ let built: OidcPorts | undefined;
 const ports = (): OidcPorts => {
   if (built) return built;
   const tableName = required(ENV.tableName);
-  const accounts = accountStore(tableName);
   built = {
     ...oidcStore(tableName, {
       openFields: (accountId, wrapped, sealed) =>
@@ -42,8 +40,6 @@ const ports = (): OidcPorts => {
     newId: randomUUID,
     newSecret: () => randomBytes(32).toString('base64url'),
     newUserCode: () => newUserCode(randomInt),
-    proofFailures: (accountId, now) => accounts.failures(accountId, now),
-    recordProofFailure: (accountId, now) => accounts.recordFailure(accountId, now, FAILURE_WINDOW_SECONDS),
     pushToAccount: async (accountId, message) => {
       try {
         const device = await deviceStore(tableName).device(accountId);

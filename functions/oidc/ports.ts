@@ -160,12 +160,6 @@ export interface Accounts {
   accountsWithEmail(address: string): Promise<string[]>;
 }
 
-export interface ProofFailures {
-  /** Failed device-key proofs of the account in the current window. */
-  proofFailures(accountId: string, now: Date): Promise<{ count: number; windowEnds: Date } | undefined>;
-  recordProofFailure(accountId: string, now: Date): Promise<void>;
-}
-
 export interface Limits {
   /** Counts one use of `key` in a window of `windowSeconds`; false past `max`. */
   take(key: string, max: number, windowSeconds: number, now: Date): Promise<boolean>;
@@ -216,7 +210,6 @@ export type OidcPorts = Clock &
   TokenStore &
   GrantStore &
   Accounts &
-  ProofFailures &
   Limits &
   Push &
   Signer &

@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import { verifyProof } from '../auth/proofs.ts';
-import { FAILURE_LIMIT } from '../auth/use-cases.ts';
 import { normaliseEmailAddress } from '../mail/email-address.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { checkAuthorizeRequest, type QueryValues, redirectWith } from './authorize.ts';
@@ -342,18 +341,13 @@ export async function decide(
   if (!request?.addressedTo.includes(accountId))
     throw new ProblemError('not_found', 'No such authorization request for this account');
   if (stateOf(request, now) !== 'pending') throw new ProblemError('authorization_request_closed');
-  const failures = await ports.proofFailures(accountId, now);
-  if (failures && failures.count >= FAILURE_LIMIT) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((failures.windowEnds.getTime() - now.getTime()) / 1000));
-    throw new ProblemError('rate_limited', 'Too many failed proofs for this account', { retryAfterSeconds });
-  }
   const account = await ports.account(accountId);
   if (!account) throw new ProblemError('unauthorized', 'The token names no account');
   if (
     !account.authKey ||
     !verifyProof(input.proof, decisionStatement(request, accountId, input.decision), account.authKey)
   ) {
-    await ports.recordProofFailure(accountId, now);
+    // A failed proof changes nothing and locks nothing (design.md §3.6): the firewall limits the address.
     throw new ProblemError('proof_invalid');
   }
   if (input.decision === 'deny') {
@@ -532,6 +526,7 @@ export async function exchangeCode(form: Readonly<Record<string, string>>, issue
     client_id: client.clientId,
     scope: 'openid',
     iat,
+    nbf: iat,
     exp: iat + ACCESS_TOKEN_TTL_SECONDS,
     jti: tokenId,
   });

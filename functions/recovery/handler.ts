@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { challengeMacKey } from '../adapters/challenge-key.ts';
 import { deviceStore } from '../adapters/device-store.ts';
 import { jpkiVerifier } from '../adapters/jpki.ts';
 import { sesMailer } from '../adapters/mailer.ts';
 import { snsPush } from '../adapters/push.ts';
 import { recoveryStore } from '../adapters/recovery-store.ts';
 import { registrationStore } from '../adapters/registration-store.ts';
+import { challenges } from '../shared/challenges.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { apiHandler } from '../shared/http/api.ts';
@@ -17,7 +19,8 @@ import { recover } from './use-cases.ts';
 
 const tableName = required(ENV.tableName);
 const ports: RecoveryPorts = {
-  registrationChallenge: registrationStore(tableName).registrationChallenge,
+  challenges: challenges(challengeMacKey),
+  challengeUsed: registrationStore(tableName).challengeUsed,
   ...recoveryStore(tableName),
   device: deviceStore(tableName).device,
   subscription: deviceStore(tableName).subscription,

@@ -1,7 +1,12 @@
 import { deviceChangedMail } from '../mail/template.ts';
 import { activationExpiry } from '../registration/model.ts';
 import type { RegistrationResponse } from '../registration/schemas.ts';
-import { checkStatement, decodeSignedRequest, pendingActivation } from '../registration/use-cases.ts';
+import {
+  checkStatement,
+  decodeSignedRequest,
+  pendingActivation,
+  usableChallenge,
+} from '../registration/use-cases.ts';
 import { canonicalBytes } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { RecoveryPorts } from './ports.ts';
@@ -27,10 +32,10 @@ export async function recover(
 ): Promise<{ body: RegistrationResponse; mail: RecoveryMail; mailError?: unknown }> {
   const { statement } = body;
   const { certificate, signature } = decodeSignedRequest(body);
-  const challenge = await ports.registrationChallenge(statement.challengeId);
   const now = ports.now();
-  if (!challenge || challenge.expiresAt <= now) throw new ProblemError('challenge_invalid');
-  checkStatement(statement, challenge, ports.currentTerms());
+  const challenge = await usableChallenge(statement, ports, now);
+  if (!challenge) throw new ProblemError('challenge_invalid');
+  checkStatement(statement, ports.currentTerms());
   const verified = await ports.verifyCard(certificate, canonicalBytes(statement), signature);
   const account = await ports.accountOfCertificate(
     verified.certificate.issuerSha256,
@@ -63,7 +68,7 @@ export async function recover(
         },
       },
     },
-    statement.challengeId,
+    challenge,
   );
 
   const answer = pendingActivation(accountId, account.municipality, activation);

@@ -3,13 +3,6 @@ import type { ActivityEvent } from '../activity/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
 
-/** A registration challenge (design.md §3.2 step 1): single use, 5 minutes. */
-export interface RegistrationChallenge {
-  challengeId: string;
-  nonce: string;
-  expiresAt: Date;
-}
-
 /** A registration still waiting for its activation, as a retry of the same request finds it. */
 export interface PendingRegistration {
   accountId: string;
@@ -18,7 +11,7 @@ export interface PendingRegistration {
   registrationSha256: string;
 }
 
-export const CHALLENGE_TTL_SECONDS = 5 * 60;
+/** How long a registration stays pending: its activation nonce and, with it, every item it wrote. */
 export const ACTIVATION_TTL_SECONDS = 10 * 60;
 
 /**

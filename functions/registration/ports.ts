@@ -1,17 +1,21 @@
 import type { SealedField } from '../account/model.ts';
 import type { VerifiedCertificate } from '../jpki/verify.ts';
 import type { Municipality } from '../municipality/municipalities.ts';
+import type { Challenges } from '../shared/challenges.ts';
 import type { CurrentTerms } from '../terms/legal-texts.ts';
-import type { NewAccount, PendingRegistration, RegistrationChallenge } from './model.ts';
+import type { NewAccount, PendingRegistration } from './model.ts';
 
 /** What registration needs from the world; adapters implement it with DynamoDB, KMS and the JPKI verifier. */
 export interface RegistrationPorts {
-  saveRegistrationChallenge(challenge: RegistrationChallenge): Promise<void>;
-  registrationChallenge(challengeId: string): Promise<RegistrationChallenge | undefined>;
+  /** Stateless challenges: made and checked without the table. */
+  challenges: Challenges;
+  /** Whether a challenge was used already (its use is recorded by `createAccount`). */
+  challengeUsed(challengeId: string): Promise<boolean>;
   currentTerms(): CurrentTerms;
   verifyCard(certificate: Buffer, message: Buffer, signature: Buffer): Promise<VerifiedCertificate>;
   municipalityOf(address: string): Municipality | undefined;
-  isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean>;
+  /** Whether an account holds the certificate (a pending registration only until it expires). */
+  isCertificateRegistered(issuerSha256: string, serial: string, now: Date): Promise<boolean>;
   /**
    * The account registered with this certificate, if it is still waiting for its activation (and its
    * activation nonce is unused): for answering a retried registration the same.
@@ -23,11 +27,11 @@ export interface RegistrationPorts {
     fields: Record<string, string>,
   ): Promise<{ sealed: Record<string, SealedField>; wrappedDataKey: string }>;
   /**
-   * One transaction: consume the challenge, write the account, certificate index, consents, device keys and
-   * activation nonce. Throws `ProblemError('challenge_invalid')` or `ProblemError('already_registered')` when a
-   * condition fails, having written nothing.
+   * One transaction: record the challenge's use (kept until it expires), write the account, certificate
+   * index, consents, device keys and activation nonce. Throws `ProblemError('challenge_invalid')` or
+   * `ProblemError('already_registered')` when a condition fails, having written nothing.
    */
-  createAccount(account: NewAccount, challengeId: string): Promise<void>;
+  createAccount(account: NewAccount, challenge: { challengeId: string; expiresAt: Date }): Promise<void>;
   newId(): string;
   newNonce(): string;
   now(): Date;

@@ -4,12 +4,7 @@ import { certificateIndexKey } from '../jpki/verify.ts';
 import { canonicalBytes, canonicalize } from '../shared/jcs.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { CurrentTerms } from '../terms/legal-texts.ts';
-import {
-  activationExpiry,
-  CHALLENGE_TTL_SECONDS,
-  type NewAccount,
-  type RegistrationChallenge,
-} from './model.ts';
+import { activationExpiry, type NewAccount } from './model.ts';
 import type { RegistrationPorts } from './ports.ts';
 import {
   MAX_CERTIFICATE_BYTES,
@@ -20,14 +15,14 @@ import {
   SIGNATURE_BYTES,
 } from './schemas.ts';
 
-/** `POST /v1/registration/challenges`: a fresh single-use nonce, with the terms it must be signed with. */
-export async function createChallenge(ports: RegistrationPorts): Promise<RegistrationChallengeResponse> {
-  const challenge: RegistrationChallenge = {
-    challengeId: ports.newId(),
-    nonce: ports.newNonce(),
-    expiresAt: new Date(ports.now().getTime() + CHALLENGE_TTL_SECONDS * 1000),
-  };
-  await ports.saveRegistrationChallenge(challenge);
+/**
+ * `POST /v1/registration/challenges`: a fresh single-use nonce, with the terms it must be signed with.
+ * Stateless: nothing is written (only a registration records the challenge's use).
+ */
+export async function createChallenge(
+  ports: Pick<RegistrationPorts, 'challenges' | 'currentTerms' | 'now'>,
+): Promise<RegistrationChallengeResponse> {
+  const challenge = await ports.challenges.issue('registration', '', ports.now());
   const { terms, privacyPolicy } = ports.currentTerms();
   return {
     challengeId: challenge.challengeId,
@@ -49,12 +44,6 @@ export function decodeBase64(value: string, what: string, max: number, exact?: n
     });
   }
   return bytes;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A card-signed request's certificate and signature, decoded and sized; its device keys, checked. */
@@ -81,16 +70,25 @@ export function decodeSignedRequest(body: {
 }
 
 /**
- * `statement_mismatch` unless the statement carries the challenge's nonce and the terms and policy in force
- * (versions and digests), and two different device keys.
+ * The registration challenge a card-signed statement names (registration, recovery): made by us for this
+ * nonce (its MAC), unexpired, and not used before; undefined otherwise (`challenge_invalid` to the caller).
  */
-export function checkStatement(
-  statement: Omit<RegistrationStatement, 'type'>,
-  challenge: RegistrationChallenge,
-  current: CurrentTerms,
-): void {
+export async function usableChallenge(
+  statement: { challengeId: string; nonce: string },
+  ports: Pick<RegistrationPorts, 'challenges' | 'challengeUsed'>,
+  now: Date,
+): Promise<{ challengeId: string; expiresAt: Date } | undefined> {
+  const challenge = await ports.challenges.check('registration', statement, '', now);
+  if (!challenge.valid || (await ports.challengeUsed(statement.challengeId))) return undefined;
+  return { challengeId: statement.challengeId, expiresAt: challenge.expiresAt };
+}
+
+/**
+ * `statement_mismatch` unless the statement carries the terms and policy in force (versions and digests),
+ * and two different device keys. (Its nonce is the challenge's: `usableChallenge` checked it.)
+ */
+export function checkStatement(statement: Omit<RegistrationStatement, 'type'>, current: CurrentTerms): void {
   const matches =
-    sameText(statement.nonce, challenge.nonce) &&
     statement.termsVersion === current.terms.version &&
     statement.termsSha256 === current.terms.sha256 &&
     statement.privacyPolicyVersion === current.privacyPolicy.version &&
@@ -149,15 +147,15 @@ export async function register(
   const { statement } = body;
   const { certificate, signature } = decodeSignedRequest(body);
   const registrationSha256 = createHash('sha256').update(canonicalize(body)).digest('hex');
-  const challenge = await ports.registrationChallenge(statement.challengeId);
   const now = ports.now();
-  if (!challenge || challenge.expiresAt <= now) {
+  const challenge = await usableChallenge(statement, ports, now);
+  if (!challenge) {
     const again = await sameRegistrationAgain(certificate, registrationSha256, ports, now);
     if (again) return again;
     throw new ProblemError('challenge_invalid');
   }
 
-  checkStatement(statement, challenge, ports.currentTerms());
+  checkStatement(statement, ports.currentTerms());
 
   if (body.consents.identityVerification !== true) throw new ProblemError('consent_required');
 
@@ -166,7 +164,8 @@ export async function register(
   const municipality = ports.municipalityOf(verified.items.address);
   if (!municipality) throw new ProblemError('municipality_unknown');
 
-  if (await ports.isCertificateRegistered(verified.certificate.issuerSha256, verified.certificate.serial)) {
+  const { issuerSha256, serial } = verified.certificate;
+  if (await ports.isCertificateRegistered(issuerSha256, serial, now)) {
     throw new ProblemError('already_registered');
   }
 
@@ -204,7 +203,7 @@ export async function register(
         registrationSha256,
         activity: { type: 'registered', at: now, detail: { municipality: municipality.code } },
       },
-      statement.challengeId,
+      challenge,
     );
   } catch (error) {
     // The same body sent twice at once: the first used the challenge; the second answers what it made.

@@ -16,7 +16,7 @@ export interface ReverificationPorts
   account(accountId: string): Promise<AccountRecord | undefined>;
   verifyCard(certificate: Buffer, message: Buffer, signature: Buffer): Promise<VerifiedCertificate>;
   municipalityOf(address: string): Municipality | undefined;
-  isCertificateRegistered(issuerSha256: string, serial: string): Promise<boolean>;
+  isCertificateRegistered(issuerSha256: string, serial: string, now: Date): Promise<boolean>;
   /**
    * With one unwrap of the account's data key (one KMS Decrypt at most): opens `open` and seals `fields`
    * under that same key, with the account id and field name as additional data.

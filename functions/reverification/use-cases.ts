@@ -112,7 +112,7 @@ export async function reverify(
   const fresh = verified.certificate;
   if (current.issuerSha256 === fresh.issuerSha256 && current.serial === fresh.serial)
     throw new ProblemError('certificate_unchanged');
-  if (await ports.isCertificateRegistered(fresh.issuerSha256, fresh.serial))
+  if (await ports.isCertificateRegistered(fresh.issuerSha256, fresh.serial, ports.now()))
     throw new ProblemError('already_registered');
 
   const { items } = verified;

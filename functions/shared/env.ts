@@ -17,6 +17,8 @@ export const ENV = {
   tokenKeys: 'XID_TOKEN_KEYS',
   /** JSON of the signing key, its private key wrapped by KMS; the token issuers only. */
   tokenSigningKey: 'XID_TOKEN_SIGNING_KEY',
+  /** KMS HMAC key from which the challenge MAC key is derived (stateless challenges). */
+  challengeKeyId: 'XID_CHALLENGE_KEY_ID',
   mailFrom: 'XID_MAIL_FROM',
   mailConfigurationSet: 'XID_MAIL_CONFIGURATION_SET',
   publicBaseUrl: 'XID_PUBLIC_BASE_URL',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WafGroup } from '../routes.ts';
 
 /**
  * Per-stage configuration, as typed code in one module. `bin/app.ts` picks a stage with
@@ -56,11 +57,11 @@ export interface StageConfig {
     /** Optional custom domain; without it the API answers on its execute-api URL. */
     domain?: ApiDomain;
     /**
-     * Sign in with xID's public pages, which the rule above leaves out: the authorize endpoint, the request
-     * page, its status (polled every 2 s while it waits) and continue; and, stricter, the login hint (each
-     * may push to a phone). Requests per source IP per 5 minutes.
+     * Stricter WAF rate rules for the routes a stranger could abuse, per group of routes (`waf` in the
+     * route table): requests per source IP per 5 minutes, answered `429 rate_limited` beyond. The local
+     * gateway applies the same rules with the local stage's numbers.
      */
-    wafSignIn: { pagesPer5MinutesPerIp: number; loginHintsPer5MinutesPerIp: number };
+    wafRoutesPer5MinutesPerIp: Record<WafGroup, number>;
   };
   /** Who hears of an alarm: subscribers of the stage's alarm topic. */
   alarms: AlarmSubscribers;
@@ -135,6 +136,22 @@ const JLIS_TRUST = {
 /** The linkage file the operator uploads next to the CRLs (docs/operations.md), and the item-match rule on. */
 const REVERIFICATION = { linkageSources: ['linkage/certificate-links.json'], itemMatch: true };
 
+/**
+ * Per client address, per 5 minutes. Generous for a resident (a login is one challenge and one proof) and for
+ * the many residents behind one carrier NAT, tight for anyone trying proofs, challenges or mails in bulk.
+ */
+const WAF_ROUTES: Record<WafGroup, number> = {
+  proofs: 100,
+  challenges: 200,
+  registrations: 50,
+  mail: 30,
+  emailLinks: 60,
+  // Sign in with xID's pages: the authorize endpoint, the request page, its status (polled every 2 s while it
+  // waits) and continue; and, stricter, the login hint (each may push to a phone).
+  signInPages: 2000,
+  loginHint: 30,
+};
+
 const base = {
   region: DEFAULT_REGION,
   jpki: JLIS_TRUST,
@@ -144,7 +161,7 @@ const base = {
     rateLimit: 50,
     burstLimit: 100,
     wafRequestsPer5MinutesPerIp: 500,
-    wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 50 },
+    wafRoutesPer5MinutesPerIp: WAF_ROUTES,
   },
   alarms: { emails: [] },
   tokenKeyRotation: 'initial',
@@ -154,6 +171,20 @@ const CONFIGS: Record<StageName, StageConfig> = {
   local: {
     ...base,
     stage: 'local',
+    // Every test file's requests come from one loopback address: the same rules, with room for a test suite.
+    api: {
+      ...base.api,
+      wafRequestsPer5MinutesPerIp: 2000,
+      wafRoutesPer5MinutesPerIp: {
+        proofs: 200,
+        challenges: 400,
+        registrations: 100,
+        mail: 150,
+        emailLinks: 120,
+        signInPages: 2000,
+        loginHint: 120,
+      },
+    },
     retainData: false,
     logRetentionDays: 7,
     mail: { domain: 'xid.localhost', fromAddress: 'no-reply@xid.localhost' },
@@ -197,7 +228,6 @@ const CONFIGS: Record<StageName, StageConfig> = {
       rateLimit: 5000,
       burstLimit: 5000,
       wafRequestsPer5MinutesPerIp: 300,
-      wafSignIn: { pagesPer5MinutesPerIp: 2000, loginHintsPer5MinutesPerIp: 30 },
     },
     mail: { domain: 'xid.example.jp', fromAddress: 'no-reply@xid.example.jp' },
     push: { apns: { secretName: 'xid/prod/apns', sandbox: false }, fcm: { secretName: 'xid/prod/fcm' } },

@@ -29,6 +29,22 @@ import type { StageConfig } from '../config/stages.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { DeadLetters } from './dead-letters.ts';
 
+/** The partitions the e-mail confirmation link touches: its own link, and the account it confirms. */
+export const EMAIL_VERIFICATION_PARTITIONS = ['EMAILTOKEN#*', 'ACCOUNT#*', 'EMAILIDX#*'];
+
+/**
+ * The endpoint ARN resource names (`<platform>/<application name>/*`) of the stage's own push applications:
+ * a grant on them reaches this stage's devices and no other's.
+ */
+export function deviceEndpointPatterns(config: StageConfig): string[] {
+  return (Object.entries(config.push) as [PlatformName, { sandbox?: boolean } | undefined][])
+    .filter(([, credentials]) => credentials !== undefined)
+    .map(
+      ([name, credentials]) =>
+        `${platformOf(name, credentials?.sandbox)}/${resourceName(config.stage, name)}/*`,
+    );
+}
+
 /**
  * The stateful resources that functions are bound to, as the Stateful stack exposes them: stacks receive
  * this typed set rather than another stack.
@@ -43,6 +59,8 @@ export interface StatefulResources {
   noticesKey: IKey;
   /** HMAC of Sign in with xID's pairwise `sub`. */
   pairwiseKey: IKey;
+  /** HMAC key from which the challenge MAC key is derived. */
+  challengeKey: IKey;
   mailIdentity: IEmailIdentity;
   configurationSet: IConfigurationSet;
   trustBucket: IBucket;
@@ -184,16 +202,19 @@ export class HouseFunction extends NodejsFunction {
     if (binds.table) this.bindTable(resources.table, binds.table);
     if (binds.dataKey) this.bindDataKey(resources.dataKey, binds.dataKey);
     if (binds.tokenKey) this.bindTokenKey(resources, binds.tokenKey);
+    if (binds.challengeKey) this.bindChallengeKey(resources.challengeKey);
     if (binds.mail)
       this.bindMail(resources.mailIdentity, resources.configurationSet, config.mail.fromAddress);
     if (binds.jpki) this.bindJpki(resources.trustBucket, config.jpki, config.allowTestTrustAnchors);
     if (binds.linkage) this.bindLinkage(resources.trustBucket, config.reverification);
-    if (binds.push) this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey);
+    if (binds.emailVerification) this.bindEmailVerification(resources.table);
+    if (binds.push)
+      this.bindPush(resources.pushApplications, resources.topicPrefix, resources.storageKey, config);
     if (binds.pushTopics) this.bindPushTopics(resources.topicPrefix, resources.storageKey, binds.pushTopics);
     if (binds.receipts) this.bindReceipts(resources.topicPrefix, resources.noticesKey);
     if (binds.publicNotices) this.bindPublicNotices(resources.table);
     if (binds.platformApplications) this.bindPlatformApplications(config);
-    if (binds.devicePush) this.bindDevicePush();
+    if (binds.devicePush) this.bindDevicePush(config);
     if (binds.chatWebhook && config.alarms.chatWebhookSecretName)
       this.bindChatWebhook(config.alarms.chatWebhookSecretName);
     if (binds.pairwiseKey) this.bindPairwiseKey(resources.pairwiseKey);
@@ -236,6 +257,26 @@ export class HouseFunction extends NodejsFunction {
       }),
     );
     this.grantTableEncryption(table, 'read');
+    return this;
+  }
+
+  /**
+   * The public e-mail confirmation link (`GET /v1/email-verifications/{token}`): it reads a link and marks it
+   * used, the account's address confirmed, the activity entry and the sign-in hint index written: so exactly
+   * `GetItem`, `UpdateItem` and `PutItem`, and only on the items whose partition key is a link's
+   * (`EMAILTOKEN#…`), an account's (`ACCOUNT#…`) or the hint index's (`EMAILIDX#…`).
+   */
+  bindEmailVerification(table: ITableV2): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': EMAIL_VERIFICATION_PARTITIONS },
+        },
+      }),
+    );
+    this.grantTableEncryption(table, 'write');
     this.addEnvironment(ENV.tableName, table.tableName);
     return this;
   }
@@ -326,6 +367,22 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /**
+   * The challenge key: `GenerateMac` with HMAC-SHA-256 only (the challenge MAC key is derived from it once per
+   * container); never `VerifyMac`, never the key itself.
+   */
+  bindChallengeKey(key: IKey): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateMac'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+      }),
+    );
+    this.addEnvironment(ENV.challengeKeyId, key.keyArn);
+    return this;
+  }
+
+  /**
    * JPKI trust material: sources of anchors and CRLs, each an https:// URL or a key in the trust bucket
    * (read-only access to exactly those objects; a key ending in `/` is a prefix, every CRL under it, and
    * may also be listed), whether test anchors are allowed, and how old a CRL may be.
@@ -400,22 +457,35 @@ export class HouseFunction extends NodejsFunction {
   /**
    * Push: device endpoints in the stage's platform applications, and the municipality push topics
    * (`<topicPrefix>-push-*`), created on first use and encrypted with `topicKey`.
+  }
+
+  /**
+   * Push: device endpoints in the stage's platform applications (by the applications' names, so another
+   * stage's devices are out of reach), and the municipality push topics (`<topicPrefix>-push-*`), created
+   * on first use and encrypted with `topicKey`.
    */
-  bindPush(applications: Partial<Record<PushPlatform, string>>, topicPrefix: string, topicKey: IKey): this {
+  bindPush(
+    applications: Partial<Record<PushPlatform, string>>,
+    topicPrefix: string,
+    topicKey: IKey,
+    config: StageConfig,
+  ): this {
     const stack = Stack.of(this);
-    const appNames = Object.values(applications) as string[];
-    if (appNames.length > 0) {
+    const appArns = Object.values(applications) as string[];
+    if (appArns.length > 0) {
       this.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appNames }),
+        new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: appArns }),
       );
     }
-    const endpoints = this.deviceEndpoints();
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'],
-        resources: [endpoints],
-      }),
-    );
+    const endpoints = this.deviceEndpoints(config);
+    if (endpoints.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'],
+          resources: endpoints,
+        }),
+      );
+    }
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:Unsubscribe'],
@@ -434,29 +504,31 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /**
-   * Pushes to residents' own devices: Publish to the device endpoints of this project's platform
+   * Pushes to residents' own devices: Publish to the device endpoints of this stage's platform
    * applications (never to a topic).
    */
-  bindDevicePush(): this {
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.deviceEndpoints()] }),
-    );
+  bindDevicePush(config: StageConfig): this {
+    const endpoints = this.deviceEndpoints(config);
+    if (endpoints.length > 0)
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: endpoints }));
     return this;
   }
 
-  /** The ARN pattern of this project's device endpoints, acknowledged once per function for cdk-nag. */
-  private deviceEndpoints(): string {
-    const endpoints = Stack.of(this).formatArn({
-      service: 'sns',
-      resource: 'endpoint',
-      resourceName: '*/xid-*/*',
-    });
+  /**
+   * The ARN patterns of this stage's device endpoints, by its applications' names (so another stage's
+   * devices are out of reach), acknowledged once per function for cdk-nag.
+   */
+  private deviceEndpoints(config: StageConfig): string[] {
+    const endpoints = deviceEndpointPatterns(config).map((resourceName) =>
+      Stack.of(this).formatArn({ service: 'sns', resource: 'endpoint', resourceName }),
+    );
     if (!this.endpointsAcknowledged) {
-      acknowledgeWildcardResource(
-        this.role as iam.IRole,
-        endpoints,
-        "Device endpoints are made at run time, one per device; the pattern limits them to this project's applications",
-      );
+      for (const endpoint of endpoints)
+        acknowledgeWildcardResource(
+          this.role as iam.IRole,
+          endpoint,
+          "Device endpoints are made at run time, one per device; the pattern names one of this stage's applications",
+        );
       this.endpointsAcknowledged = true;
     }
     return endpoints;
@@ -599,6 +671,16 @@ export class HouseFunction extends NodejsFunction {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
     );
+    // Lambda sends the failure with this role, to a queue encrypted with a customer-managed key.
+    if (queue.encryptionMasterKey) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 }

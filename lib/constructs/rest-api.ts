@@ -13,8 +13,13 @@ import {
 import { PROBLEMS } from '../../functions/shared/problems.ts';
 import { acknowledge } from '../acknowledge.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { GATEWAY_RESPONSES, gatewayHeaders, problemTemplate } from '../gateway-responses.ts';
-import type { Route, WafGroup } from '../routes.ts';
+import {
+  GATEWAY_RESPONSES,
+  gatewayHeaders,
+  problemTemplate,
+  WAF_RATE_LIMITED_BODY,
+} from '../gateway-responses.ts';
+import { type Route, WAF_GROUPS, WAF_OWN_RULE_ONLY, type WafGroup } from '../routes.ts';
 import type { HouseFunction } from './house-function.ts';
 import { accessLogFormat } from './observability.ts';
 
@@ -30,7 +35,8 @@ export interface XidRestApiProps {
 /**
  * The public REST API: regional endpoint, JSON access logs, stage throttling, problem+json for everything
  * API Gateway answers itself (with `instance` and the headers the status calls for), 405 for a known path
- * with the wrong method, and a WAF web ACL with AWS managed rules and a per-IP rate-based rule. API Gateway
+ * with the wrong method, and a WAF web ACL with AWS managed rules, an API-wide per-IP rate rule and stricter
+ * per-IP rate rules for the route groups that a stranger could abuse (proofs, challenges, mail). API Gateway
  * only sizes and routes: the handlers validate the bodies (see `gateway-responses.ts`).
  */
 export class XidRestApi extends Construct {
@@ -138,20 +144,25 @@ export class XidRestApi extends Construct {
       acknowledge(anyMethod, { 'AwsSolutions-APIG4': reason, 'AwsSolutions-COG4': reason });
     }
 
-    // Public pages with rate rules of their own (Sign in with xID), left out of the API-wide rule.
-    const groups: Record<WafGroup, { name: string; limit: number }> = {
-      signInPages: { name: 'SignInPagesPerIp', limit: config.api.wafSignIn.pagesPer5MinutesPerIp },
-      loginHint: { name: 'LoginHintsPerIp', limit: config.api.wafSignIn.loginHintsPer5MinutesPerIp },
-    };
-    const grouped = props.routes.filter((route) => route.waf);
-    const groupRules = (Object.keys(groups) as WafGroup[])
-      .map((group) => ({ group, routes: grouped.filter((route) => route.waf === group) }))
-      .filter(({ routes }) => routes.length > 0)
-      .map(({ group, routes }, index) =>
-        rateRule(groups[group].name, 1 + index, groups[group].limit, pathMatch(routes.map((r) => r.path))),
-      );
-    const everythingElse = grouped.length
-      ? { notStatement: { statement: pathMatch(grouped.map((r) => r.path)) } }
+    // Per-route rules (`waf` in the route table): stricter limits where a stranger could try in bulk.
+    const groupRules = WAF_GROUPS.flatMap((group, index) => {
+      const paths = props.routes.filter((route) => route.waf === group).map((route) => route.path);
+      return paths.length
+        ? [
+            rateRule(
+              wafRuleName(group),
+              // After the API-wide rule (0), before the managed rule groups (10 and on).
+              1 + index,
+              config.api.wafRoutesPer5MinutesPerIp[group],
+              pathMatch(paths),
+            ),
+          ]
+        : [];
+    });
+    // Sign in with xID's pages have only their own rule: the API-wide one leaves them out.
+    const ownRuleOnly = props.routes.filter((route) => route.waf && WAF_OWN_RULE_ONLY.includes(route.waf));
+    const everythingElse = ownRuleOnly.length
+      ? { notStatement: { statement: pathMatch(ownRuleOnly.map((r) => r.path)) } }
       : undefined;
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
@@ -161,6 +172,10 @@ export class XidRestApi extends Construct {
         cloudWatchMetricsEnabled: true,
         metricName: webAclMetricName(config.stage),
         sampledRequestsEnabled: true,
+      },
+      // What a rate rule answers: the problem document of `429 rate_limited` (WAF cannot send problem+json).
+      customResponseBodies: {
+        [RATE_LIMITED_BODY]: { contentType: 'APPLICATION_JSON', content: WAF_RATE_LIMITED_BODY },
       },
       rules: [
         rateRule('RateLimitPerIp', 0, config.api.wafRequestsPer5MinutesPerIp, everythingElse),
@@ -200,7 +215,15 @@ function prefixed<T>(prefix: string, entries: Record<string, T>): Record<string,
   return Object.fromEntries(Object.entries(entries).map(([name, value]) => [`${prefix}${name}`, value]));
 }
 
-/** A per-IP rate rule that blocks, optionally only over the requests the scope-down statement matches. */
+const RATE_LIMITED_BODY = 'rateLimited';
+
+/** The WAF rule (and metric) name of a route group's rate rule, e.g. `RateLimitPerIpProofs`. */
+export const wafRuleName = (group: WafGroup) => `RateLimitPerIp${group[0]?.toUpperCase()}${group.slice(1)}`;
+
+/**
+ * A per-IP rate rule over 5 minutes, optionally only over the requests a scope-down statement matches;
+ * beyond the limit it answers `429 rate_limited`.
+ */
 function rateRule(
   name: string,
   priority: number,
@@ -210,15 +233,22 @@ function rateRule(
   return {
     name,
     priority,
-    action: { block: {} },
-    statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', scopeDownStatement } },
+    action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_BODY } } },
+    statement: {
+      rateBasedStatement: {
+        limit,
+        aggregateKeyType: 'IP',
+        evaluationWindowSec: 300,
+        ...(scopeDownStatement ? { scopeDownStatement } : {}),
+      },
+    },
     visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
   };
 }
 
 /**
- * A match of the URI path against route templates, with or without the stage's path segment in front
- * (`/live/oauth2/…` on the execute-api host, `/oauth2/…` on a custom domain).
+ * A regular expression for the URI path of route templates, with or without the stage's path segment in
+ * front (`/live/v1/…` on the execute-api host, `/v1/…` on a custom domain); `{param}` is one segment.
  */
 export function pathPattern(templates: readonly string[]): string {
   const alternatives = templates.map((t) =>

@@ -11,6 +11,7 @@ import {
   gatewayHeaders,
   problemTemplate,
   renderProblemTemplate,
+  WAF_RATE_LIMITED_BODY,
 } from '../gateway-responses.ts';
 import { matchPath, type Route } from '../routes.ts';
 import { toProxyEvent } from './apigw-event.ts';
@@ -19,7 +20,8 @@ import { CardRefusal, type LocalCards } from './cards.ts';
 import { type FaultRule, faultRules } from './fault-proxy.ts';
 import { gatewayUrl, hostnameOf } from './hosts.ts';
 import { type Invoker, localInvoker } from './invoker.ts';
-import type { LocalNotices, SnsHttpMessage } from './notices.ts';
+import { type LocalNotices, readSnsDelivery } from './notices.ts';
+import { type RateLimitRules, rateLimiter } from './rate-limits.ts';
 
 /** How many authorizer answers the local gateway keeps (API Gateway's own cache is per token, bounded by AWS). */
 export const AUTHORIZER_CACHE_ENTRIES = 1000;
@@ -43,6 +45,8 @@ export interface GatewayOptions {
    * with 403, because links are built from it. Unset: any.
    */
   answeredHosts?: ReadonlySet<string>;
+  /** The secret in the paths of the SNS subscription endpoints (`snsPath`); required with `notices`. */
+  snsSecret?: string;
   /** Called after a route answered 2xx (the runtime reacts to new push topics without polling delays). */
   afterRoute?: (routeId: string) => Promise<void>;
   host: string;
@@ -53,6 +57,8 @@ export interface GatewayOptions {
   invoker?: Invoker;
   /** `POST /_local/token-keys/rotation`: what a deployment with a new rotation label does. */
   rotateTokenKeys?: () => Promise<void>;
+  /** The firewall's per-address rate rules, with the stage's limits (none: no limits). */
+  rateLimits?: RateLimitRules;
 }
 
 /** The header API Gateway puts its request id in (the correlation id: problems' `instance`, access logs). */
@@ -80,16 +86,18 @@ type Verdict =
   | { allowed: false; type: GatewayResponseType };
 
 /**
- * Plays API Gateway on loopback: matches the route table, answers unknown routes (404), wrong methods
- * (405), oversized payloads (413) and refused tokens (401) itself with the gateway responses the Api stack
- * defines, and otherwise turns the request into a proxy event for the route's handler module, the same
- * module that is bundled for Lambda. Every answer carries its request id in `x-amzn-RequestId`, and the
- * handler sees the same id as `requestContext.requestId`.
+ * Plays API Gateway (and its firewall's rate rules) on loopback: matches the route table, answers unknown
+ * routes (404), wrong methods (405), oversized payloads (413), refused tokens (401) and addresses over a rate
+ * rule (429) itself with the gateway responses the Api stack defines (the web ACL's answer for a rate rule),
+ * and otherwise turns the request into a proxy event for the route's handler module, the same module that is
+ * bundled for Lambda. Every answer carries its request id in `x-amzn-RequestId`, and the handler sees the
+ * same id as `requestContext.requestId`.
  */
 export async function startGateway(
   options: GatewayOptions,
 ): Promise<{ url: string; invoker: Invoker; close(): Promise<void> }> {
   const invoker = options.invoker ?? localInvoker({ isolate: () => false });
+  const limiter = options.rateLimits ? rateLimiter(options.rateLimits) : undefined;
 
   /**
    * API Gateway's TOKEN authorizer step: the same authorizer module, the same header check, and its
@@ -153,6 +161,13 @@ export async function startGateway(
     const refuse = (type: GatewayResponseType) => send(answerOf(type, requestId));
     // What only the local runtime refuses (a Host that is not its own), in the same shape.
     const refuseLocally = (code: ProblemCode) => send(gatewayAnswer(code, requestId));
+    // What the web ACL's rate rules answer, before API Gateway.
+    const refuseByFirewall = () =>
+      send({
+        statusCode: PROBLEMS.rate_limited.status,
+        headers: { 'Content-Type': 'application/json' },
+        body: WAF_RATE_LIMITED_BODY,
+      });
     try {
       const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === 'too-large') return refuse('REQUEST_TOO_LARGE');
@@ -164,12 +179,17 @@ export async function startGateway(
         if (!options.cards) return refuseLocally('not_found');
         return await cards(url, req.method ?? 'GET', body, options.cards, send);
       }
+      // DNS rebinding: a page that makes its own name resolve to this machine must not drive the local
+      // endpoints (SNS deliveries, faults, pushes) either; only this runtime's names are answered.
+      if (url.pathname.startsWith('/_local/') && !hostAnswered) return refuseLocally('forbidden');
       if (url.pathname === '/_local/faults' && options.faults) {
         return send(faults(req.method ?? 'GET', body, options.faults));
       }
       if (url.pathname.startsWith('/_local/')) {
-        return await local(url, req.method ?? 'GET', body, { ...options, invoker }, send);
+        return await local(url, req, body, { ...options, invoker, secret: options.snsSecret ?? '' }, send);
       }
+      const clientIp = req.socket.remoteAddress ?? '127.0.0.1';
+      if (limiter && !limiter.admit(clientIp)) return refuseByFirewall();
       let candidates: { route: Route; params: Record<string, string> }[];
       try {
         candidates = options.routes.flatMap((route) => {
@@ -193,6 +213,8 @@ export async function startGateway(
         );
         return refuseLocally('forbidden');
       }
+      if (limiter && match.route.waf && !limiter.admitGroup(clientIp, match.route.waf))
+        return refuseByFirewall();
       let authorizer: Record<string, unknown> | undefined;
       if (match.route.auth === 'resident') {
         const verdict = await authorize(req.headers.authorization, match.route);
@@ -206,7 +228,7 @@ export async function startGateway(
           query: url.searchParams,
           headers: req.headers,
           body,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          sourceIp: clientIp,
         },
         { path: match.route.path, pathParameters: match.params },
         req.headers.host ?? options.host,
@@ -285,17 +307,19 @@ async function cards(
  */
 async function local(
   url: URL,
-  method: string,
+  req: http.IncomingMessage,
   body: Buffer,
   {
     notices,
     invoker,
     rotateTokenKeys,
-  }: Pick<GatewayOptions, 'notices' | 'rotateTokenKeys'> & { invoker: Invoker },
+    secret,
+  }: Pick<GatewayOptions, 'notices' | 'rotateTokenKeys'> & { invoker: Invoker; secret: string },
   send: (result: APIGatewayProxyResult) => void,
 ): Promise<void> {
   const ok = (value: unknown) =>
     send({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+  const method = req.method ?? 'GET';
   if (url.pathname === '/_local/invocations' && method === 'GET') return ok(invoker.records());
   if (url.pathname === '/_local/invocations' && method === 'DELETE') {
     invoker.clearRecords();
@@ -310,10 +334,13 @@ async function local(
     return ok({});
   }
   if (!notices) return send(problem('not_found'));
-  if (method === 'POST' && (url.pathname === '/_local/sns/ingest' || url.pathname === '/_local/sns/push')) {
-    const message = JSON.parse(body.toString('utf8')) as SnsHttpMessage;
+  if (url.pathname.startsWith('/_local/sns/')) {
+    if (method !== 'POST') return send(problem('method_not_allowed', { headers: { Allow: 'POST' } }));
+    const delivery = readSnsDelivery(url.pathname, req.headers, body, secret);
+    if ('refuse' in delivery) return send(problem(delivery.refuse));
+    const { kind, message } = delivery;
     if (message.Type === 'Notification') {
-      if (url.pathname.endsWith('/ingest')) {
+      if (kind === 'ingest') {
         const handler: Handler = (event) => invoker.invoke(EVENT_FUNCTIONS.notices, event);
         await notices.ingest(message, handler);
       } else {
@@ -323,8 +350,8 @@ async function local(
     return ok({});
   }
   const push = /^\/_local\/push\/([^/]+)$/.exec(url.pathname);
-  if (method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
-  if (method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
+  if (req.method === 'GET' && push?.[1]) return ok(await notices.pushesFor(decodeURIComponent(push[1])));
+  if (req.method === 'GET' && url.pathname === '/_local/dead-letters') return ok(notices.deadLetters());
   send(problem('not_found'));
 }
 

@@ -9,6 +9,10 @@ matter on a developer's machine and in the tests (design.md §4.3, docs/operatio
    50,000 more than a minute. Here the table snapshot is skipped, and on failure the touched items are
    put back as they were, which is all the rollback needs.
 
+And one for SNS: its HTTP deliveries carry the headers real SNS sends with them (`x-amz-sns-message-type`,
+`x-amz-sns-message-id`, `x-amz-sns-topic-arn`), which the local runtime's endpoints require
+(lib/local/notices.ts): a cross-site form post from a web page cannot carry them.
+
 Run as `python3 moto_server.py -H 127.0.0.1 -p <port>` (the same arguments as `moto_server`).
 """
 
@@ -16,7 +20,9 @@ import copy
 import sys
 import threading
 
+import requests
 from moto.dynamodb import models as dynamodb_models
+from moto.sns import models as sns_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.server import main
@@ -114,6 +120,33 @@ else:
     print(
         "moto_server.py: this moto lacks the internals it patches; running it unpatched "
         "(slow and not thread-safe with large tables). Install moto 5.2: python3 -m pip install 'moto[server]~=5.2'",
+        file=sys.stderr,
+    )
+
+class _RequestsWithSnsHeaders:
+    """moto.sns.models' view of `requests`: an HTTP delivery carries the headers SNS sends with it."""
+
+    def __getattr__(self, name):
+        return getattr(requests, name)
+
+    @staticmethod
+    def post(url, json=None, headers=None, **kwargs):
+        if isinstance(json, dict) and isinstance(json.get("Type"), str):
+            headers = {
+                **(headers or {}),
+                "x-amz-sns-message-type": json["Type"],
+                "x-amz-sns-message-id": str(json.get("MessageId", "")),
+                "x-amz-sns-topic-arn": str(json.get("TopicArn", "")),
+            }
+        return requests.post(url, json=json, headers=headers, **kwargs)
+
+
+if hasattr(sns_models, "requests"):
+    sns_models.requests = _RequestsWithSnsHeaders()
+else:
+    print(
+        "moto_server.py: this moto delivers SNS over HTTP without requests; local notices will be refused "
+        "for want of the x-amz-sns-* headers. Install moto 5.2: python3 -m pip install 'moto[server]~=5.2'",
         file=sys.stderr,
     )
 

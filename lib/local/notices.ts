@@ -1,4 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   GetEndpointAttributesCommand,
   ListSubscriptionsByTopicCommand,
@@ -6,6 +8,7 @@ import {
 } from '@aws-sdk/client-sns';
 import type { Handler, SNSEvent } from 'aws-lambda';
 import { LOCAL_CREDENTIALS } from '../../functions/shared/names.ts';
+import type { ProblemCode } from '../../functions/shared/problems.ts';
 import { lambdaContext } from './apigw-event.ts';
 
 /**
@@ -23,6 +26,52 @@ export interface SnsHttpMessage {
   Subject?: string | null;
   Message: string;
   Timestamp: string;
+}
+
+export type SnsEndpointKind = 'ingest' | 'push';
+
+/**
+ * The path of one of the runtime's SNS subscription endpoints. The secret (random, made at each start, kept
+ * only in memory, in the subscriptions and in the state folder's `runtime.json`) means that nobody who has
+ * not read that folder can deliver a notice: not another local user, not a web page.
+ */
+export const snsPath = (secret: string, kind: SnsEndpointKind) => `/_local/sns/${secret}/${kind}`;
+
+const SNS_MESSAGE_TYPES = new Set(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']);
+
+/**
+ * Reads a POST to `/_local/sns/…` as SNS delivers over HTTP, or says why not: the path must carry the secret
+ * (404 otherwise, as for any unknown path); `x-amz-sns-message-type` must be set and name the body's `Type`
+ * (a browser cannot set that header on a cross-site request without CORS, which these endpoints never grant;
+ * `x-amz-sns-topic-arn`, when sent, must name its `TopicArn`); and the body must be the JSON object SNS
+ * sends (400 otherwise).
+ */
+export function readSnsDelivery(
+  pathname: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  secret: string,
+): { kind: SnsEndpointKind; message: SnsHttpMessage } | { refuse: ProblemCode } {
+  const match = /^\/_local\/sns\/([A-Za-z0-9_-]+)\/(ingest|push)$/.exec(pathname);
+  const given = Buffer.from(match?.[1] ?? '');
+  const expected = Buffer.from(secret);
+  if (!match || given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { refuse: 'not_found' };
+  const type = headers['x-amz-sns-message-type'];
+  if (typeof type !== 'string' || !SNS_MESSAGE_TYPES.has(type)) return { refuse: 'forbidden' };
+  let message: Partial<Record<keyof SnsHttpMessage, unknown>>;
+  try {
+    message = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    return { refuse: 'malformed_json' };
+  }
+  const fields = ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp'] as const;
+  if (message === null || typeof message !== 'object' || fields.some((f) => typeof message[f] !== 'string'))
+    return { refuse: 'invalid_request' };
+  const topic = headers['x-amz-sns-topic-arn'];
+  if (message.Type !== type || (topic !== undefined && topic !== message.TopicArn))
+    return { refuse: 'forbidden' };
+  return { kind: match[2] as SnsEndpointKind, message: message as SnsHttpMessage };
 }
 
 export function snsEvent(message: SnsHttpMessage): SNSEvent {

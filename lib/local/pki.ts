@@ -131,11 +131,18 @@ export async function reissueLocalCrls(crlDir: string, ca: TestCa): Promise<numb
   return count;
 }
 
+export class LocalPkiError extends Error {
+  override name = 'LocalPkiError';
+}
+
+/** The CRL in the file; undefined when there is none. One that cannot be read stops the start. */
 function readCrl(file: string): ParsedCrl | undefined {
   if (!existsSync(file)) return undefined;
   try {
     return parseCrl(readFileSync(file));
-  } catch {
-    return undefined;
+  } catch (error) {
+    throw new LocalPkiError(
+      `The local CRL ${file} cannot be read (${String(error)}). It is not replaced by an empty one, which would un-revoke its cards: restore it, or delete it to start without revocations (npm run reset starts the whole state over).`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TokenKeyAttributes } from '../../functions/auth/use-cases.ts';
@@ -18,7 +19,7 @@ import { type FaultRule, faultRules, startFaultProxy } from './fault-proxy.ts';
 import { startGateway } from './gateway.ts';
 import { answeredHostnames, listenHost } from './hosts.ts';
 import { type Invoker, isolationFrom, localInvoker } from './invoker.ts';
-import { localNotices } from './notices.ts';
+import { localNotices, snsPath } from './notices.ts';
 import { ensureLocalPki, reissueLocalCrls } from './pki.ts';
 import { type LocalResources, provision } from './provision.ts';
 import { ensureMoto, freePort, type Service, startMoto, startSes } from './services.ts';
@@ -69,6 +70,8 @@ export interface RuntimeRecord {
   mailboxUrl: string;
   /** moto itself, for tools and tests that look at the table (the functions go through the fault proxy). */
   awsEndpoint: string;
+  /** The endpoint that ingest topics deliver to (it carries the start's secret: lib/local/notices.ts). */
+  snsIngestUrl: string;
   environment: Record<string, string>;
 }
 
@@ -185,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [ENV.dataKeyId]: resources.keyArns.data,
       [ENV.tokenKeyId]: resources.keyArns.token,
       [ENV.pairwiseKeyId]: resources.keyArns.pairwise,
+      [ENV.challengeKeyId]: resources.keyArns.challenge,
       [ENV.mailFrom]: config.mail.fromAddress,
       [ENV.mailConfigurationSet]: resourceName(config.stage, 'mail'),
       [ENV.trustAnchors]: withLocal(pki.signCaFile, process.env[ENV.trustAnchors]),
@@ -207,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     Object.assign(process.env, environment);
     const notices = localNotices(moto.url, config.region, path.join(dir, 'dead-letters.jsonl'));
     let pushTopics: ReturnType<typeof watchPushTopics> | undefined;
+    const snsSecret = randomBytes(24).toString('base64url');
     let apiUrl = '';
     const writeRecord = () => {
       const record: RuntimeRecord = {
@@ -215,9 +220,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         apiUrl,
         mailboxUrl: ses.url,
         awsEndpoint: moto.url,
+        snsIngestUrl: `${apiUrl}${snsPath(snsSecret, 'ingest')}`,
         environment,
       };
-      writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+      // Only this user may read it: it holds the SNS endpoints' secret.
+      writeFileSync(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     };
     const invoker = localInvoker({ isolate: isolationFrom(options.isolate ?? process.env.XID_ISOLATE) });
     // The token-signing keys, made as the deployment makes them: the same custom resource, a Create event,
@@ -263,6 +270,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       cards: localCards(pki),
       answeredHosts,
+      snsSecret,
+      rateLimits: {
+        perIp: config.api.wafRequestsPer5MinutesPerIp,
+        perGroup: config.api.wafRoutesPer5MinutesPerIp,
+      },
       afterRoute: async (routeId) => {
         // Both may make a municipality's push topic (the second when a resident moves).
         if (routeId === 'putNoticeSubscription' || routeId === 'postReverification') await pushTopics?.sync();
@@ -272,7 +284,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       moto.url,
       config.region,
       environment[ENV.topicPrefix] as string,
-      gateway.url,
+      `${gateway.url}${snsPath(snsSecret, 'push')}`,
     );
     // J-LIS issues its CRLs daily; the local PKI does the same, so a long-running runtime stays usable.
     const crlTimer = setInterval(() => {

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,13 +140,16 @@ export function startMoto(port: number, logDir: string): Promise<Service> {
   return startService('moto', 'python3', [launcher, '-H', '127.0.0.1', '-p', String(port)], port, logDir);
 }
 
-/** Starts aws-ses-v2-local on a loopback port (run with this Node, not through npx: one process, one pid). */
+/**
+ * Starts aws-ses-v2-local on a loopback port, through `mailbox.ts` beside this module (loopback names only:
+ * see that file), with this Node: one process, one pid.
+ */
 export function startSes(port: number, logDir: string): Promise<Service> {
-  const cli = createRequire(import.meta.url).resolve('aws-ses-v2-local/dist/cli.js');
+  const launcher = fileURLToPath(new URL('./mailbox.ts', import.meta.url));
   return startService(
     'ses',
     process.execPath,
-    [cli, '--host', '127.0.0.1', '--port', String(port)],
+    ['--import', 'tsx', launcher, '--host', '127.0.0.1', '--port', String(port)],
     port,
     logDir,
   );

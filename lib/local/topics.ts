@@ -25,16 +25,11 @@ export function pushApplicationsOf(config: StageConfig, resources: LocalResource
 
 /**
  * Push topics are made by the API when the first resident of a municipality subscribes; the local runtime
- * notices them (every second) and subscribes its push gateway over HTTP, as a platform would receive them.
+ * notices them (every second) and subscribes its push gateway's `endpoint` over HTTP, as a platform would
+ * receive them.
  */
-export function watchPushTopics(
-  awsEndpoint: string,
-  region: string,
-  topicPrefix: string,
-  gatewayUrl: string,
-) {
+export function watchPushTopics(awsEndpoint: string, region: string, topicPrefix: string, endpoint: string) {
   const sns = new SNSClient({ endpoint: awsEndpoint, region, credentials: LOCAL_CREDENTIALS });
-  const endpoint = `${gatewayUrl}/_local/sns/push`;
   const pushPrefix = topicArnPattern(topicPrefix, 'push').replace(/\*$/, '');
   const known = new Set<string>();
   const run = async () => {

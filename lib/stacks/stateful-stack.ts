@@ -41,6 +41,8 @@ export class StatefulStack extends Stack {
   public readonly noticesKey: kms.Key;
   /** HMAC of Sign in with xID's pairwise `sub`. */
   public readonly pairwiseKey: kms.Key;
+  /** The challenge MAC key is derived from it (stateless challenges). */
+  public readonly challengeKey: kms.Key;
   public readonly mailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly platformApplications: PlatformApplications;
@@ -89,6 +91,7 @@ export class StatefulStack extends Stack {
     this.dataKey = keyOf('data', 'DataKey', "envelope encryption of residents' personal fields");
     // A new construct id: the key was an ECC signing key before, and a key's spec cannot change.
     this.tokenKey = keyOf('token', 'TokenWrappingKey', 'wraps the private keys that sign access tokens');
+    this.challengeKey = keyOf('challenge', 'ChallengeKey', 'derives the MAC key of stateless challenges');
     const topicPrefix = this.formatArn({ service: 'sns', resource: topicPrefixName(config.stage) });
     this.noticesKey = keyOf('notices', 'NoticesKey', "the municipalities' ingest and receipts topics");
     // Publishers sit in the municipalities' own accounts: each may make and open data keys through SNS,
@@ -192,6 +195,7 @@ export class StatefulStack extends Stack {
       tokenKey: this.tokenKey,
       noticesKey: this.noticesKey,
       pairwiseKey: this.pairwiseKey,
+      challengeKey: this.challengeKey,
       mailIdentity: this.mailIdentity,
       configurationSet: this.configurationSet,
       trustBucket: this.trustBucket,

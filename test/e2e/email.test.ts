@@ -15,6 +15,8 @@ async function activePhone(): Promise<{ phone: VirtualPhone; token: string }> {
 }
 
 const address = () => `hanako.${Date.now()}.${counter++}@example.jp`;
+const withoutQuotas = async () => (await world.table.snapshot()).filter((item) => !item.includes('"QUOTA#'));
+const failed = (e: unknown) => e as ApiError;
 const open = async (link: string) => {
   const response = await checkedFetch(link);
   return {
@@ -133,11 +135,11 @@ describe('e-mail refusals', () => {
     expect(await world.table.snapshot()).toEqual(before);
   });
 
-  it('answers 503 mail_unavailable when SES fails, stores nothing, and a retry works', async () => {
+  it('answers 503 mail_unavailable when SES fails, changes nothing but the limits, and a retry works', async () => {
     const { token } = await activePhone();
     const email = address();
     const ses = world.runtime.record.children.find((c) => c.name === 'ses')?.pid as number;
-    const before = await world.table.snapshot();
+    const before = await withoutQuotas();
     process.kill(ses, 'SIGSTOP');
     let error: unknown;
     try {
@@ -146,7 +148,8 @@ describe('e-mail refusals', () => {
       process.kill(ses, 'SIGCONT');
     }
     expect([(error as ApiError).status, (error as ApiError).code]).toEqual([503, 'mail_unavailable']);
-    expect(await world.table.snapshot()).toEqual(before);
+    // Nothing of the resident's state changed; the attempt counted toward the sending limits.
+    expect(await withoutQuotas()).toEqual(before);
     expect((await world.api.me(token)).email).toBeNull();
     await world.api.setEmail(token, email);
     expect((await open(await latestLink(world.runtime.record.mailboxUrl, email))).status).toBe(200);
@@ -170,5 +173,58 @@ describe('e-mail refusals', () => {
       verified: false,
       deliverable: false,
     });
+  });
+});
+
+describe('mail bombing', () => {
+  it('20 parallel requests for one account deliver at most 5 mails; the rest are 429, none 5xx', async () => {
+    const { token } = await activePhone();
+    const addresses = Array.from({ length: 20 }, () => address());
+    const outcomes = await Promise.all(
+      addresses.map((a) =>
+        world.api.setEmail(token, a).then(
+          () => 202,
+          (e: unknown) => failed(e).status,
+        ),
+      ),
+    );
+    const delivered = (
+      await Promise.all(addresses.map((a) => mailsTo(world.runtime.record.mailboxUrl, a)))
+    ).flat();
+    expect(delivered.length).toBeLessThanOrEqual(5);
+    expect(outcomes.filter((status) => status === 202)).toHaveLength(delivered.length);
+    expect(outcomes.filter((status) => status >= 500)).toEqual([]);
+    expect(new Set(outcomes.filter((status) => status !== 202))).toEqual(new Set([429]));
+    // Two more rounds: nothing more goes out within the hour.
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(addresses.map((a) => world.api.setEmail(token, a).catch(failed)));
+    }
+    const after = (
+      await Promise.all(addresses.map((a) => mailsTo(world.runtime.record.mailboxUrl, a)))
+    ).flat();
+    expect(after).toHaveLength(delivered.length);
+  });
+
+  it('3 accounts mailing one address deliver at most the per-address limit (6 a day)', async () => {
+    const victim = address();
+    const tokens = await Promise.all([1, 2, 3].map(async () => (await activePhone()).token));
+    const outcomes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      outcomes.push(
+        ...(await Promise.all(
+          tokens.map((t) =>
+            world.api.setEmail(t, victim).then(
+              () => 202,
+              (e: unknown) => failed(e).status,
+            ),
+          ),
+        )),
+      );
+    }
+    expect(await mailsTo(world.runtime.record.mailboxUrl, victim)).toHaveLength(6);
+    expect(outcomes.filter((status) => status === 202)).toHaveLength(6);
+    expect(outcomes.filter((status) => status !== 202 && status !== 429)).toEqual([]);
+    const stored = (await world.table.snapshot()).filter((item) => item.includes('"QUOTA#mail-recipient#'));
+    expect(stored.join()).not.toContain(victim);
   });
 });

@@ -100,7 +100,9 @@ beforeAll(async () => {
     region: env.AWS_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-  expect(await cli('onboard', '131091', '--publisher', PUBLISHER)).toContain('品川区 (131091) onboarded');
+  expect(
+    await cli('onboard', '131091', '--publisher', PUBLISHER, '--domain', 'city.shinagawa.tokyo.jp'),
+  ).toContain('品川区 (131091) onboarded');
   await cli('onboard', '141003', '--publisher', 'arn:aws:iam::210987654321:role/yokohama-notices');
 }, 180_000);
 
@@ -147,9 +149,16 @@ describe('municipality notices', () => {
   });
 
   it("pushes the very first notice published right after a municipality's first subscription", async () => {
-    await cli('onboard', '022012', '--publisher', 'arn:aws:iam::210987654321:role/aomori-notices');
+    await cli(
+      'onboard',
+      '022012',
+      '--publisher',
+      'arn:aws:iam::210987654321:role/aomori-notices',
+      '--domain',
+      'city.aomori.aomori.jp',
+    );
     const resident = await subscribedResident('青森県青森市長島1丁目1-1');
-    const first = notice();
+    const first = notice({ url: 'https://www.city.aomori.aomori.jp/' });
     await publish('022012', first);
     const pushes = await world.api.localPushes(resident.device);
     expect(pushes.map((p) => JSON.parse(p.payload.APNS as string).noticeId)).toEqual([first.noticeId]);
@@ -198,9 +207,33 @@ describe('municipality notices', () => {
     expect(all.some((item) => item.includes('141003'))).toBe(false);
   });
 
+  /**
+   * The receipt of one message, from a receipts subscriber of the municipality kept open for the whole file
+   * (moto stops delivering a topic's messages at a subscriber that went away).
+   */
+  const subscribers = new Map<string, Awaited<ReturnType<typeof receiptsSubscriber>>>();
+  async function receiptOf(code: string, publishing: () => Promise<string>) {
+    let subscriber = subscribers.get(code);
+    if (!subscriber) {
+      subscriber = await receiptsSubscriber(code);
+      subscribers.set(code, subscriber);
+    }
+    const messageId = await publishing();
+    const found = subscriber
+      .notifications()
+      .map((n) => JSON.parse(n.Message))
+      .filter((r) => r.messageId === messageId);
+    expect(found).toHaveLength(1);
+    return found[0];
+  }
+  afterAll(async () => {
+    for (const subscriber of subscribers.values()) await subscriber.close();
+  });
+
   it('answers a rejected notice with a rejected receipt delivered to an HTTP subscriber of the receipts topic', async () => {
     const resident = await subscribedResident('東京都品川区広町2-1-10');
     const subscriber = await receiptsSubscriber('131091');
+    subscribers.set('131091', subscriber);
     const notices = async () => (await world.table.snapshot()).filter((i) => /"NOTICE(S|ID)#/.test(i));
     const before = await notices();
     const bad = notice({ url: 'http://insecure.example.jp/' });
@@ -229,7 +262,76 @@ describe('municipality notices', () => {
       noticeId: good.noticeId,
       status: 'accepted',
     });
-    await subscriber.close();
+  });
+
+  it.each([
+    ['an http link', { url: 'http://www.city.shinagawa.tokyo.jp/' }, 'url', 'https://'],
+    [
+      'a link off the municipality’s domains',
+      { url: 'https://city-shinagawa.example.com/pay' },
+      'url',
+      "url must be on the municipality's domains (city.shinagawa.tokyo.jp)",
+    ],
+    [
+      'a right-to-left override',
+      { title: '口座番号\u202e4321\u202c変更' },
+      'title',
+      'Found: Unicode format characters',
+    ],
+    ['a zero-width space', { body: '手続き\u200bはこちら' }, 'body', 'Found: Unicode format characters'],
+    ['a private-use character', { title: '窓口\ue001' }, 'title', 'Found: private-use characters'],
+    [
+      'a publishedAt in 2999',
+      { publishedAt: '2999-01-01T00:00:00Z' },
+      'publishedAt',
+      'must not be more than 5 minutes in the future',
+    ],
+  ])(
+    'rejects a notice with %s with a receipt naming the field, storing, pushing and retrying nothing',
+    async (_, change, field, rule) => {
+      const resident = await subscribedResident('東京都品川区広町2-1-10');
+      const before = await world.table.snapshot();
+      const deadBefore = (await world.api.request<unknown[]>('GET', '/_local/dead-letters')).length;
+      const bad = notice(change);
+      const receipt = await receiptOf('131091', () => publish('131091', bad));
+      expect(receipt).toMatchObject({ noticeId: bad.noticeId, status: 'rejected' });
+      expect(receipt.errors).toEqual([{ field, ja: expect.any(String), en: expect.stringContaining(rule) }]);
+      expect(await world.api.localPushes(resident.device)).toEqual([]);
+      // Only the receipt itself is kept: no notice, no notice id.
+      const added = (await world.table.snapshot()).filter((item) => !before.includes(item));
+      expect(
+        added.every((item) => item.includes('"RECEIPT')),
+        added.join('\n'),
+      ).toBe(true);
+      expect(await world.api.request<unknown[]>('GET', '/_local/dead-letters')).toHaveLength(deadBefore);
+    },
+  );
+
+  it('accepts a notice without a link from a municipality onboarded without domains, and rejects one with a link', async () => {
+    const resident = await subscribedResident('神奈川県横浜市鶴見区鶴見中央3-20-1');
+    const { url: _url, ...plain } = notice();
+    expect(await receiptOf('141003', () => publish('141003', plain))).toMatchObject({ status: 'accepted' });
+    expect(
+      (await world.api.localPushes(resident.device)).map((p) => JSON.parse(p.payload.APNS).noticeId),
+    ).toEqual([plain.noticeId]);
+    const linked = notice({ url: 'https://www.city.yokohama.lg.jp/' });
+    const receipt = await receiptOf('141003', () => publish('141003', linked));
+    expect(receipt).toMatchObject({ status: 'rejected', errors: [{ field: 'url' }] });
+    expect(receipt.errors[0].en).toContain('This municipality has no domain recorded for links');
+    expect(await world.api.localPushes(resident.device)).toHaveLength(1);
+  });
+
+  it('lists notices in the order they were received, whatever publishedAt they claim', async () => {
+    const { phone } = await subscribedResident('東京都品川区広町2-1-10');
+    const first = notice({ title: '先に届いた', publishedAt: new Date(Date.now() + 240_000).toISOString() });
+    const second = notice({
+      title: '後に届いた',
+      publishedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    });
+    await publish('131091', first);
+    await publish('131091', second);
+    const listed = await world.api.notices(phone.accessToken as string, '?limit=2');
+    expect(listed.items.map((n) => n.noticeId)).toEqual([second.noticeId, first.noticeId]);
   });
 
   it('pages the notices with an opaque cursor, and refuses a forged one', async () => {
@@ -291,7 +393,14 @@ describe('municipality notices', () => {
   });
 
   it('makes the same number of SNS calls (one push, one receipt) for a notice to 1 or to 1,000 devices', async () => {
-    await cli('onboard', '271004', '--publisher', 'arn:aws:iam::210987654321:role/osaka-notices');
+    await cli(
+      'onboard',
+      '271004',
+      '--publisher',
+      'arn:aws:iam::210987654321:role/osaka-notices',
+      '--domain',
+      'city.shinagawa.tokyo.jp',
+    );
     Object.assign(process.env, world.runtime.record.environment);
     const { sns: functionSns } = await import('#functions/shared/clients');
     const { handler } = await import('#functions/notices/ingest-handler');

@@ -8,6 +8,7 @@ import { type ApiClient, ApiError } from '#test/harness/phone/api';
 import { type CardSignedStatement, registrationRequest, VirtualPhone } from '#test/harness/phone/phone';
 import { TestCa } from '#test/harness/pki/test-pki';
 import type { RuntimeProcess } from '../integration/local-runtime.ts';
+import { challengeMaker } from './challenges.ts';
 import type { tableOf } from './table.ts';
 import { PIN1, PIN2, startWorld, TEST_KDF, type World } from './world.ts';
 
@@ -231,13 +232,12 @@ describe('registration refusals: each with its code, and nothing written', () =>
     );
   });
 
-  it('a statement for another challenge → 400 statement_mismatch', async () => {
-    const s = await signed(good);
+  it('a statement naming another challenge than its nonce → 409 challenge_invalid', async () => {
     const another = await api.createRegistrationChallenge();
-    const moved = { ...s, statement: { ...s.statement, challengeId: another.challengeId } };
-    await refused('statement_mismatch', () =>
-      api.register(registrationRequest(moved as CardSignedStatement)),
-    );
+    const challenge = await api.createRegistrationChallenge();
+    const moved = { ...challenge, challengeId: another.challengeId };
+    const s = await (await phone()).signRegistration(good.reissue(), good.holder.signPin, moved);
+    await refused('challenge_invalid', () => api.register(registrationRequest(s)));
   });
 
   it('a stale terms version → 400 statement_mismatch', async () => {
@@ -253,15 +253,26 @@ describe('registration refusals: each with its code, and nothing written', () =>
   });
 
   it('an expired challenge → 409 challenge_invalid', async () => {
-    const challenge = await api.createRegistrationChallenge();
-    await table.put({
-      pk: `REGCHALLENGE#${challenge.challengeId}`,
-      sk: 'CHALLENGE',
-      nonce: challenge.nonce,
-      expiresAt: Math.floor(Date.now() / 1000) - 1,
-    });
+    const current = await api.createRegistrationChallenge();
+    const old = await challengeMaker(runtime.record).madeAt(
+      'registration',
+      '',
+      new Date(Date.now() - 301_000),
+    );
+    const challenge = { ...current, challengeId: old.challengeId, nonce: old.nonce };
     const s = await (await phone()).signRegistration(good.reissue(), good.holder.signPin, challenge);
     await refused('challenge_invalid', () => api.register(registrationRequest(s)));
+    // The same challenge made a little later is still good: it was the expiry that refused it.
+    const fresh = await challengeMaker(runtime.record).madeAt(
+      'registration',
+      '',
+      new Date(Date.now() - 240_000),
+    );
+    const ok = await (await phone()).signRegistration(good.reissue(), good.holder.signPin, {
+      ...current,
+      ...fresh,
+    });
+    await refused('consent_required', () => api.register(registrationRequest(ok, false)));
   });
 
   it('a replayed challenge in another body → 409 challenge_invalid, and a second registration of the card → 409 already_registered', async () => {

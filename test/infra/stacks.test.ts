@@ -8,11 +8,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEMS } from '#functions/shared/problems';
-import type { FunctionSpec } from '#lib/bindings';
+import type { Bindings, FunctionSpec } from '#lib/bindings';
 import { STAGES, stageConfig } from '#lib/config/stages';
 import type { HouseFunction } from '#lib/constructs/house-function';
+import { wafRuleName } from '#lib/constructs/rest-api';
 import { EVENT_FUNCTIONS, type EventFunction } from '#lib/event-functions';
-import { ROUTES } from '#lib/routes';
+import { ROUTES, WAF_GROUPS, type WafGroup } from '#lib/routes';
 import {
   actionsOf,
   allResources,
@@ -153,7 +154,7 @@ describe.each(STAGES)('stage %s', (name) => {
       KeySpec: 'HMAC_256',
       KeyUsage: 'GENERATE_VERIFY_MAC',
     });
-    const users = allStatements(stage).filter((s) => actionsOf(s).some((a) => a.includes('Mac')));
+    const users = allStatements(stage).filter((s) => JSON.stringify(s.Resource).includes('PairwiseKey'));
     expect(users.flatMap(actionsOf)).toEqual(['kms:GenerateMac']);
     expect(ROUTES.filter((r) => r.binds.pairwiseKey).map((r) => r.id)).toEqual(['postAuthorizationDecision']);
   });
@@ -167,10 +168,34 @@ describe.each(STAGES)('stage %s', (name) => {
       Statement: { RateBasedStatement: { Limit: number; ScopeDownStatement?: Record<string, never> } };
     }[];
     const byName = Object.fromEntries(rules.map((r) => [r.Name, r.Statement.RateBasedStatement]));
-    expect(byName.SignInPagesPerIp?.Limit).toBe(config.api.wafSignIn.pagesPer5MinutesPerIp);
-    expect(byName.LoginHintsPerIp?.Limit).toBe(config.api.wafSignIn.loginHintsPer5MinutesPerIp);
-    expect(JSON.stringify(byName.LoginHintsPerIp?.ScopeDownStatement)).toContain('login-hint');
+    expect(byName.RateLimitPerIpSignInPages?.Limit).toBe(config.api.wafRoutesPer5MinutesPerIp.signInPages);
+    expect(byName.RateLimitPerIpLoginHint?.Limit).toBe(config.api.wafRoutesPer5MinutesPerIp.loginHint);
+    expect(JSON.stringify(byName.RateLimitPerIpLoginHint?.ScopeDownStatement)).toContain('login-hint');
     expect(byName.RateLimitPerIp?.ScopeDownStatement).toHaveProperty('NotStatement');
+  });
+
+  it('makes an HMAC key for challenges, which only the challenge functions may use, for GenerateMac only', () => {
+    const stage = stageOf(name);
+    stage.templates.stateful.hasResourceProperties('AWS::KMS::Key', {
+      KeySpec: 'HMAC_256',
+      KeyUsage: 'GENERATE_VERIFY_MAC',
+    });
+    const users = ROUTES.filter((route) => route.binds.challengeKey).map((route) => route.id);
+    expect(users.sort()).toEqual([
+      'postRecovery',
+      'postRegistration',
+      'postRegistrationChallenge',
+      'postSession',
+      'postSessionChallenge',
+    ]);
+    for (const statement of allStatements(stage)) {
+      if (!actionsOf(statement).includes('kms:GenerateMac')) continue;
+      // The pairwise key of Sign in with xID is the other HMAC key (its own test above).
+      if (JSON.stringify(statement.Resource).includes('PairwiseKey')) continue;
+      expect(statement.Action).toBe('kms:GenerateMac');
+      expect(JSON.stringify(statement.Resource)).toMatch(/ChallengeKey/);
+      expect(statement.Condition).toEqual({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } });
+    }
   });
 
   it('has no IAM statement whose actions contain a wildcard', () => {
@@ -251,6 +276,122 @@ describe.each(STAGES)('stage %s', (name) => {
       ]),
     });
     api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('limits each abusable route group per client address, answering 429 rate_limited', () => {
+    const config = stageConfig(name);
+    const acl = Object.values(stageOf(name).templates.api.findResources('AWS::WAFv2::WebACL'))[0] as {
+      Properties: {
+        Rules: {
+          Name: string;
+          Priority: number;
+          Action: { Block: { CustomResponse: { ResponseCode: number; CustomResponseBodyKey: string } } };
+          Statement: {
+            RateBasedStatement: {
+              Limit: number;
+              AggregateKeyType: string;
+              EvaluationWindowSec: number;
+              ScopeDownStatement?: { RegexMatchStatement: { RegexString: string } };
+            };
+          };
+        }[];
+        CustomResponseBodies: Record<string, { ContentType: string; Content: string }>;
+      };
+    };
+    const { Rules, CustomResponseBodies } = acl.Properties;
+    const rateRules = Rules.filter((rule) => rule.Statement.RateBasedStatement);
+    expect(rateRules.map((rule) => rule.Name).sort()).toEqual(
+      ['RateLimitPerIp', ...WAF_GROUPS.map(wafRuleName)].sort(),
+    );
+    expect(new Set(Rules.map((rule) => rule.Priority)).size).toBe(Rules.length);
+    const sample = (path: string) => path.replace(/\{\w+\}/g, '6b1d2c4e-0000-4000-8000-000000000001');
+    for (const rule of rateRules) {
+      const body = CustomResponseBodies[rule.Action.Block.CustomResponse.CustomResponseBodyKey];
+      expect(rule.Action.Block.CustomResponse.ResponseCode).toBe(429);
+      expect(JSON.parse(body?.Content ?? '{}')).toMatchObject({ status: 429, code: 'rate_limited' });
+      const { RateBasedStatement: rate } = rule.Statement;
+      expect([rate.AggregateKeyType, rate.EvaluationWindowSec]).toEqual(['IP', 300]);
+      if (rule.Name === 'RateLimitPerIp') {
+        // Everything but Sign in with xID's pages, which have only their own rules.
+        expect(rate.Limit).toBe(config.api.wafRequestsPer5MinutesPerIp);
+        expect(rate.ScopeDownStatement).toHaveProperty('NotStatement');
+        continue;
+      }
+      const group = WAF_GROUPS.find((g) => wafRuleName(g) === rule.Name) as WafGroup;
+      expect(rate.Limit).toBe(config.api.wafRoutesPer5MinutesPerIp[group]);
+      const regex = new RegExp(rate.ScopeDownStatement?.RegexMatchStatement.RegexString ?? '^$');
+      for (const route of ROUTES) {
+        const inGroup = route.waf === group;
+        for (const path of [sample(route.path), `/live${sample(route.path)}`])
+          expect([route.id, path, regex.test(path)]).toEqual([route.id, path, inGroup]);
+      }
+      expect(regex.test('/live/v1/accounts/a/b/activation')).toBe(false);
+    }
+  });
+
+  it('names the device endpoints of this stage’s own applications, exactly, in every grant on them', () => {
+    const config = stageConfig(name);
+    const expected = [
+      `arn:aws:sns:ap-northeast-1:123456789012:endpoint/${config.push.apns?.sandbox ? 'APNS_SANDBOX' : 'APNS'}/xid-${name}-apns/*`,
+      `arn:aws:sns:ap-northeast-1:123456789012:endpoint/GCM/xid-${name}-fcm/*`,
+    ];
+    const grants = allStatements(stageOf(name)).filter((s) =>
+      JSON.stringify(s.Resource).includes(':endpoint/'),
+    );
+    // Routes that register devices read and update endpoints; event functions that push (the status check)
+    // publish to them.
+    const registering = ROUTES.filter((route) => route.binds.push).length;
+    const pushing =
+      Object.values(EVENT_FUNCTIONS).filter((fn) => (fn.binds as Bindings).devicePush).length +
+      ROUTES.filter((route) => route.binds.devicePush).length;
+    expect(grants.length).toBe(registering + pushing);
+    const actions = grants.map((grant) => actionsOf(grant).sort().join(','));
+    expect(
+      actions.filter((a) => a === 'sns:DeleteEndpoint,sns:GetEndpointAttributes,sns:SetEndpointAttributes'),
+    ).toHaveLength(registering);
+    expect(actions.filter((a) => a === 'sns:Publish')).toHaveLength(pushing);
+    for (const grant of grants) expect(grant.Resource).toEqual(expected);
+  });
+
+  it('lets the e-mail link do exactly GetItem, UpdateItem and PutItem, on links’, accounts’ and the hint index’s items only', () => {
+    const stage = stageOf(name);
+    const route = ROUTES.find((r) => r.id === 'getEmailVerification') as FunctionSpec;
+    expect(route.binds).toEqual({ emailVerification: true });
+    const statements = statementsOfFunction(stage, route);
+    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(table).toHaveLength(1);
+    expect(actionsOf(table[0] as Statement).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(table[0]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EMAILTOKEN#*', 'ACCOUNT#*', 'EMAILIDX#*'] },
+    });
+    expect(JSON.stringify(table[0]?.Resource)).toMatch(
+      /MainArn|TableArn|Main[0-9A-F]+Arn|Fn::GetStackOutput/,
+    );
+    expect(JSON.stringify(table[0]?.Resource)).not.toContain('index');
+  });
+
+  it('uses the storage key only through the service it encrypts for: every grant on it has kms:ViaService', () => {
+    const stage = stageOf(name);
+    const onStorageKey = allStatements(stage).filter((s) =>
+      JSON.stringify(s.Resource).includes('StorageKey'),
+    );
+    expect(onStorageKey.length).toBeGreaterThan(ROUTES.length);
+    const services = new Set<string>();
+    for (const statement of onStorageKey) {
+      const via = (statement.Condition as { StringEquals?: Record<string, string> } | undefined)
+        ?.StringEquals?.['kms:ViaService'];
+      expect([actionsOf(statement), via]).toEqual([
+        actionsOf(statement),
+        expect.stringMatching(/^(dynamodb|sns|sqs)\.ap-northeast-1\.amazonaws\.com$/),
+      ]);
+      services.add(String(via).split('.')[0] as string);
+    }
+    // DynamoDB (the table), SNS (publishing to the push topics), SQS (failures to the dead-letter queues).
+    expect([...services].sort()).toEqual(['dynamodb', 'sns', 'sqs']);
   });
 
   it('lets the notices function publish only to the push topics of this stage, their key only through SNS', () => {
@@ -475,6 +616,24 @@ function expectedRetention(stage: string): number {
   return { local: 7, dev: 30, staging: 30, prod: 365 }[stage] ?? -1;
 }
 
+/** The IAM statements of one function's role. */
+function statementsOfFunction(stage: SynthesisedStage, spec: FunctionSpec): Statement[] {
+  const { fn, stack } = functionOf(stage, spec);
+  const roleId = stack.resolve(((fn.role as IRoleWithChild).node.defaultChild as CfnElement).logicalId);
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Roles?: { Ref: string }[]; PolicyDocument?: { Statement: Statement[] } } }
+    >;
+  };
+  return Object.values(template.Resources).flatMap((resource) =>
+    resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles?.some((r) => r.Ref === roleId)
+      ? (resource.Properties.PolicyDocument?.Statement ?? [])
+      : [],
+  );
+}
+type IRoleWithChild = { node: { defaultChild: unknown } };
+
 /** The function built for a catalogue entry, and the stack it is in. */
 function functionOf(stage: SynthesisedStage, spec: FunctionSpec): { fn: HouseFunction; stack: Stack } {
   const { stacks } = stage;
@@ -501,7 +660,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
   ];
-  if (spec.invocation === 'async') actions.push('sqs:SendMessage');
+  if (spec.invocation === 'async') actions.push('sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt');
   if (binds.table) {
     const read = [
       'dynamodb:GetItem',
@@ -519,6 +678,17 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
     actions.push(...table, 'kms:Decrypt', 'kms:DescribeKey');
     if (binds.table !== 'read') actions.push('kms:Encrypt', 'kms:GenerateDataKey');
   }
+  if (binds.emailVerification) {
+    actions.push(
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    );
+  }
   if (binds.dataKey === 'encrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:GenerateDataKey');
   if (binds.dataKey === 'decrypt' || binds.dataKey === 'encryptDecrypt') actions.push('kms:Decrypt');
   // Verifiers need nothing (their keys are in the environment); signers unwrap the signing key; the custom
@@ -534,6 +704,7 @@ function expectedActions(spec: FunctionSpec, stage: string): string[] {
       'kms:GenerateDataKey',
     );
   if (binds.publicNotices) actions.push('dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey');
+  if (binds.challengeKey) actions.push('kms:GenerateMac');
   if (binds.mail) actions.push('ses:SendEmail');
   if (binds.devicePush) actions.push('sns:Publish');
   if (binds.pairwiseKey) actions.push('kms:GenerateMac');

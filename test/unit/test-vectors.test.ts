@@ -236,7 +236,10 @@ describe('the pitfalls (pitfalls.json)', () => {
 
 describe('the notice push (push.json)', () => {
   it('is exactly what the notices function publishes for the notice', () => {
-    const notice = parseNotice(JSON.stringify(push.notice));
+    const notice = parseNotice(JSON.stringify(push.notice), {
+      domains: ['city.shinagawa.tokyo.jp'],
+      now: new Date(push.notice.publishedAt),
+    });
     expect(pushMessage(notice, push.municipality)).toBe(push.snsMessage);
   });
 

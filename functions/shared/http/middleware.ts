@@ -5,6 +5,7 @@ import { requestTally } from '../aws-calls.ts';
 import { optional } from '../config.ts';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../dependency-failure.ts';
 import { ENV } from '../env.ts';
+import { hasLoneSurrogate } from '../jcs.ts';
 import { logger, metrics } from '../powertools.ts';
 import { type FieldError, PROBLEMS, ProblemError } from '../problems.ts';
 import { preferredLanguage } from './language.ts';
@@ -180,7 +181,8 @@ export function bodyLimit(maxBytes: number): Middleware {
 
 /**
  * Reads a JSON body: `application/json` only (415 otherwise), at most `maxBytes` bytes (413), valid JSON
- * (400 `malformed_json`). Requests without a body pass through untouched.
+ * whose strings are all text (400 `malformed_json`, also for a lone surrogate escape). Requests without a
+ * body pass through untouched.
  */
 export function jsonBody(maxBytes: number): Middleware {
   return {
@@ -194,11 +196,19 @@ export function jsonBody(maxBytes: number): Middleware {
       if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
         throw new ProblemError('unsupported_media_type');
       }
+      let parsed: unknown;
       try {
-        event[PARSED_BODY] = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+        parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
       } catch {
         throw new ProblemError('malformed_json');
       }
+      // `"\ud800"` is valid JSON but no text: it has no UTF-8 and no canonical (JCS) form to sign.
+      if (hasLoneSurrogate(parsed))
+        throw new ProblemError(
+          'malformed_json',
+          'The body holds an unpaired surrogate escape (U+D800 to U+DFFF)',
+        );
+      event[PARSED_BODY] = parsed;
     },
   };
 }

@@ -36,6 +36,7 @@ function fakeTable(heads: (ActivityHead | undefined)[], outcomes: (Error | undef
       transactions.push(items);
       const outcome = outcomes[transactions.length - 1];
       if (outcome) throw outcome;
+      return undefined;
     },
   };
   return { db, transactions, reads: () => reads };

@@ -1,7 +1,10 @@
 import { createHmac, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  derToJose,
+  isLowS,
   issueToken,
+  lowS,
   signCompact,
   TOKEN_TTL_SECONDS,
   TokenError,
@@ -66,12 +69,12 @@ describe('access tokens', () => {
       aud: audience.audience,
       sub: 'a',
       iat,
+      nbf: iat,
       exp: iat + 86_400,
     });
-    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), {
-      key: privateKey,
-      dsaEncoding: 'ieee-p1363',
-    }).toString('base64url');
+    const signature = lowS(
+      sign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+    ).toString('base64url');
     expect(() => verifyToken(`${header}.${payload}.${signature}`, { ...audience, keys, now })).toThrow(
       /lifetime/,
     );
@@ -116,6 +119,108 @@ describe('compact JWS', () => {
         verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature),
       ).toBe(true);
     }
+  });
+});
+
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+function twin(signature: Buffer): Buffer {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  return Buffer.concat([
+    signature.subarray(0, 32),
+    Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex'),
+  ]);
+}
+
+describe('low S', () => {
+  it('is what every token we issue carries, and the high-S twin of a token is refused', async () => {
+    for (let i = 0; i < 40; i++) {
+      const t = await token(new Date(now.getTime() + i * 1000));
+      const [h, p, s] = t.split('.') as [string, string, string];
+      const signature = Buffer.from(s, 'base64url');
+      expect(isLowS(signature)).toBe(true);
+      const other = `${h}.${p}.${twin(signature).toString('base64url')}`;
+      // Both are valid ECDSA signatures of the same bytes; only the one we issue is accepted.
+      expect(
+        verify(
+          'sha256',
+          Buffer.from(`${h}.${p}`),
+          { key: publicKey, dsaEncoding: 'ieee-p1363' },
+          twin(signature),
+        ),
+      ).toBe(true);
+      expect(() => verifyToken(other, { ...audience, keys, now })).toThrow(/high-S/);
+    }
+  });
+
+  it('is the normal form lowS makes, and lowS keeps a signature that verifies', () => {
+    for (let i = 0; i < 50; i++) {
+      const message = Buffer.from(String(i));
+      const raw = sign('sha256', message, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      const low = lowS(raw);
+      expect(isLowS(low)).toBe(true);
+      expect(lowS(twin(raw))).toEqual(low);
+      expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, low)).toBe(true);
+    }
+  });
+
+  it('lets a device proof in either form verify: phones do not normalise', () => {
+    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = device.publicKey.export({ format: 'jwk' }) as {
+      kty: string;
+      crv: string;
+      x: string;
+      y: string;
+    };
+    const expected = { type: 'xid/session/v1', accountId: 'a', nonce: 'n' };
+    const input = `${canonicalBytes({ alg: 'ES256' }).toString('base64url')}.${canonicalBytes(expected).toString('base64url')}`;
+    const raw = sign('sha256', Buffer.from(input), { key: device.privateKey, dsaEncoding: 'ieee-p1363' });
+    for (const form of [raw, twin(raw)])
+      expect(verifyProof(`${input}.${form.toString('base64url')}`, expected, jwk)).toBe(true);
+  });
+});
+
+describe('nbf', () => {
+  const header = b64({ alg: 'ES256', typ: 'JWT', kid: key.kid });
+  const iat = Math.floor(now.getTime() / 1000);
+  const base = { iss: audience.issuer, aud: audience.audience, sub: 'a', iat, exp: iat + 600 };
+  const signed = async (claims: object) => {
+    const payload = b64(claims);
+    const signature = lowS(
+      sign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+    ).toString('base64url');
+    return `${header}.${payload}.${signature}`;
+  };
+  const check = (t: string) => () => verifyToken(t, { ...audience, keys, now });
+
+  it('is required: a token without it is refused even when signed by our key', async () => {
+    expect(check(await signed(base))).toThrow(/no nbf/);
+    expect(check(await signed({ ...base, nbf: iat }))()).toMatchObject({ sub: 'a' });
+  });
+
+  it('is checked: a token not valid yet is refused', async () => {
+    expect(check(await signed({ ...base, nbf: iat + 3600 }))).toThrow(/not yet valid/);
+  });
+
+  it('is in every token we issue, equal to iat', async () => {
+    const { claims } = issueToken('a', { ...audience, kid: key.kid, now, generation: 0, privateKey });
+    expect(claims.nbf).toBe(claims.iat);
+  });
+});
+
+describe('DER to JOSE signatures', () => {
+  it('turns every DER ECDSA signature into 64 bytes r‖s, padding short integers', () => {
+    for (let i = 0; i < 200; i++) {
+      const der = sign('sha256', Buffer.from(String(i)), privateKey);
+      const jose = derToJose(der);
+      expect(jose.length).toBe(64);
+      const p1363 = sign('sha256', Buffer.from(String(i)), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      expect(p1363.length).toBe(64);
+    }
+    const short = Buffer.from([0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07]);
+    const jose = derToJose(short);
+    expect(jose[31]).toBe(5);
+    expect(jose[63]).toBe(7);
+    expect(jose.subarray(0, 31).every((b) => b === 0)).toBe(true);
   });
 });
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadEvent } from '#events/load';
-import type { EmailState, MailPorts, StoredEmailToken } from '#functions/mail/ports';
+import type { EmailState, MailPorts, MailQuota, StoredEmailToken } from '#functions/mail/ports';
 import {
   MAILS_PER_HOUR,
+  MAILS_PER_RECIPIENT_PER_DAY,
+  recipientKey,
   recordUndeliverable,
   resendEmail,
   setEmail,
@@ -11,7 +13,7 @@ import {
   undeliverable,
   verifyEmail,
 } from '#functions/mail/use-cases';
-import { ProblemError } from '#functions/shared/problems';
+import type { ProblemError } from '#functions/shared/problems';
 import { codeOf } from '#test/unit/support';
 import { memoryActivityLog } from '../activity/memory-log.ts';
 
@@ -24,12 +26,16 @@ interface Mailbox {
   ports: MailPorts;
   email?: EmailState;
   tokens: Map<string, StoredEmailToken & { hash: string }>;
-  sent: { to: string; text: string }[];
+  sent: { to: string; text: string; stateWhenSent?: EmailState }[];
+  /** Quota slots by `kind#key`: when each was taken (ms). */
+  quotas: Map<string, number[]>;
   now: Date;
   sesDown: boolean;
   log: ReturnType<typeof memoryActivityLog>;
   /** The address the confirmation indexed for sign-in hints. */
   indexed?: string;
+  /** Another account ids that exist (for quotas across accounts). */
+  others: Map<string, EmailState | undefined>;
 }
 
 let box: Mailbox;
@@ -41,17 +47,51 @@ beforeEach(() => {
   const b = {
     tokens: new Map(),
     sent: [],
+    quotas: new Map(),
     now: T0,
     sesDown: false,
+    others: new Map(),
     log: memoryActivityLog(),
   } as unknown as Mailbox;
+  const stateOf = (id: string) => (id === ACCOUNT ? b.email : b.others.get(id));
+  const setState = (id: string, state: EmailState | undefined) => {
+    if (id === ACCOUNT) b.email = state;
+    else b.others.set(id, state);
+  };
   b.ports = {
-    emailState: async (id) => ({ exists: id === ACCOUNT, email: id === ACCOUNT ? b.email : undefined }),
-    recordMail: async (id, next, token, previous, activity) => {
-      if ((b.email?.revision ?? 0) !== previous) throw new ProblemError('service_unavailable');
-      b.email = next;
+    emailState: async (id) => ({ exists: id === ACCOUNT || b.others.has(id), email: stateOf(id) }),
+    reserveSlot: async (quota: MailQuota, now) => {
+      const slots = b.quotas.get(`${quota.kind}#${quota.key}`) ?? [];
+      b.quotas.set(`${quota.kind}#${quota.key}`, slots);
+      const windowStart = now.getTime() - quota.windowSeconds * 1000;
+      const recent = slots.filter((at) => at > windowStart);
+      if (recent.length >= quota.limit) {
+        const oldest = Math.min(...recent);
+        return { retryAfterSeconds: Math.ceil((oldest + quota.windowSeconds * 1000 - now.getTime()) / 1000) };
+      }
+      slots.push(now.getTime());
+      return { slot: slots.length - 1 };
+    },
+    releaseSlot: async (quota, slot) => {
+      (b.quotas.get(`${quota.kind}#${quota.key}`) as number[])[slot] = Number.NEGATIVE_INFINITY;
+    },
+    recordLink: async (id, next, token, sameAddress) => {
+      const current = stateOf(id);
+      if (sameAddress !== undefined && (current?.address !== sameAddress || current.verified)) return false;
+      setState(id, next);
+      b.tokens.set(token.hash, { accountId: id, expiresAt: token.expiresAt, hash: token.hash });
+      return true;
+    },
+    confirmSent: async (id, h, activity) => {
+      const current = stateOf(id);
+      if (current?.tokenHash !== h) return;
+      setState(id, { ...current, delivery: 'sent' });
       if (activity) b.log.append(id, activity);
-      b.tokens.set(token.hash, { accountId: ACCOUNT, expiresAt: token.expiresAt, hash: token.hash });
+    },
+    undoLink: async (id, previous, h) => {
+      if (stateOf(id)?.tokenHash !== h) return;
+      setState(id, previous);
+      b.tokens.delete(h);
     },
     emailToken: async (h) => b.tokens.get(h),
     confirmEmail: async (id, h, now, address, activity) => {
@@ -63,9 +103,9 @@ beforeEach(() => {
       if (b.email) b.email = { ...b.email, verified: true, revision: b.email.revision + 1 };
       return true;
     },
-    send: async (to, content) => {
+    send: async (to, content, id) => {
       if (b.sesDown) throw new Error('SES AccessDenied');
-      b.sent.push({ to, text: content.text });
+      b.sent.push({ to, text: content.text, stateWhenSent: structuredClone(stateOf(id)) });
     },
     newToken: () => `${String(++counter).padStart(43, 'T')}`,
     now: () => b.now,
@@ -95,14 +135,26 @@ describe('setting the address', () => {
     expect(box.email).toBeUndefined();
   });
 
-  it('sends first and records after: when SES fails nothing is stored (503 mail_unavailable, cause kept)', async () => {
+  it('records the link before sending (delivery "sending"), and confirms it after ("sent")', async () => {
+    await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports);
+    const token = linkOf(box.sent[0]?.text ?? '');
+    expect(box.sent[0]?.stateWhenSent).toMatchObject({ tokenHash: hash(token), delivery: 'sending' });
+    expect(box.tokens.has(hash(token))).toBe(true);
+    expect(box.email?.delivery).toBe('sent');
+  });
+
+  it('when SES fails, puts the state back and deletes the link (503 mail_unavailable, cause kept)', async () => {
+    await setEmail(ACCOUNT, 'old@example.jp', BASE, box.ports);
+    const before = structuredClone(box.email);
+    const tokensBefore = [...box.tokens.keys()];
     box.sesDown = true;
     const error = await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports).catch((e: ProblemError) => e);
     expect((error as ProblemError).code).toBe('mail_unavailable');
     expect(((error as ProblemError).cause as Error).message).toBe('SES AccessDenied');
-    expect(box.email).toBeUndefined();
-    expect(box.tokens.size).toBe(0);
-    expect(box.log.entries(ACCOUNT)).toEqual([]);
+    expect(box.email).toEqual(before);
+    expect([...box.tokens.keys()]).toEqual(tokensBefore);
+    // Only the first address, whose mail went out, is in the log.
+    expect(box.log.types(ACCOUNT)).toEqual(['email_set']);
   });
 
   it(`allows ${MAILS_PER_HOUR} mails an hour per account, then 429 with Retry-After until the oldest is an hour old`, async () => {
@@ -119,6 +171,36 @@ describe('setting the address', () => {
     expect(await codeOf(resendEmail(ACCOUNT, BASE, box.ports))).toBe('ok');
   });
 
+  it('sends at most the hourly limit to 20 requests made at once', async () => {
+    const codes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => codeOf(setEmail(ACCOUNT, `p${i}@example.jp`, BASE, box.ports))),
+    );
+    expect(box.sent).toHaveLength(MAILS_PER_HOUR);
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(MAILS_PER_HOUR);
+    expect(new Set(codes.filter((code) => code !== 'ok'))).toEqual(new Set(['rate_limited']));
+  });
+
+  it(`sends at most ${MAILS_PER_RECIPIENT_PER_DAY} mails a day to one address, whatever the accounts, and gives the account its slot back`, async () => {
+    const accounts = ['A', 'B', 'C'].map((c) => `00000000-0000-4000-8000-00000000000${c}`);
+    for (const id of accounts) box.others.set(id, undefined);
+    const victim = 'victim@example.jp';
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++)
+      for (const id of accounts) codes.push(await codeOf(setEmail(id, victim, BASE, box.ports)));
+    expect(box.sent.filter((mail) => mail.to === victim)).toHaveLength(MAILS_PER_RECIPIENT_PER_DAY);
+    expect(codes.filter((code) => code === 'rate_limited')).toHaveLength(15 - MAILS_PER_RECIPIENT_PER_DAY);
+    const refused = await setEmail(accounts[0] as string, victim, BASE, box.ports).catch(
+      (e: ProblemError) => e,
+    );
+    expect((refused as ProblemError).extra.retryAfterSeconds).toBe(86_400);
+    // The refused requests took no account slot: the same accounts still mail other addresses.
+    expect(await codeOf(setEmail(accounts[2] as string, 'other@example.jp', BASE, box.ports))).toBe('ok');
+    // Only a hash of the address names its quota.
+    expect([...box.quotas.keys()].join()).not.toContain('victim');
+    expect(box.quotas.has(`recipient#${recipientKey(victim)}`)).toBe(true);
+    expect(recipientKey('Victim@Example.JP')).toBe(recipientKey(victim));
+  });
+
   it('answers 401 for a token whose account is gone', async () => {
     expect(
       await codeOf(setEmail('00000000-0000-4000-8000-00000000ffff', 'a@example.jp', BASE, box.ports)),
@@ -127,6 +209,19 @@ describe('setting the address', () => {
 });
 
 describe('resending', () => {
+  it('refuses when the address changed meanwhile (409 email_not_pending), sending nothing and keeping no slot', async () => {
+    await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports);
+    const recordLink = box.ports.recordLink;
+    box.ports.recordLink = async (id, next, token, same) => {
+      box.email = { ...(box.email as EmailState), address: 'changed@example.jp' };
+      return recordLink(id, next, token, same);
+    };
+    expect(await codeOf(resendEmail(ACCOUNT, BASE, box.ports))).toBe('email_not_pending');
+    expect(box.sent).toHaveLength(1);
+    const taken = (box.quotas.get(`account#${ACCOUNT}`) ?? []).filter(Number.isFinite);
+    expect(taken).toHaveLength(1);
+  });
+
   it('needs an unconfirmed address (409 email_not_pending), and kills the older link', async () => {
     expect(await codeOf(resendEmail(ACCOUNT, BASE, box.ports))).toBe('email_not_pending');
     await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports);

@@ -10,6 +10,7 @@ import {
   onboard,
   publisherPolicyOf,
   publishNotice,
+  setDomains,
 } from '#functions/notices/onboarding';
 import type { Change, MunicipalityTopic, OnboardingPorts } from '#functions/notices/ports';
 
@@ -127,11 +128,62 @@ describe('onboarding', () => {
     for (const code of [undefined, '13109', '999999']) {
       await expect(onboard(code, PUBLISHER, ports)).rejects.toThrow(OnboardingError);
     }
-    for (const publisher of [undefined, 'someone', 'arn:aws:sns:ap-northeast-1:210987654321:topic']) {
-      await expect(onboard('131091', publisher, ports)).rejects.toThrow(OnboardingError);
+    for (const publisher of [
+      undefined,
+      'someone',
+      'arn:aws:sns:ap-northeast-1:210987654321:topic',
+      'arn:aws:iam::210987654321:user/clerk',
+      'arn:aws:iam::210987654321:role/',
+      'arn:aws:iam::2109876543:role/short-account',
+    ]) {
+      await expect(onboard('131091', publisher, ports)).rejects.toThrow(
+        /--publisher must be the ARN of the IAM role/,
+      );
     }
     expect(log).toEqual([]);
     expect(municipalityOfCode('141003').name).toBe('横浜市');
+  });
+
+  it('refuses an account root as publisher, saying why, creating nothing', async () => {
+    const { ports, log } = fake();
+    await expect(onboard('131091', 'arn:aws:iam::210987654321:root', ports)).rejects.toThrow(
+      /is an account root: the topic policy would let only that account's root user publish/,
+    );
+    expect(log).toEqual([]);
+  });
+
+  it('records the link domains given with --domain, as host names, and refuses anything else', async () => {
+    const { ports, records } = fake();
+    const { record } = await onboard('131091', PUBLISHER, ports, [
+      'city.shinagawa.tokyo.jp',
+      'CITY.Shinagawa.tokyo.jp.',
+      'shinagawa-kankou.jp',
+    ]);
+    expect(record.domains).toEqual(['city.shinagawa.tokyo.jp', 'shinagawa-kankou.jp']);
+    expect(records.get('131091')?.domains).toEqual(record.domains);
+    expect((await onboard('141003', PUBLISHER, ports)).record.domains).toEqual([]);
+    for (const bad of [
+      'https://city.example.jp',
+      'city.example.jp/path',
+      '*.example.jp',
+      '192.0.2.1',
+      'localhost',
+      'a b.jp',
+      'x.jp:443',
+    ]) {
+      await expect(onboard('271004', PUBLISHER, ports, [bad])).rejects.toThrow(
+        /--domain .* is not a domain name/,
+      );
+    }
+    expect(records.has('271004')).toBe(false);
+    expect((await setDomains('141003', ['www.city.yokohama.lg.jp'], ports)).domains).toEqual([
+      'www.city.yokohama.lg.jp',
+    ]);
+    expect(records.get('141003')?.domains).toEqual(['www.city.yokohama.lg.jp']);
+    // A later onboard without --domain keeps the domains recorded, and changes nothing.
+    expect((await onboard('141003', PUBLISHER, ports)).changes).toEqual([]);
+    expect(records.get('141003')?.domains).toEqual(['www.city.yokohama.lg.jp']);
+    await expect(setDomains('271004', ['city.osaka.lg.jp'], ports)).rejects.toThrow(/not onboarded/);
   });
 
   it('offboards everything onboarding made, and says there was nothing the second time', async () => {
@@ -195,8 +247,15 @@ describe('publishing as a municipality', () => {
 
   it('checks the notice first: a notice the function would reject is not published', async () => {
     const { ports, log } = fake();
-    await onboard('131091', PUBLISHER, ports);
+    await onboard('131091', PUBLISHER, ports, ['city.shinagawa.tokyo.jp']);
     log.length = 0;
+    await expect(
+      publishNotice('131091', { title: 'x', body: 'y', url: 'https://phishing.example/' }, ports),
+    ).rejects.toMatchObject({
+      rejections: [
+        { field: 'url', en: "url must be on the municipality's domains (city.shinagawa.tokyo.jp)." },
+      ],
+    });
     await expect(
       publishNotice('131091', { title: 'x', body: 'y', url: 'http://insecure.example.jp/' }, ports),
     ).rejects.toThrow(NoticeRejectedError);

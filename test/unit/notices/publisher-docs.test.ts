@@ -13,6 +13,8 @@ import { PUBLISHER_FILES, publisherDocs } from '#lib/publisher-docs';
  * the code: generated files up to date, example notices accepted or rejected as the notices function would,
  * and the JSON Schema, read by an independent validator (ajv), agreeing on them.
  */
+/** The examples' municipality, 品川区, onboarded with its domain; a moment after every example's date. */
+const SHINAGAWA = { domains: ['city.shinagawa.tokyo.jp'], now: new Date('2027-01-01T00:00:00Z') };
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -33,14 +35,14 @@ describe('publisher documents', () => {
     'docs/examples/%s is a notice the function accepts and the JSON Schema validates',
     (file) => {
       const text = read(`docs/examples/${file}`);
-      expect(parseNotice(text).noticeId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(parseNotice(text, SHINAGAWA).noticeId).toMatch(/^[0-9a-f-]{36}$/);
       expect(validNotice(JSON.parse(text)), JSON.stringify(validNotice.errors)).toBe(true);
     },
   );
 
   it('docs/examples/notice-rejected.json is rejected by both, for what each can express', () => {
     const text = read('docs/examples/notice-rejected.json');
-    expect(() => parseNotice(text)).toThrow(NoticeRejectedError);
+    expect(() => parseNotice(text, SHINAGAWA)).toThrow(NoticeRejectedError);
     expect(validNotice(JSON.parse(text))).toBe(false);
     const paths = (validNotice.errors ?? []).map((e) => e.instancePath).sort();
     expect(paths).toEqual(['/category', '/url']);

@@ -7,9 +7,12 @@ import { rejectionReason } from '#functions/notices/rejections';
 const sample = () =>
   JSON.parse(loadEvent('sns', 'notice').Records[0]?.Sns.Message as string) as Record<string, unknown>;
 
+/** The sample's municipality, onboarded with the domain its link is on; a day after its date. */
+const SHINAGAWA = { domains: ['city.shinagawa.tokyo.jp'], now: new Date('2026-11-27T09:00:00+09:00') };
+
 function rejectionsOf(message: string) {
   try {
-    parseNotice(message);
+    parseNotice(message, SHINAGAWA);
   } catch (error) {
     if (error instanceof NoticeRejectedError) return error;
     throw error;

@@ -27,6 +27,9 @@ import type { ProblemError } from '#functions/shared/problems';
 import { memoryActivityLog } from '../activity/memory-log.ts';
 
 const SHINAGAWA_TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:xid-dev-ingest-131091';
+const RECEIVED = new Date('2026-11-26T09:00:00Z');
+/** What 品川区 was onboarded with: the domain its notices link to. */
+const SHINAGAWA = { domains: ['city.shinagawa.tokyo.jp'], now: RECEIVED };
 const sample = () =>
   JSON.parse(loadEvent('sns', 'notice').Records[0]?.Sns.Message as string) as Record<string, unknown>;
 
@@ -38,7 +41,7 @@ function fakePorts(subscribers = 1) {
   const receipts: { code: string; receipt: NoticeReceipt }[] = [];
   const ports: NoticeIngestPorts = {
     municipalityOfTopic: async (arn) =>
-      arn === SHINAGAWA_TOPIC ? { code: '131091', name: '品川区' } : undefined,
+      arn === SHINAGAWA_TOPIC ? { code: '131091', name: '品川区', domains: SHINAGAWA.domains } : undefined,
     storeOnce: async (code, notice) => {
       const key = `${code}#${notice.noticeId}`;
       const existing = stored.get(key);
@@ -59,7 +62,7 @@ function fakePorts(subscribers = 1) {
     publishReceipt: async (code, receipt) => {
       receipts.push({ code, receipt });
     },
-    now: () => new Date('2026-11-26T09:00:00Z'),
+    now: () => RECEIVED,
   };
   return { ports, stored, publishes, kept, receipts };
 }
@@ -74,7 +77,7 @@ const delivery = (body: string, topicArn = SHINAGAWA_TOPIC) => ({
 
 describe('notices: parsing', () => {
   it('accepts the sample notice', () => {
-    expect(parseNotice(JSON.stringify(sample()))).toMatchObject({
+    expect(parseNotice(JSON.stringify(sample()), SHINAGAWA)).toMatchObject({
       schema: 'xid/notice/v1',
       category: 'administration',
     });
@@ -94,7 +97,80 @@ describe('notices: parsing', () => {
     ['a date without offset', JSON.stringify({ ...sample(), publishedAt: '2026-11-26T09:00:00' })],
     ['an unknown member', JSON.stringify({ ...sample(), extra: 1 })],
   ])('refuses %s', (_, message) => {
-    expect(() => parseNotice(message)).toThrow(NoticeRejectedError);
+    expect(() => parseNotice(message, SHINAGAWA)).toThrow(NoticeRejectedError);
+  });
+
+  const reasonOf = (changes: Record<string, unknown>, context = SHINAGAWA) => {
+    try {
+      parseNotice(JSON.stringify({ ...sample(), ...changes }), context);
+      return 'accepted';
+    } catch (error) {
+      // Every wrong field with what it must be, as the receipt's errors say it in English.
+      return (error as NoticeRejectedError).rejections.map((r) => `${r.field}: ${r.en}`).join('; ');
+    }
+  };
+
+  it.each([
+    [
+      'a right-to-left override',
+      'title',
+      { title: '振込先\u202e0987-654\u202c変更' },
+      /title: .*category Cf/,
+    ],
+    ['a zero-width space', 'body', { body: '詳しくは\u200bこちら' }, /body: .*category Cf/],
+    ['a zero-width no-break space', 'title', { title: '窓口\ufeffのお知らせ' }, /title: .*category Cf/],
+    ['a private-use character', 'body', { body: '受付\ue000時間' }, /body: .*category Co/],
+    ['a lone surrogate', 'title', { title: '窓口\ud800' }, /title: .*lone surrogate/],
+    ['a C1 control', 'body', { body: '窓口\u0085業務' }, /body: .*control/],
+    ['a line break in the link', 'url', { url: 'https://www.city.shinagawa.tokyo.jp/a\nb' }, /url: /],
+  ])('refuses %s, naming the field (%s)', (_, _field, changes, reason) => {
+    expect(reasonOf(changes)).toMatch(reason);
+  });
+
+  it('accepts Japanese text, emoji and line breaks in the body', () => {
+    expect(reasonOf({ title: '【重要】台風10号 🌀', body: '避難所:\n・第一小学校\n・区民センター' })).toBe(
+      'accepted',
+    );
+  });
+
+  it('accepts links only on the municipality’s domains or below them', () => {
+    expect(reasonOf({ url: 'https://city.shinagawa.tokyo.jp/a' })).toBe('accepted');
+    expect(reasonOf({ url: 'https://www.city.shinagawa.tokyo.jp/kurashi?x=1' })).toBe('accepted');
+    for (const url of [
+      'https://city.shinagawa.tokyo.jp.evil.example/',
+      'https://evilcity.shinagawa.tokyo.jp.example/',
+      'https://xcity.shinagawa.tokyo.jp/',
+      'https://shinagawa-city.example.jp/',
+    ])
+      expect([url, reasonOf({ url })]).toEqual([
+        url,
+        expect.stringMatching(
+          /url: url must be on the municipality's domains \(city\.shinagawa\.tokyo\.jp\)/,
+        ),
+      ]);
+  });
+
+  it('refuses any link from a municipality onboarded without a domain, and accepts a notice without one', () => {
+    const none = { domains: [], now: RECEIVED };
+    expect(reasonOf({}, none)).toMatch(/url: This municipality has no domain recorded for links/);
+    const { url: _url, ...withoutLink } = sample();
+    expect(parseNotice(JSON.stringify(withoutLink), none).url).toBeUndefined();
+  });
+
+  it('refuses a publishedAt more than 5 minutes ahead of its reception', () => {
+    expect(reasonOf({ publishedAt: '2999-01-01T00:00:00Z' })).toMatch(
+      /publishedAt: publishedAt must not be more than 5 minutes in the future/,
+    );
+    expect(reasonOf({ publishedAt: new Date(RECEIVED.getTime() + 300_001).toISOString() })).toMatch(
+      /publishedAt/,
+    );
+    expect(reasonOf({ publishedAt: new Date(RECEIVED.getTime() + 300_000).toISOString() })).toBe('accepted');
+  });
+
+  it('names every wrong field at once', () => {
+    expect(reasonOf({ title: '\u202e', category: 'ads', url: 'https://example.com/' })).toMatch(
+      /^title: .*; category: .*; url: /,
+    );
   });
 });
 
@@ -189,6 +265,7 @@ describe('notices: the push message', () => {
   it('has APNs, APNs sandbox and FCM payloads, cut to what notifications show, with the deep link', () => {
     const notice = parseNotice(
       JSON.stringify({ ...sample(), title: '長'.repeat(100), body: '本文'.repeat(900) }),
+      SHINAGAWA,
     );
     const message = pushTopicMessage.parse(
       JSON.parse(pushMessage(notice, { code: '131091', name: '品川区' })),
@@ -356,6 +433,7 @@ describe('notices: the resident’s side', () => {
     state.notices = [3, 2, 1].map((i) => ({
       ...(parseNotice(
         JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-00000000000${i}` }),
+        SHINAGAWA,
       ) as Notice),
       publishedAt: `2026-11-2${i}T00:00:00.000Z`,
       receivedAt: `2026-11-2${i}T00:00:01.000Z`,
@@ -381,6 +459,7 @@ describe('notices: the resident’s side', () => {
     const stored = (i: number, publishedAt: string) => ({
       ...(parseNotice(
         JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-00000000000${i}` }),
+        SHINAGAWA,
       ) as Notice),
       publishedAt,
       receivedAt: publishedAt,
@@ -418,6 +497,7 @@ describe('the inbox at scale', () => {
   const notice = (i: number): StoredNotice => ({
     ...(parseNotice(
       JSON.stringify({ ...sample(), noticeId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }),
+      SHINAGAWA,
     ) as Notice),
     publishedAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString(),
     receivedAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000 + 1000).toISOString(),

@@ -34,7 +34,6 @@ export function fakeOidc(start = new Date('2026-11-26T09:00:00Z')) {
   const grants = new Map<string, Grant>();
   const residents = new Map<string, FakeResident>();
   const emails = new Map<string, string[]>();
-  const failures = new Map<string, { count: number; windowEnds: Date }>();
   const limits = new Map<string, { count: number; until: number }>();
   const jtis = new Set<string>();
   const activity: { accountId: string; entry: ActivityEntry }[] = [];
@@ -118,14 +117,6 @@ export function fakeOidc(start = new Date('2026-11-26T09:00:00Z')) {
       return clone(residents.get(accountId)?.identity);
     },
     accountsWithEmail: async (address) => emails.get(address) ?? [],
-    proofFailures: async (accountId) => failures.get(accountId),
-    recordProofFailure: async (accountId, at) => {
-      const current = failures.get(accountId);
-      failures.set(accountId, {
-        count: (current?.count ?? 0) + 1,
-        windowEnds: current?.windowEnds ?? new Date(at.getTime() + 900_000),
-      });
-    },
     take: async (key, max, windowSeconds, at) => {
       const current = limits.get(key);
       const live =

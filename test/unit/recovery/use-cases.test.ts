@@ -7,6 +7,7 @@ import type { RecoveryPorts } from '#functions/recovery/ports';
 import type { RecoveryBody } from '#functions/recovery/schemas';
 import { recover } from '#functions/recovery/use-cases';
 import { registrationResponse } from '#functions/registration/schemas';
+import { challenges } from '#functions/shared/challenges';
 import { ProblemError } from '#functions/shared/problems';
 import { codeOf } from '#test/unit/support';
 
@@ -34,6 +35,7 @@ interface World {
   device?: DeviceRecord;
   subscription?: SubscriptionRecord;
   challengeUsed: boolean;
+  challengeId: string;
   recovered: Recovery[];
   calls: string[];
   mails: { to: string; subject: string }[];
@@ -43,9 +45,20 @@ interface World {
 }
 
 let world: World;
+/** Stateless registration challenges (the recovery statement's, too) under a fixed test key. */
+const codec = challenges(async () => Buffer.alloc(32, 5));
+let issued: { challengeId: string; nonce: string };
 
-beforeEach(() => {
-  const w = { challengeUsed: false, recovered: [], calls: [], mails: [], sesDown: false } as unknown as World;
+beforeEach(async () => {
+  issued = await codec.issue('registration', '', NOW);
+  const w = {
+    challengeUsed: false,
+    challengeId: issued.challengeId,
+    recovered: [],
+    calls: [],
+    mails: [],
+    sesDown: false,
+  } as unknown as World;
   w.account = {
     accountId: ACCOUNT,
     status: 'active',
@@ -58,10 +71,8 @@ beforeEach(() => {
   w.device = { platform: 'APNS', endpointArn: ENDPOINT, tokenSha256: 'x', enabled: true };
   w.subscription = { code: '131091', topicArn: 't', subscriptionArn: SUBSCRIPTION, endpointArn: ENDPOINT };
   w.ports = {
-    registrationChallenge: async (id) =>
-      id === 'challenge-1' && !w.challengeUsed
-        ? { challengeId: id, nonce: 'n'.repeat(43), expiresAt: new Date(NOW.getTime() + 60_000) }
-        : undefined,
+    challenges: codec,
+    challengeUsed: async (id) => w.challengeUsed && id === w.challengeId,
     currentTerms: () => TERMS,
     verifyCard: async () => {
       w.calls.push('verify');
@@ -83,9 +94,9 @@ beforeEach(() => {
     deleteEndpoint: async (arn) => {
       w.calls.push(`deleteEndpoint:${arn === ENDPOINT}`);
     },
-    recover: async (recovery, challengeId) => {
+    recover: async (recovery, { challengeId }) => {
       w.calls.push('transaction');
-      if (challengeId !== 'challenge-1' || w.challengeUsed) throw new ProblemError('challenge_invalid');
+      if (challengeId !== w.challengeId || w.challengeUsed) throw new ProblemError('challenge_invalid');
       if (w.raceLost) throw new ProblemError('account_changed');
       w.challengeUsed = true;
       w.recovered.push(recovery);
@@ -103,8 +114,8 @@ beforeEach(() => {
 const body = (change: Partial<RecoveryBody['statement']> = {}): RecoveryBody => ({
   statement: {
     type: 'xid/recovery/v1',
-    challengeId: 'challenge-1',
-    nonce: 'n'.repeat(43),
+    challengeId: issued.challengeId,
+    nonce: issued.nonce,
     termsVersion: TERMS.terms.version,
     termsSha256: TERMS.terms.sha256,
     privacyPolicyVersion: TERMS.privacyPolicy.version,
@@ -189,7 +200,8 @@ describe('recovery', () => {
 
   it.each([
     ['an unknown challenge', () => body({ challengeId: 'nope' }), 'challenge_invalid'],
-    ['another nonce', () => body({ nonce: 'm'.repeat(43) }), 'statement_mismatch'],
+    // The nonce is the challenge's MAC: another one names no challenge we made.
+    ['another nonce', () => body({ nonce: 'm'.repeat(43) }), 'challenge_invalid'],
     ['older terms', () => body({ termsVersion: '2025-01' }), 'statement_mismatch'],
   ])('refuses %s before reading the card, touching nothing', async (_, make, code) => {
     expect(await codeOf(recover(make(), world.ports))).toBe(code);

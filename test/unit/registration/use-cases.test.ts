@@ -2,10 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certificateIndexKey, type VerifiedCertificate } from '#functions/jpki/verify';
 import { municipalityOf } from '#functions/municipality/municipalities';
-import type { NewAccount, RegistrationChallenge } from '#functions/registration/model';
+import type { NewAccount } from '#functions/registration/model';
 import type { RegistrationPorts } from '#functions/registration/ports';
 import type { RegistrationBody } from '#functions/registration/schemas';
 import { createChallenge, register } from '#functions/registration/use-cases';
+import { challenges } from '#functions/shared/challenges';
 import { ProblemError } from '#functions/shared/problems';
 import { createTestPki, issueCard } from '#test/harness/cards';
 
@@ -49,7 +50,9 @@ const verified: VerifiedCertificate = {
 
 interface World {
   ports: RegistrationPorts;
-  challenges: Map<string, RegistrationChallenge>;
+  /** Challenges whose use was recorded, with the expiry they were kept until. */
+  used: Map<string, Date>;
+  now: Date;
   registered: Set<string>;
   created: NewAccount[];
   sealed: Record<string, string>[];
@@ -70,7 +73,8 @@ let ids = 0;
 beforeEach(() => {
   ids = 0;
   const w: World = {
-    challenges: new Map(),
+    used: new Map(),
+    now: NOW,
     registered: new Set(),
     created: [],
     sealed: [],
@@ -78,10 +82,8 @@ beforeEach(() => {
     activated: new Set(),
   } as unknown as World;
   w.ports = {
-    saveRegistrationChallenge: async (challenge) => {
-      w.challenges.set(challenge.challengeId, challenge);
-    },
-    registrationChallenge: async (id) => w.challenges.get(id),
+    challenges: challenges(async () => Buffer.alloc(32, 9)),
+    challengeUsed: async (id) => w.used.has(id),
     currentTerms: () => TERMS,
     verifyCard: async () => {
       w.verifyCalls += 1;
@@ -111,14 +113,15 @@ beforeEach(() => {
         wrappedDataKey: 'wrapped',
       };
     },
-    createAccount: async (account, challengeId) => {
+    createAccount: async (account, { challengeId, expiresAt }) => {
       if (w.transactionFails) throw new ProblemError(w.transactionFails);
-      if (!w.challenges.delete(challengeId)) throw new ProblemError('challenge_invalid');
+      if (w.used.has(challengeId)) throw new ProblemError('challenge_invalid');
+      w.used.set(challengeId, expiresAt);
       w.created.push(account);
     },
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     newNonce: () => `nonce-${ids}-${'x'.repeat(30)}`,
-    now: () => NOW,
+    now: () => w.now,
   };
   world = w;
 });
@@ -159,12 +162,19 @@ function expectNothingWritten() {
 }
 
 describe('registration: the challenge', () => {
-  it('is single use, lives five minutes and names the terms in force', async () => {
+  it('lives five minutes, names the terms in force, and is made without writing anything', async () => {
     const challenge = await createChallenge(world.ports);
     expect(challenge.expiresAt).toBe(new Date(NOW.getTime() + 300_000).toISOString());
     expect(challenge.terms).toEqual(TERMS.terms);
     expect(challenge.privacyPolicy).toEqual(TERMS.privacyPolicy);
-    expect(world.challenges.size).toBe(1);
+    expect(challenge.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(world.used.size).toBe(0);
+  });
+
+  it('records its use with the registration, kept until the challenge expires', async () => {
+    const body = await validBody();
+    expect(await codeOf(body)).toBe('created');
+    expect([...world.used]).toEqual([[body.statement.challengeId, new Date(NOW.getTime() + 300_000)]]);
   });
 });
 
@@ -185,15 +195,23 @@ describe('registration: the check table, row by row', () => {
     expectNothingWritten();
   });
 
-  it('2. refuses an unknown, expired or used challenge (409 challenge_invalid)', async () => {
+  it('2. refuses an unknown, altered, expired or used challenge (409 challenge_invalid)', async () => {
     const unknown = await validBody();
     unknown.statement.challengeId = 'no-such-challenge';
     expect(await codeOf(unknown)).toBe('challenge_invalid');
 
+    const moved = await validBody();
+    moved.statement.challengeId = (await createChallenge(world.ports)).challengeId;
+    expect(await codeOf(moved)).toBe('challenge_invalid');
+
+    const otherNonce = await validBody();
+    otherNonce.statement.nonce = 'n'.repeat(43);
+    expect(await codeOf(otherNonce)).toBe('challenge_invalid');
+
     const expired = await validBody();
-    const stored = world.challenges.get(expired.statement.challengeId) as RegistrationChallenge;
-    stored.expiresAt = NOW;
+    world.now = new Date(NOW.getTime() + 300_000);
     expect(await codeOf(expired)).toBe('challenge_invalid');
+    world.now = NOW;
 
     const once = await validBody();
     expect(await codeOf(once)).toBe('created');
@@ -204,7 +222,6 @@ describe('registration: the check table, row by row', () => {
   });
 
   it.each([
-    ['another nonce', { nonce: 'n'.repeat(43) }],
     ['older terms', { termsVersion: '2025-01' }],
     ['another digest of the terms', { termsSha256: 'f'.repeat(64) }],
     ['another privacy policy', { privacyPolicyVersion: '2025-01' }],
@@ -343,11 +360,8 @@ describe('registration: a lost response (design.md §3.9)', () => {
 
   it('answers the same 201 to the second of two sendings that both read the unused challenge', async () => {
     const { body, first } = await sentOnce();
-    world.challenges.set(body.statement.challengeId, {
-      challengeId: body.statement.challengeId,
-      nonce: body.statement.nonce,
-      expiresAt: new Date(NOW.getTime() + 60_000),
-    });
+    // The second read the challenge as unused before the first recorded its use.
+    world.used.delete(body.statement.challengeId);
     world.transactionFails = 'challenge_invalid';
     expect(await register(body, world.ports)).toEqual(first);
   });

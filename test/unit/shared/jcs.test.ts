@@ -1,5 +1,7 @@
+import referenceCanonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanonicalizationError, canonicalize } from '#functions/shared/jcs';
+import { CanonicalizationError, canonicalize, hasLoneSurrogate } from '#functions/shared/jcs';
 
 describe('JCS (RFC 8785)', () => {
   it('sorts members by UTF-16 code units, recursively, with no whitespace', () => {
@@ -32,5 +34,65 @@ describe('JCS (RFC 8785)', () => {
   it('refuses what JSON cannot carry', () => {
     expect(() => canonicalize(Number.NaN)).toThrow(CanonicalizationError);
     expect(() => canonicalize({ a: () => 1 })).toThrow(CanonicalizationError);
+  });
+});
+
+describe('JCS against the reference implementation (canonicalize on npm)', () => {
+  /** Strings that may hold lone surrogates (fast-check's own string units never do). */
+  const text = fc
+    .array(
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 4 }),
+        fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+      ),
+      { maxLength: 4 },
+    )
+    .map((parts) => parts.join(''));
+  const { json } = fc.letrec((tie) => ({
+    json: fc.oneof(
+      { depthSize: 'small' },
+      text,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('json'), { maxLength: 4 }),
+      fc.dictionary(text, tie('json'), { maxKeys: 4 }),
+    ),
+  }));
+
+  it('gives the same bytes, and refuses exactly what it refuses (lone surrogates)', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        let reference: string | undefined;
+        try {
+          reference = referenceCanonicalize(value);
+        } catch {
+          reference = undefined;
+        }
+        if (reference === undefined) {
+          expect(() => canonicalize(value)).toThrow(CanonicalizationError);
+          expect(hasLoneSurrogate(value)).toBe(true);
+        } else {
+          expect(canonicalize(value)).toBe(reference);
+          expect(hasLoneSurrogate(value)).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds a lone surrogate however deep it is nested, without overflowing the stack', () => {
+    const deep = (depth: number, leaf: string) =>
+      JSON.parse(`${'['.repeat(depth)}"${leaf}"${']'.repeat(depth)}`);
+    expect(hasLoneSurrogate(deep(20_000, '\\ud800'))).toBe(true);
+    expect(hasLoneSurrogate(deep(20_000, 'ok'))).toBe(false);
+  });
+
+  it('refuses lone surrogates in values and in member names, and keeps pairs', () => {
+    expect(() => canonicalize('\ud800')).toThrow(/lone surrogate/);
+    expect(() => canonicalize({ '\udc00': 1 })).toThrow(/lone surrogate/);
+    expect(() => canonicalize(['a\ud83db'])).toThrow(/lone surrogate/);
+    expect(canonicalize('\ud83d\ude00')).toBe('"\u{1f600}"');
   });
 });

@@ -117,3 +117,18 @@ describe('apiHandler', () => {
     }
   });
 });
+
+describe('lone surrogates in a body', () => {
+  it('are refused with 400 malformed_json before any use case sees them: they have no JCS form', async () => {
+    for (const body of [
+      '{"name":"\\ud800","count":1}',
+      '{"\\udfff":1}',
+      '{"name":["a\\udc00b"],"count":1}',
+    ]) {
+      const { result, body: problem } = await call(echo, post(body));
+      expect([result.statusCode, problem.code]).toEqual([400, 'malformed_json']);
+    }
+    const { result } = await call(echo, post('{"name":"\\ud83d\\ude00","count":1}'));
+    expect(result.statusCode).toBe(200);
+  });
+});

@@ -97,9 +97,17 @@ async function mailLink(
   try {
     await ports.send(address, confirmationMail(`${linkBase}/v1/email-verifications/${token}`), accountId);
   } catch (error) {
-    // Best effort: if even this fails, the state names a link that was never mailed; a resend replaces it.
-    await ports.undoLink(accountId, current, next.tokenHash as string).catch(() => undefined);
-    throw new ProblemError('mail_unavailable', undefined, { cause: error });
+    if (sesAnswered(error)) {
+      // SES said no: nothing went out. Best effort: if even this fails, the state names a link that was
+      // never mailed; a resend replaces it.
+      await ports.undoLink(accountId, current, next.tokenHash as string).catch(() => undefined);
+      throw new ProblemError('mail_unavailable', undefined, { cause: error });
+    }
+    // No answer (a timeout, a dropped connection): the mail may well have gone out. The link stays, so
+    // that it works if it arrives, and the same request again sends nothing (see `setEmail`).
+    throw new ProblemError('mail_unavailable', 'The mail may have been sent; its link works if it arrives', {
+      cause: error,
+    });
   }
   // The mail is out: failing to say so must not make the client send again (the link works either way).
   // A new address (not a resend) goes into the activity log with it.
@@ -107,6 +115,20 @@ async function mailLink(
   await ports.confirmSent(accountId, next.tokenHash as string, activity).catch(() => undefined);
   return { ...next, delivery: 'sent' };
 }
+
+/**
+ * Whether the send surely did not go out: SES answered with an error, or no connection was ever made. A
+ * connection reset or an answer that never came leaves it open (the mail may have been sent).
+ */
+function sesAnswered(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; message?: string };
+  if (typeof e?.$metadata?.httpStatusCode === 'number') return true;
+  if (e?.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(e.code)) return true;
+  return /without establishing a connection/.test(e?.message ?? '');
+}
+
+/** How long the same address set again counts as a retry of the same request (no new mail). */
+export const SAME_REQUEST_SECONDS = 10 * 60;
 
 /** Why a link was not recorded: the account is gone, the address changed (a resend), or a concurrent write. */
 async function refusedLink(
@@ -136,7 +158,14 @@ export async function setEmail(
   }
   const { exists, email } = await ports.emailState(accountId);
   if (!exists) throw new ProblemError('unauthorized');
-  await mailLink(accountId, normalised.address, email, linkBase, ports);
+  // The same request again (its answer was lost, or it timed out while SES was not answering): the link it
+  // made is still the account's, so no second mail. Another mail to the same address is `resend`.
+  const sameRequest =
+    email !== undefined &&
+    !email.verified &&
+    email.address === normalised.address &&
+    ports.now().getTime() - Date.parse(email.requestedAt) < SAME_REQUEST_SECONDS * 1000;
+  if (!sameRequest) await mailLink(accountId, normalised.address, email, linkBase, ports);
   return {
     email: normalised.address,
     verified: false,

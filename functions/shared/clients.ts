@@ -43,7 +43,9 @@ function configFor(service: 'aws' | 'ses'): {
   const endpoint = optional(service === 'ses' ? ENV.localSesEndpoint : ENV.localAwsEndpoint);
   return {
     ...(endpoint ? { endpoint } : {}),
-    maxAttempts: CLIENT_BUDGET.maxAttempts,
+    // A SendEmail is not idempotent: a retry after an answer lost on the way back mails twice. One attempt,
+    // and the mail use cases decide what a failure means (functions/mail/use-cases.ts).
+    maxAttempts: service === 'ses' ? 1 : CLIENT_BUDGET.maxAttempts,
     requestHandler: {
       connectionTimeout: CLIENT_BUDGET.connectionTimeoutMs,
       requestTimeout: CLIENT_BUDGET.requestTimeoutMs,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '#lib/local/fault-proxy';
 import { issueCard } from '#test/harness/cards';
+import { latestLink, mailsTo } from '#test/harness/phone/mailbox';
 import { registrationRequest, VirtualPhone } from '#test/harness/phone/phone';
 import { PIN1, PIN2, startWorld, TEST_KDF, type World } from '../e2e/world.ts';
 
@@ -157,6 +158,47 @@ describe('dependency failures are 503s the app can retry', () => {
     expect(failed).toMatchObject({ status: 503, code: 'mail_unavailable', retryAfter: '2', unchanged: true });
     await lift();
     expect((await world.api.setEmail(phone.accessToken as string, 'hanako@example.jp')).verified).toBe(false);
+  });
+});
+
+describe('an answer lost after the write', () => {
+  it('SES sends but its answer is lost: 503, the link kept, the same request again sends no second mail, and the one link confirms', async () => {
+    const phone = await world.activePhone();
+    const token = phone.accessToken as string;
+    const address = `lost.${randomBytes(4).toString('hex')}@example.jp`;
+    await faults([{ service: 'ses', fault: 'drop-response' }]);
+    const failed = await attempt('PUT', '/v1/me/email', { email: address }, token);
+    expect(failed).toMatchObject({ status: 503, code: 'mail_unavailable' });
+    await lift();
+    expect((await world.api.setEmail(token, address)).verified).toBe(false);
+    const mails = await mailsTo(world.runtime.record.mailboxUrl, address);
+    expect(mails).toHaveLength(1);
+    const confirmed = await fetch(await latestLink(world.runtime.record.mailboxUrl, address));
+    expect(confirmed.status).toBe(200);
+    expect((await world.api.me(token)).email).toMatchObject({ address, verified: true });
+  });
+
+  it('DynamoDB commits a registration but its answer is lost: the same body again answers the same 201, one account', async () => {
+    const card = await issueCard(world.pki, {});
+    const phone = new VirtualPhone();
+    await phone.setPins(PIN1, PIN2, { kdf: TEST_KDF });
+    const challenge = await world.api.createRegistrationChallenge();
+    const signed = registrationRequest(
+      await phone.signRegistration(card.reissue(), card.holder.signPin, challenge),
+    );
+    await faults([{ service: 'dynamodb', action: 'TransactWriteItems', fault: 'drop-response' }]);
+    const first = await attempt('POST', '/v1/registrations', signed);
+    await lift();
+    const again = await world.api.register(signed);
+    expect(again.status).toBe('pending_activation');
+    // Whatever the first attempt answered (the SDK may have tried again and met its own commit), there is
+    // one account for the card, and the retry names it.
+    expect([201, 503]).toContain(first.status);
+    const indexed = (await world.table.snapshot()).filter(
+      (item) => item.includes('"pk":"CERT#') && item.includes(`"accountId":"${again.accountId}"`),
+    );
+    expect(indexed).toHaveLength(1);
+    expect(await world.api.register(signed)).toEqual(again);
   });
 });
 

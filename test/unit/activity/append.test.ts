@@ -149,6 +149,18 @@ describe('transactWithActivity', () => {
     expect(entry).toEqual(nextEntry(headOf(second), event));
   });
 
+  it('numbers again after a conflict the table answered as its retryable 503 (dynamo-errors.ts)', async () => {
+    const second = nextEntry(headOf(first), { type: 'email_set', at: AT });
+    const busy = new ProblemError('service_unavailable', 'The data is busy; try again in a moment', {
+      cause: cancelled(['None', 'TransactionConflict', 'None']),
+    });
+    const table = fakeTable([headOf(second)], [busy]);
+    const event = { type: 'signed_in' as const, at: AT };
+    const entry = await transactWithActivity(table.db, ACCOUNT, event, build, headOf(first));
+    expect(table.transactions).toHaveLength(2);
+    expect(entry).toEqual(nextEntry(headOf(second), event));
+  });
+
   it('passes the caller’s own condition failures on untouched', async () => {
     const failure = cancelled(['ConditionalCheckFailed', 'None', 'None']);
     const table = fakeTable([headOf(first)], [failure]);

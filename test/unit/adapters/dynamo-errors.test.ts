@@ -92,3 +92,43 @@ describe('attemptWrite', () => {
     await expect(attemptWrite(fails(validation), [0])).rejects.toBe(validation);
   });
 });
+
+describe('attemptWrite and transaction conflicts', () => {
+  /** A write that fails with each error given, in turn, then succeeds; and how often it was tried. */
+  const flaky = (...errors: unknown[]) => {
+    let tries = 0;
+    return {
+      write: async () => {
+        const error = errors[tries];
+        tries += 1;
+        if (error) throw error;
+      },
+      tries: () => tries,
+    };
+  };
+
+  it('tries once more after a conflict on an item that decides nothing, and succeeds quietly', async () => {
+    const once = flaky(cancelled('None', 'TransactionConflict'));
+    expect(await attemptWrite(once.write, [0])).toBeUndefined();
+    expect(once.tries()).toBe(2);
+    const single = flaky(new TransactionConflictException(meta));
+    expect(await attemptWrite(single.write)).toBeUndefined();
+    expect(single.tries()).toBe(2);
+  });
+
+  it('answers 503 when the second try conflicts too, having tried exactly twice', async () => {
+    const twice = flaky(cancelled('None', 'TransactionConflict'), cancelled('None', 'TransactionConflict'));
+    const thrown = await attemptWrite(twice.write, [0]).catch((e: unknown) => e);
+    expect((thrown as ProblemError).code).toBe('service_unavailable');
+    expect(twice.tries()).toBe(2);
+  });
+
+  it('does not try again after throttling or a lost race on a decisive item', async () => {
+    const throttled = flaky(new ProvisionedThroughputExceededException(meta));
+    await expect(attemptWrite(throttled.write, [0])).rejects.toBeInstanceOf(ProblemError);
+    expect(throttled.tries()).toBe(1);
+    const lost = flaky(cancelled('TransactionConflict', 'None'));
+    expect(await attemptWrite(lost.write, [0])).toBe(0);
+    expect(lost.tries()).toBe(1);
+  });
+});

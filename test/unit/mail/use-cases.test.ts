@@ -31,6 +31,8 @@ interface Mailbox {
   quotas: Map<string, number[]>;
   now: Date;
   sesDown: boolean;
+  /** SES sends, but its answer is lost. */
+  sesSilent?: boolean;
   log: ReturnType<typeof memoryActivityLog>;
   /** The address the confirmation indexed for sign-in hints. */
   indexed?: string;
@@ -104,7 +106,13 @@ beforeEach(() => {
       return true;
     },
     send: async (to, content, id) => {
-      if (b.sesDown) throw new Error('SES AccessDenied');
+      if (b.sesDown)
+        throw Object.assign(new Error('SES AccessDenied'), { $metadata: { httpStatusCode: 403 } });
+      if (b.sesSilent) {
+        // SES took the mail but its answer never came (a dropped connection).
+        b.sent.push({ to, text: content.text, stateWhenSent: structuredClone(stateOf(id)) });
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
+      }
       b.sent.push({ to, text: content.text, stateWhenSent: structuredClone(stateOf(id)) });
     },
     newToken: () => `${String(++counter).padStart(43, 'T')}`,
@@ -157,6 +165,20 @@ describe('setting the address', () => {
     expect(box.log.types(ACCOUNT)).toEqual(['email_set']);
   });
 
+  it('when SES does not answer, keeps the link (it works if the mail arrives), and the same request again sends no second mail', async () => {
+    box.sesSilent = true;
+    const error = await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports).catch((e: ProblemError) => e);
+    expect((error as ProblemError).code).toBe('mail_unavailable');
+    expect(box.sent).toHaveLength(1);
+    box.sesSilent = false;
+    // The app sends the same request again, as after any 503.
+    expect(await setEmail(ACCOUNT, 'hanako@example.jp', BASE, box.ports)).toMatchObject({ verified: false });
+    expect(box.sent).toHaveLength(1);
+    // The one mail's link confirms the address.
+    expect(await verifyEmail(linkOf(box.sent[0]?.text ?? ''), box.ports)).toBe('confirmed');
+    expect(box.email?.verified).toBe(true);
+  });
+
   it(`allows ${MAILS_PER_HOUR} mails an hour per account, then 429 with Retry-After until the oldest is an hour old`, async () => {
     for (let i = 0; i < MAILS_PER_HOUR; i++) {
       box.now = new Date(T0.getTime() + i * 60_000);
@@ -185,13 +207,16 @@ describe('setting the address', () => {
     for (const id of accounts) box.others.set(id, undefined);
     const victim = 'victim@example.jp';
     const codes: string[] = [];
+    // Each account sets the address, then asks for the mail again and again (the same address set again
+    // soon is the same request, and sends nothing: another mail is a resend).
     for (let i = 0; i < 5; i++)
-      for (const id of accounts) codes.push(await codeOf(setEmail(id, victim, BASE, box.ports)));
+      for (const id of accounts)
+        codes.push(
+          await codeOf(i === 0 ? setEmail(id, victim, BASE, box.ports) : resendEmail(id, BASE, box.ports)),
+        );
     expect(box.sent.filter((mail) => mail.to === victim)).toHaveLength(MAILS_PER_RECIPIENT_PER_DAY);
     expect(codes.filter((code) => code === 'rate_limited')).toHaveLength(15 - MAILS_PER_RECIPIENT_PER_DAY);
-    const refused = await setEmail(accounts[0] as string, victim, BASE, box.ports).catch(
-      (e: ProblemError) => e,
-    );
+    const refused = await resendEmail(accounts[0] as string, BASE, box.ports).catch((e: ProblemError) => e);
     expect((refused as ProblemError).extra.retryAfterSeconds).toBe(86_400);
     // The refused requests took no account slot: the same accounts still mail other addresses.
     expect(await codeOf(setEmail(accounts[2] as string, 'other@example.jp', BASE, box.ports))).toBe('ok');

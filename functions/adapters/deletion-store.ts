@@ -144,6 +144,9 @@ export function deletionStore(
           Delete: { Key: KEYS.certificate(old.issuerSha256, old.serial), ...ownedBy },
         })),
         { Delete: { Key: KEYS.activation(accountId) } },
+        // The account's mail sending slots (quota-store.ts; the recipient's, keyed by an address hash,
+        // are not the account's and expire by themselves).
+        { Delete: { Key: KEYS.quota('account', accountId) } },
         ...(account.emailTokenHash ? [{ Delete: { Key: KEYS.emailToken(account.emailTokenHash) } }] : []),
         // The sign-in hints' index of the address (Sign in with xID), when it was confirmed.
         ...(account.emailAddress

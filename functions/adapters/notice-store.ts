@@ -172,8 +172,9 @@ export const NEWEST_PAGE_SIZE = 50;
 export const NEWEST_PAGE_SECONDS = 30;
 
 /** The opaque cursor of a stored notice: its sort key (`KEYS.notice`). */
+/** The sort key after which the next page starts: notices are listed by reception (older ones by publishedAt). */
 const cursorOf = (notice: StoredNotice) =>
-  KEYS.notice('', new Date(notice.publishedAt).toISOString(), notice.noticeId).sk;
+  KEYS.notice('', notice.receivedAt ?? new Date(notice.publishedAt).toISOString(), notice.noticeId).sk;
 
 /**
  * A short cache of each municipality's newest page in front of `noticePage` (design.md §7): a disaster

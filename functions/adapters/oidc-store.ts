@@ -581,11 +581,10 @@ export function oidcStore(
 
   const assertions = {
     async consumeAssertion(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
-      return held(() =>
-        db.put(
-          { ...KEYS.assertion(clientId, jti), expiresAt: epochSeconds(expiresAt) },
-          'attribute_not_exists(pk)',
-        ),
+      // False when the jti was used before (the put's condition did not hold).
+      return db.put(
+        { ...KEYS.assertion(clientId, jti), expiresAt: epochSeconds(expiresAt) },
+        'attribute_not_exists(pk)',
       );
     },
   } satisfies Pick<ClientKeys, 'consumeAssertion'>;

@@ -4,7 +4,7 @@ import type { RegistrationPorts } from '../registration/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { type ActivityAppend, transactWithActivity } from './activity-log.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
-import { table, usedChallengeItem } from './table.ts';
+import { type TableTransactItem, table, usedChallengeItem } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 
 type RegistrationStorePorts = Pick<
@@ -13,6 +13,12 @@ type RegistrationStorePorts = Pick<
 >;
 
 /** DynamoDB side of registration: used challenges, the certificate index, and the account transaction. */
+/** The entry item of an append, marked to expire (the same item: the append finds it by identity). */
+function withExpiry(put: TableTransactItem, expiresAt: number): TableTransactItem {
+  if (put.Put) put.Put.Item = { ...put.Put.Item, expiresAt };
+  return put;
+}
+
 export function registrationStore(tableName: string) {
   const db = table(tableName);
   return {
@@ -128,7 +134,8 @@ export function registrationStore(tableName: string) {
             },
           },
         },
-        append.put,
+        // The log's first entry expires with the rest (activation keeps it, as it keeps everything).
+        withExpiry(append.put, expiresAt),
       ];
       try {
         await transactWithActivity(db, accountId, account.activity, items, null);

@@ -166,6 +166,9 @@ export async function register(
 
   const { issuerSha256, serial } = verified.certificate;
   if (await ports.isCertificateRegistered(issuerSha256, serial, now)) {
+    // The same body sent twice at once, the other one committed first: answer what it made.
+    const again = await sameRegistrationAgain(certificate, registrationSha256, ports, now);
+    if (again) return again;
     throw new ProblemError('already_registered');
   }
 
@@ -206,9 +209,11 @@ export async function register(
       challenge,
     );
   } catch (error) {
-    // The same body sent twice at once: the first used the challenge; the second answers what it made.
+    // The same body sent twice at once: the first used the challenge (or took the certificate); the
+    // second answers what it made.
     const again =
-      error instanceof ProblemError && error.code === 'challenge_invalid'
+      error instanceof ProblemError &&
+      (error.code === 'challenge_invalid' || error.code === 'already_registered')
         ? await sameRegistrationAgain(certificate, registrationSha256, ports, now)
         : undefined;
     if (again) return again;

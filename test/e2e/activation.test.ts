@@ -120,8 +120,9 @@ describe('a registration that is never activated', () => {
     const accountId = first.account?.accountId as string;
     const items = await itemsOf(accountId);
     const expiry = Math.floor(new Date(first.account?.activation.expiresAt as string).getTime() / 1000);
-    // Account, 3 consents, 2 device keys, the activation nonce and the certificate index.
-    expect(items).toHaveLength(8);
+    // Account, 3 consents, 2 device keys, the activation nonce, the certificate index, and the activity
+    // log's first entry (`registered`).
+    expect(items).toHaveLength(9);
     for (const item of items) expect([item.pk, item.expiresAt]).toEqual([item.pk, expiry]);
 
     // Ten minutes later (TTL may take a while to delete them): the card registers again, at once.
@@ -139,6 +140,8 @@ describe('a registration that is never activated', () => {
     await phone.activate(world.api, PIN1, PIN2);
     const items = await itemsOf(accountId);
     expect(items.map((item) => item.sk).sort()).toEqual([
+      'ACTIVITY#000000000001',
+      'ACTIVITY#000000000002',
       'CERT',
       'CONSENT#identityVerification',
       'CONSENT#privacyPolicy',

@@ -93,8 +93,11 @@ describe('AWS calls per operation', () => {
       expect(calls['DynamoDB:TransactWriteItems']).toBe(1);
       expect(dynamoReads(calls)).toBeLessThanOrEqual(2);
       const expected = ['DynamoDB:GetItem', 'DynamoDB:TransactWriteItems', 'KMS:GenerateDataKey'];
+      // A new container derives its challenge MAC key once (KMS GenerateMac; stateless challenges).
+      if (run === cold) expected.push('KMS:GenerateMac');
       expect(Object.keys(calls).filter((name) => !expected.includes(name))).toEqual([]);
     }
+    expect(cold?.calls['KMS:GenerateMac']).toBe(1);
     expect([cold?.cold, warm?.cold]).toEqual([true, false]);
   });
 
@@ -108,13 +111,13 @@ describe('AWS calls per operation', () => {
     expect(warm?.cold).toBe(false);
   });
 
-  it('login: no KMS call when warm, one KMS Decrypt when cold', async () => {
+  it('login: no KMS call when warm; when cold, one KMS Decrypt (the signing key) and one GenerateMac (the challenge key)', async () => {
     const phones = [await world.activePhone({ address: SHINAGAWA }), await world.activePhone()];
     await coldStart();
     for (const phone of [...phones, ...phones]) await phone.login(world.api, PIN1);
     const logins = await invocations.of('postSession');
     expect(logins).toHaveLength(4);
-    expect(callsTo('KMS', logins[0]?.calls ?? {})).toEqual({ 'KMS:Decrypt': 1 });
+    expect(callsTo('KMS', logins[0]?.calls ?? {})).toEqual({ 'KMS:Decrypt': 1, 'KMS:GenerateMac': 1 });
     for (const warm of logins.slice(1)) {
       expect(warm.cold).toBe(false);
       expect(callsTo('KMS', warm.calls)).toEqual({});

@@ -508,12 +508,13 @@ describe('the inbox at scale', () => {
     const reads: { code: string; limit: number; after?: string }[] = [];
     const noticePage = async (code: string, limit: number, after?: string) => {
       reads.push({ code, limit, after });
-      const items = all.filter((n) => !after || `${n.publishedAt}#${n.noticeId}` < after);
+      // Sorted by reception, as the table's sort key is.
+      const items = all.filter((n) => !after || `${n.receivedAt}#${n.noticeId}` < after);
       const page = items.slice(0, limit);
       const last = page.at(-1);
       return {
         items: page,
-        next: items.length > limit && last ? `${last.publishedAt}#${last.noticeId}` : undefined,
+        next: items.length > limit && last ? `${last.receivedAt}#${last.noticeId}` : undefined,
       };
     };
     return { all, reads, noticePage };

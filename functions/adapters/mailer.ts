@@ -1,30 +1,94 @@
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { MailContent, MailPorts } from '../mail/ports.ts';
-import { ses } from '../shared/clients.ts';
-import { required } from '../shared/config.ts';
+import { countCall } from '../shared/aws-calls.ts';
+import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { MAIL_ACCOUNT_TAG } from '../shared/names.ts';
+import { defaultProvider } from '../shared/lambda-credentials.ts';
+import { MAIL_ACCOUNT_TAG, THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
+import { logger } from '../shared/powertools.ts';
+import { Sha256 } from './s3-object.ts';
 
-/** Sends one mail through SES v2 from the stage's sender, with the stage's configuration set. */
+/**
+ * Sends one mail through SES v2 (`SendEmail`) from the stage's sender, with the stage's configuration set.
+ * The request is signed with the SDK's own SigV4 signer and sent with Node's `fetch`, once: the SES client
+ * would add some 60 KB to every function that mails (the recovery's bundle went over its 500 KB budget),
+ * and a send is not idempotent, so it is never retried here (functions/mail/use-cases.ts decides what a
+ * failure means). SES's errors come back as errors `isDependencyFailure` and the mail use cases read: the
+ * HTTP status in `$metadata.httpStatusCode`, the error type as `name`. Counted as `SES:SendEmail`.
+ */
+const PATH = '/v2/email/outbound-emails';
+/** A send that has not answered in this time is given up (the mail may still go out: see the use cases). */
+export const SEND_TIMEOUT_MS = 5000;
+
 export async function sendMail(to: string, content: MailContent, accountId: string): Promise<void> {
-  await ses().send(
-    new SendEmailCommand({
-      FromEmailAddress: required(ENV.mailFrom),
-      Destination: { ToAddresses: [to] },
-      ConfigurationSetName: required(ENV.mailConfigurationSet),
-      EmailTags: [{ Name: MAIL_ACCOUNT_TAG, Value: accountId }],
-      Content: {
-        Simple: {
-          Subject: { Data: content.subject, Charset: 'UTF-8' },
-          Body: {
-            Text: { Data: content.text, Charset: 'UTF-8' },
-            Html: { Data: content.html, Charset: 'UTF-8' },
-          },
+  const region = required(ENV.region);
+  const local = optional(ENV.localSesEndpoint);
+  const base = new URL(local ?? `https://email.${region}.amazonaws.com`);
+  const body = JSON.stringify({
+    FromEmailAddress: required(ENV.mailFrom),
+    Destination: { ToAddresses: [to] },
+    ConfigurationSetName: required(ENV.mailConfigurationSet),
+    EmailTags: [{ Name: MAIL_ACCOUNT_TAG, Value: accountId }],
+    Content: {
+      Simple: {
+        Subject: { Data: content.subject, Charset: 'UTF-8' },
+        Body: {
+          Text: { Data: content.text, Charset: 'UTF-8' },
+          Html: { Data: content.html, Charset: 'UTF-8' },
         },
       },
-    }),
-    { abortSignal: AbortSignal.timeout(5000) },
-  );
+    },
+  });
+  const signer = new SignatureV4({
+    service: 'ses',
+    region,
+    credentials: await defaultProvider()(),
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: base.protocol,
+    hostname: base.hostname,
+    port: base.port ? Number(base.port) : undefined,
+    path: PATH,
+    query: {},
+    headers: { host: base.host, 'content-type': 'application/json' },
+    body,
+  } as Parameters<SignatureV4['sign']>[0]);
+  // fetch sets Host itself, from the URL: the same value that was signed.
+  const { host: _host, ...headers } = signed.headers as Record<string, string>;
+  if (optional(ENV.countAwsCalls) === 'true') countCall('SES:SendEmail');
+  const response = await fetch(`${base.protocol}//${base.host}${PATH}`, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+  });
+  if (response.ok) {
+    await response.body?.cancel();
+    return;
+  }
+  throw await sesError(response);
+}
+
+/** SES's error answer as an SDK-shaped error: `name` its type, `$metadata.httpStatusCode` its status. */
+async function sesError(response: Response): Promise<Error> {
+  const text = await response.text().catch(() => '');
+  let message = text.slice(0, 200);
+  try {
+    message = String((JSON.parse(text) as { message?: string }).message ?? message);
+  } catch {
+    // not JSON: keep the text
+  }
+  const type = (response.headers.get('x-amzn-errortype') ?? '').split(':')[0] || `Http${response.status}`;
+  const throttled = response.status === 429 || type === 'TooManyRequestsException';
+  if (throttled) logger.warn(THROTTLED_LOG_MESSAGE, { awsService: 'SES' });
+  return Object.assign(new Error(`SES answered ${response.status} ${type}: ${message}`), {
+    name: type,
+    $fault: response.status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: response.status },
+    ...(throttled ? { $retryable: { throttling: true } } : {}),
+  });
 }
 
 /** The SES adapter, as the mail use cases see it. */

@@ -21,7 +21,8 @@ const bytesOf = (data: SourceData) =>
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
       : new Uint8Array(data);
 
-class Sha256 {
+/** node:crypto's SHA-256 and HMAC in the shape the SDK's signer takes. */
+export class Sha256 {
   private readonly hash;
   constructor(secret?: SourceData) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));

@@ -121,10 +121,11 @@ async function mailLink(
  * connection reset or an answer that never came leaves it open (the mail may have been sent).
  */
 function sesAnswered(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; message?: string };
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; cause?: { code?: string } };
   if (typeof e?.$metadata?.httpStatusCode === 'number') return true;
-  if (e?.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(e.code)) return true;
-  return /without establishing a connection/.test(e?.message ?? '');
+  // fetch wraps the socket's error: a connection that was never made sent nothing.
+  const code = e?.code ?? e?.cause?.code;
+  return code !== undefined && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
 }
 
 /** How long the same address set again counts as a retry of the same request (no new mail). */

@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { countAwsCalls } from './aws-calls.ts';
 import { optional } from './config.ts';
 import { isThrottling } from './dependency-failure.ts';
 import { ENV } from './env.ts';
+import { THROTTLED_LOG_MESSAGE } from './names.ts';
 import { logger } from './powertools.ts';
 
 /**
@@ -35,17 +35,15 @@ function once<T>(create: () => T): () => T {
  */
 export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
 
-function configFor(service: 'aws' | 'ses'): {
+function configFor(): {
   endpoint?: string;
   maxAttempts: number;
   requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 } {
-  const endpoint = optional(service === 'ses' ? ENV.localSesEndpoint : ENV.localAwsEndpoint);
+  const endpoint = optional(ENV.localAwsEndpoint);
   return {
     ...(endpoint ? { endpoint } : {}),
-    // A SendEmail is not idempotent: a retry after an answer lost on the way back mails twice. One attempt,
-    // and the mail use cases decide what a failure means (functions/mail/use-cases.ts).
-    maxAttempts: service === 'ses' ? 1 : CLIENT_BUDGET.maxAttempts,
+    maxAttempts: CLIENT_BUDGET.maxAttempts,
     requestHandler: {
       connectionTimeout: CLIENT_BUDGET.connectionTimeoutMs,
       requestTimeout: CLIENT_BUDGET.requestTimeoutMs,
@@ -53,9 +51,6 @@ function configFor(service: 'aws' | 'ses'): {
     },
   };
 }
-
-/** The log line that a metric filter counts as `AwsThrottles` by `awsService` (lib/constructs/observability.ts). */
-export const THROTTLED_LOG_MESSAGE = 'aws throttled';
 
 type Stackable = { middlewareStack: { add(middleware: never, options: never): void } };
 
@@ -94,18 +89,11 @@ function counted<C>(client: C): C {
 
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
 export const dynamo = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(countThrottles(counted(new DynamoDBClient(configFor('aws'))), 'DynamoDB'), {
+  DynamoDBDocumentClient.from(countThrottles(counted(new DynamoDBClient(configFor())), 'DynamoDB'), {
     marshallOptions: { removeUndefinedValues: true },
   }),
 );
-export const kms = /* @__PURE__ */ once(() =>
-  countThrottles(counted(new KMSClient(configFor('aws'))), 'KMS'),
-);
-export const sns = /* @__PURE__ */ once(() =>
-  countThrottles(counted(new SNSClient(configFor('aws'))), 'SNS'),
-);
-export const ses = /* @__PURE__ */ once(() =>
-  countThrottles(counted(new SESv2Client(configFor('ses'))), 'SES'),
-);
+export const kms = /* @__PURE__ */ once(() => countThrottles(counted(new KMSClient(configFor())), 'KMS'));
+export const sns = /* @__PURE__ */ once(() => countThrottles(counted(new SNSClient(configFor())), 'SNS'));
 /** Push credentials, read by the platform-applications custom resource at deployment. */
 export const secrets = /* @__PURE__ */ once(() => counted(new SecretsManagerClient({ maxAttempts: 3 })));

@@ -99,3 +99,6 @@ export const MOTO_ACCOUNT = '123456789012';
 
 /** The SES message tag that ties bounce and complaint events back to an account (never the address). */
 export const MAIL_ACCOUNT_TAG = 'xid-account';
+
+/** The log line that a metric filter counts as `AwsThrottles` by `awsService` (lib/constructs/observability.ts). */
+export const THROTTLED_LOG_MESSAGE = 'aws throttled';

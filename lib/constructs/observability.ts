@@ -10,9 +10,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { THROTTLED_LOG_MESSAGE } from '../../functions/shared/clients.ts';
 import { SERVER_PROBLEM_LOG_MESSAGE } from '../../functions/shared/http/middleware.ts';
-import { resourceName } from '../../functions/shared/names.ts';
+import { resourceName, THROTTLED_LOG_MESSAGE } from '../../functions/shared/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 
 /**

@@ -1,23 +1,10 @@
-/**
- * `npm run bench:burst`: the disaster mix of design.md §7 at a scale this machine bears. A municipality's
- * residents are registered and activated first (not measured); a disaster notice is published; then a
- * share of them open the app within a window, each logging in (a session challenge and a session) and
- * reading the inbox, at random moments (an open loop, as residents arrive regardless of how the server
- * copes). Prints throughput, p50/p99 latency per request, and the AWS calls per second the burst caused,
- * and per resident: the input of docs/capacity.md's extrapolation.
- *
- * BURST_RESIDENTS (2000), BURST_SHARE (0.2), BURST_WINDOW_SECONDS (60), BURST_SETUP_CONCURRENCY (8).
- * All functions run warm in the runtime's one process, against moto; absolute latencies are this
- * machine's, not Lambda's.
- */
-import { randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { addTallies } from '../functions/shared/aws-calls.ts';
 import { ENV } from '../functions/shared/env.ts';
-import { LOCAL_CREDENTIALS, topicArn } from '../functions/shared/names.ts';
+import { LOCAL_CREDENTIALS } from '../functions/shared/names.ts';
 import { runCommand } from '../lib/local/commands.ts';
 import { PIN1, PIN2, startWorld } from '../test/e2e/world.ts';
-import { LocalInvocations } from '../test/harness/aws-calls.ts';
+import { LocalInvocations, publishToIngest } from '../test/harness/aws-calls.ts';
 import { issueCard } from '../test/harness/cards.ts';
 import type { VirtualPhone } from '../test/harness/phone/phone.ts';
 import { rsaKeyPair } from '../test/harness/pki/keys.ts';
@@ -89,21 +76,9 @@ try {
     `${RESIDENTS} residents of ${CODE} registered and activated in ${((performance.now() - started) / 1000).toFixed(0)} s (setup, not measured)`,
   );
 
-  const notice = {
-    schema: 'xid/notice/v1',
-    noticeId: randomUUID(),
-    title: '避難指示',
-    body: '品川区全域に避難指示を発令しました。',
-    category: 'disaster',
-    publishedAt: new Date().toISOString(),
-  };
   await invocations.clear();
-  await sns.send(
-    new PublishCommand({
-      TopicArn: topicArn(env[ENV.topicPrefix] as string, 'ingest', CODE),
-      Message: JSON.stringify(notice),
-    }),
-  );
+  await publishToIngest(sns, env, CODE);
+
   await invocations.waitFor('notices', 1);
   await invocations.clear();
 

@@ -1,22 +1,10 @@
-/**
- * `npm run bench:calls`: the AWS calls of each operation of the journey, cold and warm, counted by the SDK
- * middleware (functions/shared/aws-calls.ts) in the local runtime. The measured functions each run in
- * their own container process (`XID_ISOLATE`), as in Lambda: "cold" is the first invocation of a fresh
- * container, "warm" the next one. Prints a table; `-- --json` prints
- * `{"<operation>": {"warm": {"<Service>:<Action>": n, …}, "cold": {…}}, …}`.
- *
- * Operations: register, activate, login (a later session), me (`GET /v1/me`), notices (`GET /v1/me/notices`),
- * notice_received (a notice published to a municipality's ingest topic), authorizer (a token the API
- * Gateway cache has not seen).
- */
-import { randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { CallTally } from '../functions/shared/aws-calls.ts';
 import { ENV } from '../functions/shared/env.ts';
-import { LOCAL_CREDENTIALS, topicArn } from '../functions/shared/names.ts';
+import { LOCAL_CREDENTIALS } from '../functions/shared/names.ts';
 import { runCommand } from '../lib/local/commands.ts';
 import { PIN1, PIN2, startWorld } from '../test/e2e/world.ts';
-import { LocalInvocations } from '../test/harness/aws-calls.ts';
+import { LocalInvocations, publishToIngest } from '../test/harness/aws-calls.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const json = process.argv.includes('--json');
@@ -94,16 +82,7 @@ try {
     await world.api.notices(phones[0]?.accessToken as string);
   });
   await measure('notice_received', async () => {
-    const notice = {
-      schema: 'xid/notice/v1',
-      noticeId: randomUUID(),
-      title: '避難指示',
-      body: '品川区全域に避難指示を発令しました。',
-      category: 'disaster',
-      publishedAt: new Date().toISOString(),
-    };
-    const TopicArn = topicArn(env[ENV.topicPrefix] as string, 'ingest', CODE);
-    await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(notice) }));
+    await publishToIngest(sns, env, CODE);
   });
 } finally {
   sns.destroy();

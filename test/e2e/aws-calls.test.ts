@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
-import { LOCAL_CREDENTIALS, topicArn } from '#functions/shared/names';
+import { LOCAL_CREDENTIALS } from '#functions/shared/names';
 import { runCommand } from '#lib/local/commands';
-import { callsTo, dynamoReads, LocalInvocations } from '#test/harness/aws-calls';
+import { callsTo, dynamoReads, LocalInvocations, publishToIngest } from '#test/harness/aws-calls';
 import { PIN1, PIN2, startWorld, type World } from './world.ts';
 
 /**
@@ -51,23 +50,12 @@ async function coldStart(): Promise<void> {
 describe('AWS calls per operation', () => {
   it('notice_received: a notice before anyone subscribed is stored and pushes to nobody, without failing', async () => {
     await invocations.clear();
-    const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
     const sns = new SNSClient({
       endpoint: world.runtime.record.environment[ENV.localAwsEndpoint],
       region: world.runtime.record.environment.AWS_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
-    const notice = {
-      schema: 'xid/notice/v1',
-      noticeId: randomUUID(),
-      title: '避難指示',
-      body: '品川区全域に避難指示を発令しました。',
-      category: 'disaster',
-      publishedAt: new Date().toISOString(),
-    };
-    await sns.send(
-      new PublishCommand({ TopicArn: topicArn(prefix, 'ingest', '131091'), Message: JSON.stringify(notice) }),
-    );
+    await publishToIngest(sns, world.runtime.record.environment, '131091');
     sns.destroy();
     const [run] = await invocations.waitFor('notices', 1);
     expect(run?.failed).toBe(false);

@@ -1,15 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  ListSubscriptionsByTopicCommand,
-  PublishCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { randomBytes } from 'node:crypto';
+import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/env';
 import { LOCAL_CREDENTIALS, topicArn } from '#functions/shared/names';
 import { runCommand } from '#lib/local/commands';
-import { LocalInvocations } from '#test/harness/aws-calls';
+import { LocalInvocations, publishToIngest } from '#test/harness/aws-calls';
 import { startWorld, type World } from './world.ts';
 
 /**
@@ -56,17 +51,7 @@ afterAll(async () => {
 const prefix = () => world.runtime.record.environment[ENV.topicPrefix] as string;
 
 async function publishNotice(): Promise<void> {
-  const notice = {
-    schema: 'xid/notice/v1',
-    noticeId: randomUUID(),
-    title: '避難指示',
-    body: '品川区全域に避難指示を発令しました。',
-    category: 'disaster',
-    publishedAt: new Date().toISOString(),
-  };
-  await sns.send(
-    new PublishCommand({ TopicArn: topicArn(prefix(), 'ingest', CODE), Message: JSON.stringify(notice) }),
-  );
+  await publishToIngest(sns, world.runtime.record.environment, CODE);
 }
 
 /** Devices (and stand-ins for devices) on the push topic: not the local runtime's own HTTP subscription. */

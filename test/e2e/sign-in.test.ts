@@ -58,6 +58,13 @@ afterAll(async () => {
   await world?.stop();
 });
 
+/** What the relying party checks a callback against: its PKCE verifier, state and nonce. */
+const checksOf = (started: { verifier: string; state: string; nonce: string }) => ({
+  pkceCodeVerifier: started.verifier,
+  expectedState: started.state,
+  expectedNonce: started.nonce,
+});
+
 /**
  * The whole sign-in: browser to the page; the e-mail box, the push and the app's list (or the user code
  * typed into the app); PIN1 on the phone; back with a code, exchanged by the relying party.
@@ -82,11 +89,7 @@ async function signIn(rp: RelyingPartyUnderTest, via: 'hint' | 'code' = 'code', 
   if (!request) throw new Error('the request is not listed on the phone');
   await resident.phone.decide(world.api, request, 'approve', PIN1);
   const callback = await browser.continueWhenDecided(page.pageUrl);
-  const tokens = await client.authorizationCodeGrant(rp.config, callback, {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-    expectedNonce: started.nonce,
-  });
+  const tokens = await client.authorizationCodeGrant(rp.config, callback, checksOf(started));
   return { tokens, callback, request, page, started };
 }
 
@@ -160,11 +163,7 @@ describe('Sign in with xID', () => {
     const tokens = await client.authorizationCodeGrant(
       prefecture.config,
       await browser.continueWhenDecided(page.pageUrl),
-      {
-        pkceCodeVerifier: started.verifier,
-        expectedState: started.state,
-        expectedNonce: started.nonce,
-      },
+      checksOf(started),
     );
     expect(tokens.claims()).toMatchObject({ municipality_code: '131091' });
     expect(tokens.claims()).not.toHaveProperty('name');
@@ -232,11 +231,7 @@ describe('Sign in with xID: refusals', () => {
     await hanako.phone.decide(world.api, request, 'deny', PIN1);
     const callback = await browser.continueWhenDecided(page.pageUrl);
     await expect(
-      client.authorizationCodeGrant(city.config, callback, {
-        pkceCodeVerifier: started.verifier,
-        expectedState: started.state,
-        expectedNonce: started.nonce,
-      }),
+      client.authorizationCodeGrant(city.config, callback, checksOf(started)),
     ).rejects.toMatchObject({ error: 'access_denied' });
   });
 
@@ -259,21 +254,13 @@ describe('Sign in with xID: refusals', () => {
     const callback = await browser.continueWhenDecided(page.pageUrl);
     expect(callback.searchParams.get('error')).toBe('access_denied');
     await expect(
-      client.authorizationCodeGrant(city.config, callback, {
-        pkceCodeVerifier: started.verifier,
-        expectedState: started.state,
-        expectedNonce: started.nonce,
-      }),
+      client.authorizationCodeGrant(city.config, callback, checksOf(started)),
     ).rejects.toMatchObject({ error: 'access_denied' });
   });
 
   it('refuses a replayed code and revokes the access token it gave', async () => {
     const { tokens, callback, started } = await signIn(city);
-    const replay = client.authorizationCodeGrant(city.config, callback, {
-      pkceCodeVerifier: started.verifier,
-      expectedState: started.state,
-      expectedNonce: started.nonce,
-    });
+    const replay = client.authorizationCodeGrant(city.config, callback, checksOf(started));
     await expect(replay).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(
       client.fetchUserInfo(city.config, tokens.access_token, client.skipSubjectCheck),
@@ -296,13 +283,9 @@ describe('Sign in with xID: refusals', () => {
         expectedNonce: first.started.nonce,
       });
     }
-    await expect(
-      client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: started.verifier,
-        expectedState: started.state,
-        expectedNonce: started.nonce,
-      }),
-    ).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(client.authorizationCodeGrant(config, callback, checksOf(started))).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
   });
 
   it('refuses a client assertion signed by a key the relying party did not register', async () => {
@@ -313,13 +296,9 @@ describe('Sign in with xID: refusals', () => {
       claims: 'name',
     });
     const impostor = assertionConfig(world, city, { key: stranger.privateKey, kid: city.kid });
-    await expect(
-      client.authorizationCodeGrant(impostor, callback, {
-        pkceCodeVerifier: started.verifier,
-        expectedState: started.state,
-        expectedNonce: started.nonce,
-      }),
-    ).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(client.authorizationCodeGrant(impostor, callback, checksOf(started))).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
   });
 
   it('lets no resident who must re-verify approve, and releases nothing of them', async () => {

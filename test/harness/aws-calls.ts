@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { CallTally } from '#functions/shared/aws-calls';
+import { ENV } from '#functions/shared/env';
+import { topicArn } from '#functions/shared/names';
 import type { InvocationRecord } from '#lib/local/invoker';
 
 /**
@@ -49,3 +53,28 @@ export const dynamoReads = (calls: CallTally) => READS.reduce((n, name) => n + (
 /** The calls of one service (`KMS`, `DynamoDB` …). */
 export const callsTo = (service: string, calls: CallTally): CallTally =>
   Object.fromEntries(Object.entries(calls).filter(([name]) => name.startsWith(`${service}:`)));
+
+/** The notice the call counts are measured with: a disaster notice of 品川区, new each time. */
+export const disasterNotice = () => ({
+  schema: 'xid/notice/v1',
+  noticeId: randomUUID(),
+  title: '避難指示',
+  body: '品川区全域に避難指示を発令しました。',
+  category: 'disaster',
+  publishedAt: new Date().toISOString(),
+});
+
+/** Publishes a notice to a municipality's ingest topic in a local runtime, as its publisher would. */
+export async function publishToIngest(
+  sns: SNSClient,
+  environment: Record<string, string>,
+  code: string,
+  notice: object = disasterNotice(),
+): Promise<void> {
+  await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn(environment[ENV.topicPrefix] as string, 'ingest', code),
+      Message: JSON.stringify(notice),
+    }),
+  );
+}

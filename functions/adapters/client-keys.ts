@@ -40,7 +40,9 @@ export async function keysAt(uri: string, fresh: boolean, now = Date.now()): Pro
   try {
     keys = await fetchJwks(uri);
   } catch {
-    keys = [];
+    // Unreachable now (a timeout, a refused connection, a redirect): the keys read before, if any, still
+    // stand; a blip on the relying party's side must not lock it out for the cache's lifetime.
+    keys = cached?.keys ?? [];
   }
   cache.set(uri, { keys, fetchedAt: now });
   return keys;

@@ -71,19 +71,16 @@ export async function sendMail(to: string, content: MailContent, accountId: stri
   throw await sesError(response);
 }
 
-/** SES's error answer as an SDK-shaped error: `name` its type, `$metadata.httpStatusCode` its status. */
+/**
+ * SES's error answer as an SDK-shaped error: `name` its type, `$metadata.httpStatusCode` its status. SES's
+ * own message is left out: it may name the recipient (a refused address), and these errors reach the logs.
+ */
 async function sesError(response: Response): Promise<Error> {
-  const text = await response.text().catch(() => '');
-  let message = text.slice(0, 200);
-  try {
-    message = String((JSON.parse(text) as { message?: string }).message ?? message);
-  } catch {
-    // not JSON: keep the text
-  }
+  await response.body?.cancel();
   const type = (response.headers.get('x-amzn-errortype') ?? '').split(':')[0] || `Http${response.status}`;
   const throttled = response.status === 429 || type === 'TooManyRequestsException';
   if (throttled) logger.warn(THROTTLED_LOG_MESSAGE, { awsService: 'SES' });
-  return Object.assign(new Error(`SES answered ${response.status} ${type}: ${message}`), {
+  return Object.assign(new Error(`SES answered ${response.status} ${type}`), {
     name: type,
     $fault: response.status >= 500 ? 'server' : 'client',
     $metadata: { httpStatusCode: response.status },

@@ -100,9 +100,11 @@ describe('sending a mail through SES v2', () => {
           'content-type': 'application/json',
           'x-amzn-ErrorType': 'MessageRejected:http://internal',
         })
-        .end('{"message":"Email address is not verified."}');
+        .end('{"message":"Email address is not verified: hanako@example.jp"}');
     const error = await failureOf(sendMail('hanako@example.jp', content, ACCOUNT));
     expect(error).toMatchObject({ name: 'MessageRejected', $metadata: { httpStatusCode: 400 } });
+    // SES's message may name the address; the error (which reaches the logs) does not carry it.
+    expect((error as Error).message).toBe('SES answered 400 MessageRejected');
     expect(isDependencyFailure(error)).toBe(false);
     expect(seen).toHaveLength(1);
   });

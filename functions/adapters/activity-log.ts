@@ -1,9 +1,9 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { headOf, nextEntry } from '../activity/chain.ts';
 import type { ActivityEntry, ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { ActivityPorts } from '../activity/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
+import { QueryCommand } from './dynamo-client.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import type { Table, TableTransactItem } from './table.ts';
 import { KEYS } from './table-keys.ts';

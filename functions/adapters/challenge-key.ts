@@ -1,7 +1,7 @@
-import { GenerateMacCommand } from '@aws-sdk/client-kms';
 import { kms } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
+import { GenerateMacCommand } from './kms-client.ts';
 
 /**
  * The challenge MAC key (functions/shared/challenges.ts), derived from the stage's KMS HMAC key: one

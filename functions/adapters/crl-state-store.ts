@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients.ts';
 import type { SeenSerials, StatusCheckPorts } from '../status-check/ports.ts';
+import { QueryCommand } from './dynamo-client.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 

@@ -1,10 +1,10 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeletableAccount, Deletion } from '../deletion/model.ts';
 import type { DeletionPorts } from '../deletion/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { sameGeneration } from './account-store.ts';
 import { deviceRemovalItems } from './device-store.ts';
+import { QueryCommand, UpdateCommand } from './dynamo-client.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';

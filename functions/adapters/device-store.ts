@@ -1,4 +1,3 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '../activity/model.ts';
 import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
@@ -6,6 +5,7 @@ import type { DeviceStorePorts } from '../push/ports.ts';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { transactWithActivity } from './activity-log.ts';
+import { DeleteCommand } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isThrottling } from '../shared/dependency-failure.ts';
 import { ProblemError } from '../shared/problems.ts';
 
@@ -12,8 +11,9 @@ import { ProblemError } from '../shared/problems.ts';
 
 /** The cancellation reason codes of a cancelled transaction, by item index; undefined for other errors. */
 export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  return (error.CancellationReasons ?? []).map((reason) => reason.Code);
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (e?.name !== 'TransactionCanceledException') return undefined;
+  return (e.CancellationReasons ?? []).map((reason) => reason.Code);
 }
 
 /**
@@ -21,7 +21,7 @@ export function cancellationReasons(error: unknown): (string | undefined)[] | un
  * transaction cancelled with `ConditionalCheckFailed` (at item `index`, when given).
  */
 export function isConditionFailure(error: unknown, index?: number): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
+  if ((error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException') return true;
   const reasons = cancellationReasons(error);
   if (!reasons) return false;
   return index === undefined

@@ -1,6 +1,6 @@
-import { EndpointDisabledException, NotFoundException, PublishCommand } from '@aws-sdk/client-sns';
 import { sns } from '../shared/clients.ts';
 import type { StatusCheckPorts } from '../status-check/ports.ts';
+import { isSnsError, PublishCommand } from './sns-client.ts';
 
 /**
  * SNS side of a push to one resident's own device: a Publish to the device's platform endpoint (never to
@@ -14,7 +14,7 @@ export const endpointPush = {
       );
       return 'sent';
     } catch (error) {
-      if (error instanceof EndpointDisabledException || error instanceof NotFoundException) return 'disabled';
+      if (isSnsError(error, 'EndpointDisabled') || isSnsError(error, 'NotFound')) return 'disabled';
       throw error;
     }
   },

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import type { SealedField } from '../account/model.ts';
 import { kms } from '../shared/clients.ts';
+import { DecryptCommand, GenerateDataKeyCommand } from './kms-client.ts';
 
 /**
  * Envelope encryption of personal fields (design.md §5): one KMS data key per account, made with the

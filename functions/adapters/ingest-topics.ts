@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sns';
 import type { Change, MunicipalityTopic, OnboardingPorts } from '../notices/ports.ts';
 import { municipalityTopicPolicy } from '../notices/topic-policy.ts';
-import { kms, sns } from '../shared/clients.ts';
+import { sdkKms as kms, sdkSns as sns } from '../shared/clients.ts';
 import { canonicalize } from '../shared/jcs.ts';
 import { accountOfArn, municipalityOfTopic, topicArn, topicName } from '../shared/names.ts';
 

@@ -1,4 +1,3 @@
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
 import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
@@ -6,6 +5,7 @@ import { dynamo } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
+import { GetCommand, QueryCommand, ScanCommand } from './dynamo-client.ts';
 import { type ItemKey, table } from './table.ts';
 import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 

@@ -1,11 +1,3 @@
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { SealedField } from '../account/model.ts';
 import type { ClaimName, IdentityRecord } from '../oidc/claims.ts';
 import type {
@@ -26,6 +18,14 @@ import type { RelyingParty } from '../oidc/relying-party.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, CODE_TTL_SECONDS, CONTINUE_WINDOW_SECONDS } from '../oidc/use-cases.ts';
 import { dynamo } from '../shared/clients.ts';
 import { transactWithActivity } from './activity-log.ts';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';

@@ -1,6 +1,6 @@
-import { GenerateMacCommand } from '@aws-sdk/client-kms';
 import type { PairwiseSubjects } from '../oidc/ports.ts';
 import { kms } from '../shared/clients.ts';
+import { GenerateMacCommand } from './kms-client.ts';
 
 /**
  * Pairwise subject identifiers (OIDC Core §8.1, design.md §3.13): HMAC-SHA-256 under a KMS HMAC key that

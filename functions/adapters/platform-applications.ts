@@ -5,7 +5,7 @@ import {
   SetPlatformApplicationAttributesCommand,
 } from '@aws-sdk/client-sns';
 import type { PlatformApplicationPorts } from '../platform-applications/ports.ts';
-import { secrets, sns } from '../shared/clients.ts';
+import { secrets, sdkSns as sns } from '../shared/clients.ts';
 
 /** Secrets Manager and SNS side of the platform-applications custom resource. */
 export const platformApplicationsAdapter = {

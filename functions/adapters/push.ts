@@ -1,16 +1,3 @@
-import {
-  CreatePlatformEndpointCommand,
-  CreateTopicCommand,
-  DeleteEndpointCommand,
-  EndpointDisabledException,
-  GetEndpointAttributesCommand,
-  InvalidParameterException,
-  NotFoundException,
-  PublishCommand,
-  SetEndpointAttributesCommand,
-  SubscribeCommand,
-  UnsubscribeCommand,
-} from '@aws-sdk/client-sns';
 import type { NoticeIngestPorts, ResidentNoticePorts } from '../notices/ports.ts';
 import type { EndpointPorts } from '../push/ports.ts';
 import { sns } from '../shared/clients.ts';
@@ -18,13 +5,23 @@ import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { type PushPlatform, topicArn, topicName } from '../shared/names.ts';
 import { ProblemError } from '../shared/problems.ts';
+import {
+  CreatePlatformEndpointCommand,
+  CreateTopicCommand,
+  DeleteEndpointCommand,
+  GetEndpointAttributesCommand,
+  isSnsError,
+  PublishCommand,
+  SetEndpointAttributesCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from './sns-client.ts';
 
 /**
  * SNS side of push: device endpoints in the platform applications, and the municipality push topics
  * (created on first use, subscribed to by device endpoints, published to once per notice).
  */
-const isNotFound = (error: unknown) =>
-  error instanceof NotFoundException || (error as { name?: string }).name === 'NotFound';
+const isNotFound = (error: unknown) => isSnsError(error, 'NotFound');
 
 export function pushApplications(): Partial<Record<PushPlatform, string>> {
   return JSON.parse(optional(ENV.pushApplications) ?? '{}') as Partial<Record<PushPlatform, string>>;
@@ -45,8 +42,8 @@ export async function endpointFor(applicationArn: string, token: string): Promis
       new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
     ));
   } catch (error) {
-    if (error instanceof InvalidParameterException) {
-      const existing = EXISTING_ENDPOINT.exec(error.message)?.[1];
+    if (isSnsError(error, 'InvalidParameter')) {
+      const existing = EXISTING_ENDPOINT.exec((error as Error).message)?.[1];
       if (existing) return existing;
       // SNS refuses tokens the store would not take: that is the client's input, not our fault.
       throw new ProblemError('invalid_request', 'The device token was refused', {
@@ -165,7 +162,7 @@ export async function publishToEndpoint(endpointArn: string, message: string): P
     );
     return true;
   } catch (error) {
-    if (error instanceof EndpointDisabledException || isNotFound(error)) return false;
+    if (isSnsError(error, 'EndpointDisabled') || isNotFound(error)) return false;
     throw error;
   }
 }

@@ -1,7 +1,7 @@
-import { PublishCommand } from '@aws-sdk/client-sns';
 import type { NoticeIngestPorts } from '../notices/ports.ts';
 import { sns } from '../shared/clients.ts';
 import { topicArn } from '../shared/names.ts';
+import { PublishCommand } from './sns-client.ts';
 
 /**
  * SNS side of notice receipts: one message per receipt on the municipality's receipts topic, its JSON as

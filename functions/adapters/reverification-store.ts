@@ -1,10 +1,10 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '../activity/model.ts';
 import type { DeviceRecord } from '../push/model.ts';
 import { dynamo } from '../shared/clients.ts';
 import type { Recipient, Reverification, StatusCheckPorts } from '../status-check/ports.ts';
 import { transactWithActivity } from './activity-log.ts';
+import { BatchGetCommand, UpdateCommand } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';

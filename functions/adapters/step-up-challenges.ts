@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { ChallengeClaim, StepUpChallenge } from '../step-up/model.ts';
 import type { StepUpChallengePorts } from '../step-up/ports.ts';
+import { DeleteCommand } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { type TableTransactItem, table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';

@@ -1,3 +1,4 @@
+import { dynamo } from '../shared/clients.ts';
 import {
   DeleteCommand,
   GetCommand,
@@ -6,8 +7,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../shared/clients.ts';
+} from './dynamo-client.ts';
 import { attemptWrite } from './dynamo-errors.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
 

@@ -1,5 +1,5 @@
-import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { kms } from '../shared/clients.ts';
+import { DecryptCommand, EncryptCommand } from './kms-client.ts';
 
 /**
  * Keys wrapped by KMS, unwrapped once per container: secret key material (the token-signing key, and any

@@ -1,8 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CLIENT_BUDGET } from '../adapters/aws-http.ts';
+import { documentClient } from '../adapters/dynamo-client.ts';
+import { kmsClient } from '../adapters/kms-client.ts';
+import { snsClient } from '../adapters/sns-client.ts';
 import { countAwsCalls } from './aws-calls.ts';
 import { optional } from './config.ts';
 import { isThrottling } from './dependency-failure.ts';
@@ -11,10 +13,15 @@ import { THROTTLED_LOG_MESSAGE } from './names.ts';
 import { logger } from './powertools.ts';
 
 /**
- * AWS SDK clients, each created on first use and then reused for the life of the container. In local mode
- * they point at the loopback stand-ins (moto for DynamoDB/KMS/SNS, aws-ses-v2-local for SES) whose addresses
- * the local runtime puts in the environment; in AWS those variables are absent and the SDK's defaults apply.
- * With `XID_COUNT_AWS_CALLS=true` (the local runtime sets it) every call is counted (`aws-calls.ts`).
+ * The AWS clients. The request paths use the light clients of `adapters/` (DynamoDB, KMS and SNS spoken
+ * directly over one signed transport, `aws-http.ts`: the SDK's clients cost every function about 30 ms of
+ * start-up); they hold no state worth creating lazily. The SDK's clients remain for what runs rarely and
+ * where start-up does not count: the deployment's custom resource (platform applications, push
+ * credentials), the alarm forwarder's secret, and the CLIs (`npm run municipality`); each is created on
+ * first use and reused for the life of the container. In local mode every client points at the loopback
+ * stand-ins (moto for DynamoDB/KMS/SNS, aws-ses-v2-local for SES) whose addresses the local runtime puts in
+ * the environment; in AWS those variables are absent and the defaults apply. With
+ * `XID_COUNT_AWS_CALLS=true` (the local runtime sets it) every call is counted (`aws-calls.ts`).
  *
  * No tracing wrapper: Lambda's active tracing records each invocation, and the counts say which AWS calls
  * a request made; the X-Ray SDK would add 110 KB and its start-up time to every function for little more.
@@ -27,14 +34,7 @@ function once<T>(create: () => T): () => T {
   };
 }
 
-/**
- * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
- * attempts. A dependency that hangs therefore costs at most about 4 s, and the function still answers
- * (503 `service_unavailable`, see `dependency-failure.ts`) instead of being cut off by its own timeout
- * while the hung write may still land.
- */
-export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
-
+/** The SDK clients keep the light clients' budget (`CLIENT_BUDGET`, aws-http.ts). */
 function configFor(): {
   endpoint?: string;
   maxAttempts: number;
@@ -87,13 +87,14 @@ function counted<C>(client: C): C {
   return optional(ENV.countAwsCalls) === 'true' ? countAwsCalls(client) : client;
 }
 
+/** DynamoDB, KMS and SNS of the request paths (the light clients). */
+export const dynamo = () => documentClient;
+export const kms = () => kmsClient;
+export const sns = () => snsClient;
+
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
-export const dynamo = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(countThrottles(counted(new DynamoDBClient(configFor())), 'DynamoDB'), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
-);
-export const kms = /* @__PURE__ */ once(() => countThrottles(counted(new KMSClient(configFor())), 'KMS'));
-export const sns = /* @__PURE__ */ once(() => countThrottles(counted(new SNSClient(configFor())), 'SNS'));
+/** The SDK's KMS and SNS clients, for the topic management of the CLIs and the deployment's custom resource. */
+export const sdkKms = /* @__PURE__ */ once(() => countThrottles(counted(new KMSClient(configFor())), 'KMS'));
+export const sdkSns = /* @__PURE__ */ once(() => countThrottles(counted(new SNSClient(configFor())), 'SNS'));
 /** Push credentials, read by the platform-applications custom resource at deployment. */
 export const secrets = /* @__PURE__ */ once(() => counted(new SecretsManagerClient({ maxAttempts: 3 })));

@@ -416,17 +416,9 @@ describe('municipality notices', () => {
       'city.shinagawa.tokyo.jp',
     );
     Object.assign(process.env, world.runtime.record.environment);
-    const { sns: functionSns } = await import('#functions/shared/clients');
     const { handler } = await import('#functions/notices/ingest-handler');
     const { ensurePushTopic } = await import('#functions/adapters/push');
-    let calls = 0;
-    functionSns().middlewareStack.add(
-      (next) => async (args) => {
-        calls += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countCalls' },
-    );
+    const { countInto } = await import('#functions/shared/aws-calls');
     const pushTopic = await ensurePushTopic('271004');
     const apps = JSON.parse(world.runtime.record.environment[ENV.pushApplications] as string) as Record<
       string,
@@ -448,18 +440,22 @@ describe('municipality notices', () => {
     const prefix = world.runtime.record.environment[ENV.topicPrefix] as string;
     const ingest = topicArn(prefix, 'ingest', '271004');
     const deliver = async () => {
-      calls = 0;
+      const tally: Record<string, number> = {};
       const { snsEvent } = await import('#lib/local/notices');
-      await handler(
-        snsEvent({
-          Type: 'Notification',
-          MessageId: randomUUID(),
-          TopicArn: ingest,
-          Message: JSON.stringify(notice()),
-          Timestamp: new Date().toISOString(),
-        }),
+      await countInto(tally, () =>
+        handler(
+          snsEvent({
+            Type: 'Notification',
+            MessageId: randomUUID(),
+            TopicArn: ingest,
+            Message: JSON.stringify(notice()),
+            Timestamp: new Date().toISOString(),
+          }),
+        ),
       );
-      return calls;
+      return Object.entries(tally)
+        .filter(([name]) => name.startsWith('SNS:'))
+        .reduce((sum, [, n]) => sum + n, 0);
     };
     await addDevices(1);
     const withOne = await deliver();

@@ -109,7 +109,7 @@ describe('AWS call counting', () => {
       vi.resetModules();
       vi.stubEnv(ENV.countAwsCalls, flag);
       const clients = await import('#functions/shared/clients');
-      return [clients.kms(), clients.sns()].map((client) =>
+      return [clients.sdkKms(), clients.sdkSns()].map((client) =>
         client.middlewareStack.identify().filter((name) => name.startsWith('xid')),
       );
     };

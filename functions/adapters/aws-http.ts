@@ -1,0 +1,217 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { countCall } from '../shared/aws-calls.ts';
+import { optional, required } from '../shared/config.ts';
+import { isThrottling } from '../shared/dependency-failure.ts';
+import { ENV } from '../shared/env.ts';
+import { defaultProvider } from '../shared/lambda-credentials.ts';
+import { THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
+import { logger } from '../shared/powertools.ts';
+import { Sha256 } from './s3-object.ts';
+
+/**
+ * One signed call to an AWS service's API, as the request paths make them (DynamoDB, KMS, SNS): a POST
+ * signed with the SDK's own SigV4 signer and sent over a keep-alive connection. The SDK clients cost every
+ * function about 30 ms of start-up before any request work (their protocol, schema and endpoint-rule
+ * machinery for every operation of every service, and the Node modules they load), which put most API
+ * functions over their import-time budget; the three services' wire protocols are small and stable (AWS
+ * JSON 1.0/1.1, and the Query protocol for SNS), so `dynamo-client.ts`, `kms-client.ts` and
+ * `sns-client.ts` speak them directly over this one transport.
+ *
+ * What the SDK clients gave is kept: the budget (`CLIENT_BUDGET`), the SDK's standard retry policy (a
+ * throttled, 5xx or unreachable call is tried once more after a short jittered wait), errors in the SDK's
+ * shape (`name`, `$fault`, `$metadata.httpStatusCode`, the service's own fields), throttling logged on every
+ * attempt, and each logical call counted once (`aws-calls.ts`). Locally the calls go to
+ * `XID_LOCAL_AWS_ENDPOINT` (the fault proxy in front of moto).
+ */
+
+/**
+ * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
+ * attempts. A dependency that hangs therefore costs at most about 4 s, and the function still answers
+ * (503 `service_unavailable`, see `dependency-failure.ts`) instead of being cut off by its own timeout
+ * while the hung write may still land.
+ */
+export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
+
+/** An AWS service's error answer, in the SDK's shape (what `dependency-failure.ts` and the stores read). */
+export class AwsServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number };
+  constructor(name: string, message: string, status: number, fields: Record<string, unknown> = {}) {
+    super(message);
+    Object.assign(this, fields);
+    this.name = name;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+/** An AWS API as the transport needs it. */
+export interface AwsService {
+  /** The SigV4 signing name and the first label of the regional endpoint: `dynamodb`, `kms`, `sns`. */
+  signingName: string;
+  /** How the call counter and the throttling log name the service: `DynamoDB`, `KMS`, `SNS`. */
+  displayName: string;
+  /** The protocol's request for an action: its headers (besides host) and body. */
+  request(action: string, input: unknown): { headers: Record<string, string>; body: string };
+  /** The protocol's error from a non-2xx answer. */
+  error(status: number, headers: http.IncomingHttpHeaders, body: string): AwsServiceError;
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(service: AwsService, region: string): SignatureV4 {
+  let signer = signers.get(service.signingName);
+  if (!signer) {
+    signer = new SignatureV4({
+      service: service.signingName,
+      region,
+      credentials: defaultProvider(),
+      sha256: Sha256,
+    });
+    signers.set(service.signingName, signer);
+  }
+  return signer;
+}
+
+const timeoutError = (what: string) =>
+  Object.assign(new Error(`${what} timed out`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+
+/** One attempt: connect within the connection budget, then the whole answer within the request budget. */
+function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const transport = url.protocol === 'http:' ? http : https;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number, what: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => request.destroy(timeoutError(what)), ms);
+    };
+    const request = transport.request(
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port || undefined,
+        path: url.pathname,
+        headers,
+        agent: agents[url.protocol as keyof typeof agents],
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          clearTimeout(timer);
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.on('socket', (socket) => {
+      const answer = () => arm(CLIENT_BUDGET.requestTimeoutMs, 'the answer');
+      if (socket.connecting) {
+        arm(CLIENT_BUDGET.connectionTimeoutMs, 'the connection');
+        socket.once('connect', answer);
+      } else answer();
+    });
+    request.end(body);
+  });
+}
+
+/** Whether an attempt's failure is worth a second attempt (as the SDK's standard retry strategy decides). */
+function transient(error: unknown): boolean {
+  if (error instanceof AwsServiceError) return error.$fault === 'server' || isThrottling(error);
+  return true; // the connection failed, was reset or timed out: the service never answered
+}
+
+/** A jittered wait before the second attempt (the SDK's base delay is 100 ms). */
+const backoff = () => new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+
+/** Calls `action` of `service` with `input`, signed, within the budget; the answer's body, or an error. */
+export async function callAws(service: AwsService, action: string, input: unknown): Promise<string> {
+  const region = required(ENV.region);
+  const url = new URL(
+    optional(ENV.localAwsEndpoint) ?? `https://${service.signingName}.${region}.amazonaws.com`,
+  );
+  const { headers, body } = service.request(action, input);
+  if (optional(ENV.countAwsCalls) === 'true') countCall(`${service.displayName}:${action}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const signed = await signerFor(service, region).sign({
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query: {},
+        headers: { ...headers, host: url.host, 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      } as Parameters<SignatureV4['sign']>[0]);
+      const answer = await post(url, signed.headers as Record<string, string>, body);
+      if (answer.status >= 200 && answer.status < 300) return answer.body;
+      throw service.error(answer.status, answer.headers, answer.body);
+    } catch (error) {
+      if (isThrottling(error))
+        logger.warn(THROTTLED_LOG_MESSAGE, { awsService: service.displayName, operation: action });
+      if (attempt >= CLIENT_BUDGET.maxAttempts || !transient(error)) throw error;
+      await backoff();
+    }
+  }
+}
+
+/** The error type an answer names (`x-amzn-errortype`, or the body's `__type`/`code`), without its namespace. */
+export function errorTypeOf(header: string | string[] | undefined, bodyType: unknown): string | undefined {
+  const raw = (Array.isArray(header) ? header[0] : header) || (typeof bodyType === 'string' ? bodyType : '');
+  const name = raw.split(':')[0]?.split('#').at(-1);
+  return name || undefined;
+}
+
+/** The AWS JSON protocols (1.0 for DynamoDB, 1.1 for KMS): `X-Amz-Target: <prefix>.<Action>`, JSON both ways. */
+export function awsJson(
+  signingName: string,
+  displayName: string,
+  version: '1.0' | '1.1',
+  targetPrefix: string,
+): AwsService {
+  return {
+    signingName,
+    displayName,
+    request: (action, input) => ({
+      headers: {
+        'content-type': `application/x-amz-json-${version}`,
+        'x-amz-target': `${targetPrefix}.${action}`,
+      },
+      body: JSON.stringify(input),
+    }),
+    error: (status, headers, body) => {
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        // not JSON (a proxy's page): the status says enough
+      }
+      const { __type, code, message, Message, ...fields } = parsed;
+      const name = errorTypeOf(headers['x-amzn-errortype'], __type ?? code) ?? `Http${status}`;
+      const text = typeof message === 'string' ? message : typeof Message === 'string' ? Message : name;
+      return new AwsServiceError(name, text, status, fields);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type * as http from 'node:http';
+import type {
+  CreatePlatformEndpointCommandInput,
+  CreatePlatformEndpointCommandOutput,
+  CreateTopicCommandInput,
+  CreateTopicCommandOutput,
+  DeleteEndpointCommandInput,
+  DeleteEndpointCommandOutput,
+  GetEndpointAttributesCommandInput,
+  GetEndpointAttributesCommandOutput,
+  PublishCommandInput,
+  PublishCommandOutput,
+  SetEndpointAttributesCommandInput,
+  SetEndpointAttributesCommandOutput,
+  SubscribeCommandInput,
+  SubscribeCommandOutput,
+  UnsubscribeCommandInput,
+  UnsubscribeCommandOutput,
+} from '@aws-sdk/client-sns';
+import { type AwsService, AwsServiceError, callAws } from './aws-http.ts';
+
+/**
+ * SNS for the request paths, in the Query protocol SNS speaks (a form-encoded POST, an XML answer) over
+ * `aws-http.ts`, with the SDK's command names, inputs and outputs: the device endpoints, the municipality
+ * push topics and their subscriptions, and publishing. Errors are named as the SDK names them: SNS's code
+ * with `Exception` after it (`NotFound` → `NotFoundException`, `EndpointDisabled` →
+ * `EndpointDisabledException`). The topic and platform-application management of the CLIs and the
+ * deployment's custom resource stays on the SDK's client (`clients.ts`), where start-up time does not count.
+ */
+const VERSION = '2010-03-31';
+
+/** RFC 3986 percent-encoding, as the SDK encodes Query parameters. */
+const encode = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** An input as Query parameters: maps as `.entry.N.key`/`.value` (`MessageAttributes` by `Name`/`Value`), lists as `.member.N`. */
+export function queryParameters(input: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (name === 'MessageAttributes') {
+      Object.entries(value as Record<string, Record<string, string>>).forEach(([key, attribute], i) => {
+        out.push([`${name}.entry.${i + 1}.Name`, key]);
+        for (const [member, text] of Object.entries(attribute))
+          if (text !== undefined) out.push([`${name}.entry.${i + 1}.Value.${member}`, String(text)]);
+      });
+    } else if (Array.isArray(value)) {
+      value.forEach((member, i) => {
+        for (const [key, text] of Object.entries(member as Record<string, string>))
+          out.push([`${name}.member.${i + 1}.${key}`, String(text)]);
+      });
+    } else if (typeof value === 'object' && value !== null) {
+      Object.entries(value as Record<string, string>).forEach(([key, text], i) => {
+        out.push([`${name}.entry.${i + 1}.key`, key], [`${name}.entry.${i + 1}.value`, String(text)]);
+      });
+    } else out.push([name, String(value)]);
+  }
+  return out;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** XML text with its five entities and character references decoded. */
+export const xmlText = (text: string) =>
+  text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, ref: string) =>
+    ref.startsWith('#x')
+      ? String.fromCodePoint(Number.parseInt(ref.slice(2), 16))
+      : ref.startsWith('#')
+        ? String.fromCodePoint(Number(ref.slice(1)))
+        : (ENTITIES[ref] as string),
+  );
+
+/** The text of the first `<name>` element, decoded; undefined when there is none. */
+export function xmlField(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match ? xmlText(match[1] as string) : undefined;
+}
+
+const SNS: AwsService = {
+  signingName: 'sns',
+  displayName: 'SNS',
+  request: (action, input) => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: [['Action', action] as [string, string], ['Version', VERSION] as [string, string]]
+      .concat(queryParameters(input as Record<string, unknown>))
+      .map(([name, value]) => `${encode(name)}=${encode(value)}`)
+      .join('&'),
+  }),
+  error: (status: number, _headers: http.IncomingHttpHeaders, body: string) => {
+    const code = xmlField(body, 'Code') ?? `Http${status}`;
+    const name = code.endsWith('Exception') ? code : `${code}Exception`;
+    return new AwsServiceError(name, xmlField(body, 'Message') ?? name, status);
+  },
+};
+
+/**
+ * Whether an error is SNS's error `code` (`NotFound`, `EndpointDisabled` …), however named: as SNS codes
+ * it, or as the SDK and this client name it (`NotFoundException`).
+ */
+export function isSnsError(error: unknown, code: string): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === code || name === `${code}Exception`;
+}
+
+/** An SNS command: an action, its input, and what its answer's XML holds. */
+export interface SnsCommand<I, O> {
+  readonly action: string;
+  readonly input: I;
+  fromXml(xml: string): O;
+}
+
+/** A command whose answer is one text field (`EndpointArn`, `TopicArn` …) or nothing. */
+function command<I extends object, O>(action: string, field?: string) {
+  return class implements SnsCommand<I, O> {
+    readonly action = action;
+    constructor(readonly input: I) {}
+    fromXml(xml: string): O {
+      return (field ? { [field]: xmlField(xml, field) } : {}) as O;
+    }
+  };
+}
+
+export const PublishCommand = command<PublishCommandInput, PublishCommandOutput>('Publish', 'MessageId');
+export const CreatePlatformEndpointCommand = command<
+  CreatePlatformEndpointCommandInput,
+  CreatePlatformEndpointCommandOutput
+>('CreatePlatformEndpoint', 'EndpointArn');
+export const SetEndpointAttributesCommand = command<
+  SetEndpointAttributesCommandInput,
+  SetEndpointAttributesCommandOutput
+>('SetEndpointAttributes');
+export const DeleteEndpointCommand = command<DeleteEndpointCommandInput, DeleteEndpointCommandOutput>(
+  'DeleteEndpoint',
+);
+export const CreateTopicCommand = command<CreateTopicCommandInput, CreateTopicCommandOutput>(
+  'CreateTopic',
+  'TopicArn',
+);
+export const SubscribeCommand = command<SubscribeCommandInput, SubscribeCommandOutput>(
+  'Subscribe',
+  'SubscriptionArn',
+);
+export const UnsubscribeCommand = command<UnsubscribeCommandInput, UnsubscribeCommandOutput>('Unsubscribe');
+
+/** `GetEndpointAttributes`: the endpoint's attributes (`Enabled`, `Token` …) as a map. */
+export class GetEndpointAttributesCommand
+  implements SnsCommand<GetEndpointAttributesCommandInput, GetEndpointAttributesCommandOutput>
+{
+  readonly action = 'GetEndpointAttributes';
+  constructor(readonly input: GetEndpointAttributesCommandInput) {}
+  fromXml(xml: string): GetEndpointAttributesCommandOutput {
+    const Attributes: Record<string, string> = {};
+    for (const [, entry] of xml.matchAll(/<entry>([\s\S]*?)<\/entry>/g)) {
+      const key = xmlField(entry as string, 'key');
+      if (key !== undefined) Attributes[key] = xmlField(entry as string, 'value') ?? '';
+    }
+    return { Attributes } as GetEndpointAttributesCommandOutput;
+  }
+}
+
+/** The SNS client of the request paths: `send(new PublishCommand({...}))`, as with the SDK's. */
+export const snsClient = {
+  async send<I, O>(command: SnsCommand<I, O>): Promise<O> {
+    return command.fromXml(await callAws(SNS, command.action, command.input));
+  },
+};

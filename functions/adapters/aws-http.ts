@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -8,11 +9,12 @@ import { ENV } from '../shared/env.ts';
 import { defaultProvider } from '../shared/lambda-credentials.ts';
 import { THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import { Sha256 } from './s3-object.ts';
 
 /**
- * One signed call to an AWS service's API, as the request paths make them (DynamoDB, KMS, SNS): a POST
- * signed with the SDK's own SigV4 signer and sent over a keep-alive connection. The SDK clients cost every
+ * One signed call to an AWS service's API, as the request paths make them (DynamoDB, KMS, SNS, and the S3
+ * reads and SES sends of `s3-object.ts` and `mailer.ts`): a request signed with the SDK's own SigV4 signer
+ * and sent with `node:https` over a keep-alive connection (not `fetch`, whose first use loads undici: some
+ * 25 ms more on a cold start). The SDK clients cost every
  * function about 30 ms of start-up before any request work (their protocol, schema and endpoint-rule
  * machinery for every operation of every service, and the Node modules they load), which put most API
  * functions over their import-time budget; the three services' wire protocols are small and stable (AWS
@@ -59,11 +61,52 @@ export interface AwsService {
   error(status: number, headers: http.IncomingHttpHeaders, body: string): AwsServiceError;
 }
 
-interface Answer {
+/** An answer, read whole. */
+export interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: string;
+  body: Buffer;
 }
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytesOf = (data: SourceData) =>
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+
+/** node:crypto's SHA-256 and HMAC in the shape the SDK's signer takes. */
+export class Sha256 {
+  private readonly hash;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytesOf(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalises and the SDK encodes query parameters. */
+export const rfc3986 = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** XML text (S3's and SNS's answers) with its five entities and character references decoded. */
+export const xmlText = (text: string) =>
+  text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, ref: string) =>
+    ref.startsWith('#x')
+      ? String.fromCodePoint(Number.parseInt(ref.slice(2), 16))
+      : ref.startsWith('#')
+        ? String.fromCodePoint(Number(ref.slice(1)))
+        : (ENTITIES[ref] as string),
+  );
+/** The raw content of the first `<name>` element of an XML answer; undefined when there is none. */
+export const xmlElement = (xml: string, name: string) =>
+  new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
 
 const agents = {
   'http:': new http.Agent({ keepAlive: true }),
@@ -88,8 +131,24 @@ function signerFor(service: AwsService, region: string): SignatureV4 {
 const timeoutError = (what: string) =>
   Object.assign(new Error(`${what} timed out`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
 
-/** One attempt: connect within the connection budget, then the whole answer within the request budget. */
-function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+/** How long a request may take: to connect, then to be answered whole; and who may abort it. */
+export interface Limits {
+  connectMs?: number;
+  answerMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * One request, once: connected within `connectMs` (default: the budget's), then answered whole within
+ * `answerMs` (default: the budget's), or failed as a `TimeoutError`; aborted when `signal` is.
+ */
+export function send(
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: string,
+  limits: Limits = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'http:' ? http : https;
     let timer: NodeJS.Timeout | undefined;
@@ -97,41 +156,51 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
       clearTimeout(timer);
       timer = setTimeout(() => request.destroy(timeoutError(what)), ms);
     };
+    const abort = () => request.destroy(limits.signal?.reason as Error);
+    const done = () => {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', abort);
+    };
     const request = transport.request(
       {
-        method: 'POST',
+        method,
         protocol: url.protocol,
         hostname: url.hostname,
         port: url.port || undefined,
-        path: url.pathname,
+        path: `${url.pathname}${url.search}`,
         headers,
         agent: agents[url.protocol as keyof typeof agents],
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
+        response.on('error', (error) => {
+          done();
+          reject(error);
+        });
         response.on('end', () => {
-          clearTimeout(timer);
+          done();
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: Buffer.concat(chunks),
           });
         });
       },
     );
     request.on('error', (error) => {
-      clearTimeout(timer);
+      done();
       reject(error);
     });
     request.on('socket', (socket) => {
-      const answer = () => arm(CLIENT_BUDGET.requestTimeoutMs, 'the answer');
+      const answer = () => arm(limits.answerMs ?? CLIENT_BUDGET.requestTimeoutMs, 'the answer');
       if (socket.connecting) {
-        arm(CLIENT_BUDGET.connectionTimeoutMs, 'the connection');
+        arm(limits.connectMs ?? CLIENT_BUDGET.connectionTimeoutMs, 'the connection');
         socket.once('connect', answer);
       } else answer();
     });
+    if (limits.signal?.aborted) abort();
+    else limits.signal?.addEventListener('abort', abort, { once: true });
     request.end(body);
   });
 }
@@ -165,9 +234,10 @@ export async function callAws(service: AwsService, action: string, input: unknow
         headers: { ...headers, host: url.host, 'content-length': String(Buffer.byteLength(body)) },
         body,
       } as Parameters<SignatureV4['sign']>[0]);
-      const answer = await post(url, signed.headers as Record<string, string>, body);
-      if (answer.status >= 200 && answer.status < 300) return answer.body;
-      throw service.error(answer.status, answer.headers, answer.body);
+      const answer = await send(url, 'POST', signed.headers as Record<string, string>, body);
+      const text = answer.body.toString('utf8');
+      if (answer.status >= 200 && answer.status < 300) return text;
+      throw service.error(answer.status, answer.headers, text);
     } catch (error) {
       if (isThrottling(error))
         logger.warn(THROTTLED_LOG_MESSAGE, { awsService: service.displayName, operation: action });

@@ -6,11 +6,11 @@ import { ENV } from '../shared/env.ts';
 import { defaultProvider } from '../shared/lambda-credentials.ts';
 import { MAIL_ACCOUNT_TAG, THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import { Sha256 } from './s3-object.ts';
+import { type Answer, errorTypeOf, Sha256, send } from './aws-http.ts';
 
 /**
  * Sends one mail through SES v2 (`SendEmail`) from the stage's sender, with the stage's configuration set.
- * The request is signed with the SDK's own SigV4 signer and sent with Node's `fetch`, once: the SES client
+ * The request is signed with the SDK's own SigV4 signer and sent with `aws-http.ts`'s transport, once: the SES client
  * would add some 60 KB to every function that mails (the recovery's bundle went over its 500 KB budget),
  * and a send is not idempotent, so it is never retried here (functions/mail/use-cases.ts decides what a
  * failure means). SES's errors come back as errors `isDependencyFailure` and the mail use cases read: the
@@ -55,29 +55,24 @@ export async function sendMail(to: string, content: MailContent, accountId: stri
     headers: { host: base.host, 'content-type': 'application/json' },
     body,
   } as Parameters<SignatureV4['sign']>[0]);
-  // fetch sets Host itself, from the URL: the same value that was signed.
-  const { host: _host, ...headers } = signed.headers as Record<string, string>;
   if (optional(ENV.countAwsCalls) === 'true') countCall('SES:SendEmail');
-  const response = await fetch(`${base.protocol}//${base.host}${PATH}`, {
-    method: 'POST',
-    headers,
+  const response = await send(
+    new URL(`${base.protocol}//${base.host}${PATH}`),
+    'POST',
+    signed.headers as Record<string, string>,
     body,
-    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-  });
-  if (response.ok) {
-    await response.body?.cancel();
-    return;
-  }
-  throw await sesError(response);
+    { answerMs: SEND_TIMEOUT_MS },
+  );
+  if (response.status >= 200 && response.status < 300) return;
+  throw sesError(response);
 }
 
 /**
  * SES's error answer as an SDK-shaped error: `name` its type, `$metadata.httpStatusCode` its status. SES's
  * own message is left out: it may name the recipient (a refused address), and these errors reach the logs.
  */
-async function sesError(response: Response): Promise<Error> {
-  await response.body?.cancel();
-  const type = (response.headers.get('x-amzn-errortype') ?? '').split(':')[0] || `Http${response.status}`;
+function sesError(response: Answer): Error {
+  const type = errorTypeOf(response.headers['x-amzn-errortype'], undefined) ?? `Http${response.status}`;
   const throttled = response.status === 429 || type === 'TooManyRequestsException';
   if (throttled) logger.warn(THROTTLED_LOG_MESSAGE, { awsService: 'SES' });
   return Object.assign(new Error(`SES answered ${response.status} ${type}`), {

@@ -1,43 +1,26 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { defaultProvider } from '../shared/lambda-credentials.ts';
+import {
+  type Answer,
+  xmlElement as element,
+  rfc3986,
+  Sha256,
+  send as sendSigned,
+  xmlText,
+} from './aws-http.ts';
 
 /**
  * The two S3 reads of the trust material (J-LIS anchors, CRLs; `sources.ts`): `GetObject`, conditional on
  * an ETag, and `ListObjectsV2` of a prefix. They are signed with the SDK's own SigV4 signer and sent with
- * Node's `fetch`: the S3 client would add about 130 KB to the registration bundle (its schema registry and
+ * `aws-http.ts`'s transport: the S3 client would add about 130 KB to the registration bundle (its schema registry and
  * endpoint rules cover every S3 operation), which is what kept that bundle over its 500 KB budget.
  * Credentials are the function's, from the environment. Locally the requests go, path-style, to the S3
  * stand-in at `XID_LOCAL_AWS_ENDPOINT`. Each is counted as `S3:GetObject` / `S3:ListObjectsV2`.
  */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (data: SourceData) =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
 
-/** node:crypto's SHA-256 and HMAC in the shape the SDK's signer takes. */
-export class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-/** RFC 3986 percent-encoding, as SigV4 canonicalises (every byte but A–Z a–z 0–9 - . _ ~). */
-const rfc3986 = (text: string) =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 /** An object key as a path: each segment encoded, `/` kept. */
 const encodeKey = (key: string) => key.split('/').map(rfc3986).join('/');
 
@@ -93,15 +76,14 @@ export async function signedGet(
     .sort()
     .map((name) => `${rfc3986(name)}=${rfc3986(query[name] as string)}`)
     .join('&');
-  // fetch sets Host itself, from the URL: the same value that was signed.
+  // The transport sets Host itself, from the URL: the same value that was signed.
   const { host: _host, ...sent } = signed.headers as Record<string, string>;
   return { url: `${protocol}//${host}${path}${search ? `?${search}` : ''}`, headers: sent };
 }
 
 /** S3's error answer as an error `isDependencyFailure` reads (5xx and throttling are the dependency's). */
-async function s3Error(response: Response, what: string): Promise<Error> {
-  const text = await response.text().catch(() => '');
-  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `Http${response.status}`;
+function s3Error(response: Answer, what: string): Error {
+  const code = element(response.body.toString('utf8'), 'Code') ?? `Http${response.status}`;
   return Object.assign(new Error(`${what} answered ${response.status} ${code}`), {
     name: code,
     $fault: response.status >= 500 ? 'server' : 'client',
@@ -109,13 +91,17 @@ async function s3Error(response: Response, what: string): Promise<Error> {
   });
 }
 
+const ok = (response: Answer) => response.status >= 200 && response.status < 300;
+/** An S3 read's answer may take this long once connected (a CRL of 100,000 entries is some 3 MB). */
+const S3_ANSWER_MS = 10_000;
+
 async function send(
   action: 'GetObject' | 'ListObjectsV2',
   bucket: string,
   key: string,
   query: Record<string, string>,
   options: { signal?: AbortSignal; headers?: Record<string, string> },
-): Promise<Response> {
+): Promise<Answer> {
   const request = await signedGet(
     bucket,
     key,
@@ -128,7 +114,11 @@ async function send(
     options.headers,
   );
   if (optional(ENV.countAwsCalls) === 'true') countCall(`S3:${action}`);
-  return fetch(request.url, { headers: request.headers, signal: options.signal });
+  // The caller's signal bounds the whole read (a CRL may be megabytes); the budget bounds the connection.
+  return sendSigned(new URL(request.url), 'GET', request.headers, undefined, {
+    answerMs: S3_ANSWER_MS,
+    signal: options.signal,
+  });
 }
 
 /** An object's bytes and ETag, or `not-modified` when it still has the ETag given. */
@@ -140,23 +130,13 @@ export async function getObject(
   const headers: Record<string, string> = options.ifNoneMatch ? { 'if-none-match': options.ifNoneMatch } : {};
   const response = await send('GetObject', bucket, key, {}, { signal: options.signal, headers });
   if (response.status === 304 && options.ifNoneMatch) return 'not-modified';
-  if (!response.ok) throw await s3Error(response, `s3://${bucket}/${key}`);
+  if (!ok(response)) throw s3Error(response, `s3://${bucket}/${key}`);
+  const etag = response.headers.etag;
   return {
-    bytes: new Uint8Array(await response.arrayBuffer()),
-    etag: response.headers.get('etag') ?? undefined,
+    bytes: new Uint8Array(response.body.buffer, response.body.byteOffset, response.body.byteLength),
+    etag: typeof etag === 'string' ? etag : undefined,
   };
 }
-
-const xmlText = (text: string) =>
-  text
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-const element = (xml: string, name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
 
 /** One page of a `ListObjectsV2` answer: each object's key and ETag, and the token of the next page. */
 export function parseListObjects(xml: string): {
@@ -190,8 +170,8 @@ export async function listObjects(
       ...(token ? { 'continuation-token': token } : {}),
     };
     const response = await send('ListObjectsV2', bucket, '', query, options);
-    if (!response.ok) throw await s3Error(response, `s3://${bucket}/${prefix}`);
-    const page = parseListObjects(await response.text());
+    if (!ok(response)) throw s3Error(response, `s3://${bucket}/${prefix}`);
+    const page = parseListObjects(response.body.toString('utf8'));
     objects.push(...page.objects);
     token = page.next;
   } while (token);

@@ -17,7 +17,7 @@ import type {
   UnsubscribeCommandInput,
   UnsubscribeCommandOutput,
 } from '@aws-sdk/client-sns';
-import { type AwsService, AwsServiceError, callAws } from './aws-http.ts';
+import { type AwsService, AwsServiceError, callAws, rfc3986, xmlElement, xmlText } from './aws-http.ts';
 
 /**
  * SNS for the request paths, in the Query protocol SNS speaks (a form-encoded POST, an XML answer) over
@@ -28,10 +28,6 @@ import { type AwsService, AwsServiceError, callAws } from './aws-http.ts';
  * deployment's custom resource stays on the SDK's client (`clients.ts`), where start-up time does not count.
  */
 const VERSION = '2010-03-31';
-
-/** RFC 3986 percent-encoding, as the SDK encodes Query parameters. */
-const encode = (text: string) =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** An input as Query parameters: maps as `.entry.N.key`/`.value` (`MessageAttributes` by `Name`/`Value`), lists as `.member.N`. */
 export function queryParameters(input: Record<string, unknown>): [string, string][] {
@@ -58,21 +54,10 @@ export function queryParameters(input: Record<string, unknown>): [string, string
   return out;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-/** XML text with its five entities and character references decoded. */
-export const xmlText = (text: string) =>
-  text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, ref: string) =>
-    ref.startsWith('#x')
-      ? String.fromCodePoint(Number.parseInt(ref.slice(2), 16))
-      : ref.startsWith('#')
-        ? String.fromCodePoint(Number(ref.slice(1)))
-        : (ENTITIES[ref] as string),
-  );
-
 /** The text of the first `<name>` element, decoded; undefined when there is none. */
 export function xmlField(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match ? xmlText(match[1] as string) : undefined;
+  const content = xmlElement(xml, name);
+  return content === undefined ? undefined : xmlText(content);
 }
 
 const SNS: AwsService = {
@@ -82,7 +67,7 @@ const SNS: AwsService = {
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
     body: [['Action', action] as [string, string], ['Version', VERSION] as [string, string]]
       .concat(queryParameters(input as Record<string, unknown>))
-      .map(([name, value]) => `${encode(name)}=${encode(value)}`)
+      .map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`)
       .join('&'),
   }),
   error: (status: number, _headers: http.IncomingHttpHeaders, body: string) => {

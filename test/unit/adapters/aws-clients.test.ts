@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,30 +23,21 @@ import {
 import { type CallTally, countInto } from '#functions/shared/aws-calls';
 import { isDependencyFailure, isThrottling } from '#functions/shared/dependency-failure';
 import { ENV } from '#functions/shared/env';
+import { type StandIn, startStandIn } from '#test/harness/stand-in';
 
 /**
  * The request paths' own DynamoDB, KMS and SNS clients (aws-http.ts and the three protocol modules),
  * against a loopback stand-in that records what it was sent and answers as each test says: the wire format
  * of each protocol, SigV4, the SDK-shaped errors the stores read, the retry policy and the call counter.
  */
-let server: Server;
-let answers: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
-const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
+let standIn: StandIn;
+/** The answers to give, in order; with none left, the stand-in hangs (the client's budget decides). */
+let answers: StandIn['respond'][] = [];
+const seen = () => standIn.seen;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
-      const answer = answers.shift();
-      if (answer) answer(req, res);
-      // no answer queued: the stand-in hangs (the client's budget decides)
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  vi.stubEnv(ENV.localAwsEndpoint, `http://127.0.0.1:${port}`);
+  standIn = await startStandIn((request, response) => answers.shift()?.(request, response));
+  vi.stubEnv(ENV.localAwsEndpoint, standIn.url);
   vi.stubEnv(ENV.region, 'ap-northeast-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
@@ -54,14 +45,13 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  seen.length = 0;
+  standIn.seen.length = 0;
   answers = [];
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await standIn.close();
 });
 
 const json =
@@ -111,7 +101,7 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
       tags: ['a', true, null],
     });
     expect(tally).toEqual({ 'DynamoDB:GetItem': 1 });
-    const [request] = seen;
+    const [request] = seen();
     expect(request?.headers['x-amz-target']).toBe('DynamoDB_20120810.GetItem');
     expect(request?.headers['content-type']).toBe('application/x-amz-json-1.0');
     expect(request?.headers.authorization).toMatch(signedFor('dynamodb'));
@@ -143,8 +133,8 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
         ],
       }),
     );
-    expect(seen[0]?.headers['x-amz-target']).toBe('DynamoDB_20120810.TransactWriteItems');
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+    expect(seen()[0]?.headers['x-amz-target']).toBe('DynamoDB_20120810.TransactWriteItems');
+    expect(JSON.parse(seen()[0]?.body ?? '')).toEqual({
       TransactItems: [
         { Put: { TableName: 't', Item: { pk: { S: 'a' }, sk: { S: 'b' }, bytes: { B: 'Bw==' } } } },
         {
@@ -188,7 +178,7 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
     expect(isConditionFailure(error, 1)).toBe(true);
     expect(isConditionFailure(error, 0)).toBe(false);
     expect(isDependencyFailure(error)).toBe(false);
-    expect(seen).toHaveLength(1);
+    expect(seen()).toHaveLength(1);
   });
 
   it('answers a conditional write that lost as refused, through the one write-failure helper', async () => {
@@ -224,7 +214,7 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
         RequestItems: { t: { Keys: [{ pk: 'a' }, { pk: 'b' }], ConsistentRead: true } },
       }),
     );
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+    expect(JSON.parse(seen()[0]?.body ?? '')).toEqual({
       RequestItems: { t: { Keys: [{ pk: { S: 'a' } }, { pk: { S: 'b' } }], ConsistentRead: true } },
     });
     expect(Responses).toEqual({ t: [{ pk: 'a', n: 1 }] });
@@ -269,7 +259,7 @@ describe('retries, budget and counting', () => {
       documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })),
     );
     expect(result.Item).toEqual({ pk: 'a' });
-    expect(seen).toHaveLength(2);
+    expect(seen()).toHaveLength(2);
     expect(tally).toEqual({ 'DynamoDB:GetItem': 1 });
   });
 
@@ -279,7 +269,7 @@ describe('retries, budget and counting', () => {
       json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' }),
     );
     const error = await failureOf(documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })));
-    expect(seen).toHaveLength(CLIENT_BUDGET.maxAttempts);
+    expect(seen()).toHaveLength(CLIENT_BUDGET.maxAttempts);
     expect(isThrottling(error)).toBe(true);
     expect(isDependencyFailure(error)).toBe(true);
   });
@@ -289,7 +279,7 @@ describe('retries, budget and counting', () => {
     const error = await failureOf(documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })));
     expect([error.name, error.message]).toEqual(['ValidationException', 'bad key']);
     expect(isDependencyFailure(error)).toBe(false);
-    expect(seen).toHaveLength(1);
+    expect(seen()).toHaveLength(1);
   });
 
   it('gives up on a service that never answers within the budget, as a dependency failure', async () => {
@@ -297,7 +287,7 @@ describe('retries, budget and counting', () => {
     const error = await failureOf(documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })));
     expect(error.name).toBe('TimeoutError');
     expect(isDependencyFailure(error)).toBe(true);
-    expect(seen).toHaveLength(CLIENT_BUDGET.maxAttempts);
+    expect(seen()).toHaveLength(CLIENT_BUDGET.maxAttempts);
     // Bounded by the budget (not a timing assertion: a generous ceiling that only a missing timeout breaks).
     expect(Date.now() - started).toBeLessThan(
       CLIENT_BUDGET.maxAttempts * (CLIENT_BUDGET.connectionTimeoutMs + CLIENT_BUDGET.requestTimeoutMs) + 2000,
@@ -317,7 +307,7 @@ describe('retries, budget and counting', () => {
       expect(error.code).toBe('ECONNREFUSED');
       expect(isDependencyFailure(error)).toBe(true);
     } finally {
-      vi.stubEnv(ENV.localAwsEndpoint, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      vi.stubEnv(ENV.localAwsEndpoint, standIn.url);
     }
   });
 });
@@ -343,10 +333,10 @@ describe('KMS (AWS JSON 1.1)', () => {
     expect(Buffer.from(result.Plaintext as Uint8Array).toString()).toBe('secret key');
     expect(result.KeyId).toBe('k');
     expect(tally).toEqual({ 'KMS:Decrypt': 1 });
-    expect(seen[0]?.headers['x-amz-target']).toBe('TrentService.Decrypt');
-    expect(seen[0]?.headers['content-type']).toBe('application/x-amz-json-1.1');
-    expect(seen[0]?.headers.authorization).toMatch(signedFor('kms'));
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+    expect(seen()[0]?.headers['x-amz-target']).toBe('TrentService.Decrypt');
+    expect(seen()[0]?.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(seen()[0]?.headers.authorization).toMatch(signedFor('kms'));
+    expect(JSON.parse(seen()[0]?.body ?? '')).toEqual({
       KeyId: 'k',
       CiphertextBlob: 'AQID',
       EncryptionContext: { accountId: 'a' },
@@ -359,7 +349,7 @@ describe('KMS (AWS JSON 1.1)', () => {
       new GenerateMacCommand({ KeyId: 'k', MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from('label') }),
     );
     expect(Mac).toEqual(new Uint8Array(32).fill(9));
-    expect(JSON.parse(seen[0]?.body ?? '').Message).toBe(Buffer.from('label').toString('base64'));
+    expect(JSON.parse(seen()[0]?.body ?? '').Message).toBe(Buffer.from('label').toString('base64'));
   });
 });
 
@@ -383,11 +373,11 @@ describe('SNS (Query protocol)', () => {
     );
     expect(result.MessageId).toBe('m-1');
     expect(tally).toEqual({ 'SNS:Publish': 1 });
-    expect(seen[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
-    expect(seen[0]?.headers.authorization).toMatch(
+    expect(seen()[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
+    expect(seen()[0]?.headers.authorization).toMatch(
       /Credential=AKIDEXAMPLE\/\d{8}\/ap-northeast-1\/sns\/aws4_request/,
     );
-    expect(Object.fromEntries(new URLSearchParams(seen[0]?.body))).toEqual({
+    expect(Object.fromEntries(new URLSearchParams(seen()[0]?.body))).toEqual({
       Action: 'Publish',
       Version: '2010-03-31',
       TopicArn: 'arn:aws:sns:ap-northeast-1:1:t',
@@ -439,7 +429,7 @@ describe('SNS (Query protocol)', () => {
     expect(error.name).toBe('InvalidParameterException');
     expect(isSnsError(error, 'InvalidParameter')).toBe(true);
     expect(error.message).toContain('already exists with the same Token');
-    expect(seen).toHaveLength(1);
+    expect(seen()).toHaveLength(1);
   });
 
   it('takes SNS throttling for throttling', async () => {
@@ -450,6 +440,6 @@ describe('SNS (Query protocol)', () => {
     answers.push(throttled, throttled);
     const error = await failureOf(snsClient.send(new PublishCommand({ TargetArn: 'e', Message: 'm' })));
     expect(isThrottling(error)).toBe(true);
-    expect(seen).toHaveLength(2);
+    expect(seen()).toHaveLength(2);
   });
 });

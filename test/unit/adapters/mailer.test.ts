@@ -1,37 +1,21 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendMail } from '#functions/adapters/mailer';
 import { type CallTally, countInto } from '#functions/shared/aws-calls';
 import { isDependencyFailure } from '#functions/shared/dependency-failure';
 import { ENV } from '#functions/shared/env';
 import { MAIL_ACCOUNT_TAG } from '#functions/shared/names';
+import { type StandIn, startStandIn } from '#test/harness/stand-in';
 
 /**
  * SES v2 `SendEmail` without the SES client: a SigV4-signed POST, tried once, against a loopback stand-in
  * that records what it was sent and answers as the test says (SES's error shape: `x-amzn-ErrorType`).
  */
-let server: Server;
-let answer: (req: IncomingMessage, res: ServerResponse) => void;
-const seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+let standIn: StandIn;
+const seen = () => standIn.seen;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      seen.push({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      answer(req, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  vi.stubEnv(ENV.localSesEndpoint, `http://127.0.0.1:${port}`);
+  standIn = await startStandIn();
+  vi.stubEnv(ENV.localSesEndpoint, standIn.url);
   vi.stubEnv(ENV.region, 'ap-northeast-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
@@ -40,12 +24,12 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  seen.length = 0;
+  standIn.seen.length = 0;
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await new Promise((resolve) => server.close(resolve));
+  await standIn.close();
 });
 
 const content = { subject: 'メールアドレスの確認', text: 'テキスト', html: '<p>HTML</p>' };
@@ -58,7 +42,7 @@ const failureOf = (run: Promise<unknown>) =>
 
 describe('sending a mail through SES v2', () => {
   it('POSTs the mail, signed for SES in the stage’s region, once, with the account tag and the configuration set', async () => {
-    answer = (_req, res) =>
+    standIn.respond = (_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"MessageId":"m"}');
     const tally: CallTally = {};
     await countInto(tally, async () => {
@@ -69,8 +53,8 @@ describe('sending a mail through SES v2', () => {
         vi.stubEnv(ENV.countAwsCalls, undefined);
       }
     });
-    expect(seen).toHaveLength(1);
-    const [request] = seen;
+    expect(seen()).toHaveLength(1);
+    const [request] = seen();
     expect([request?.method, request?.url]).toEqual(['POST', '/v2/email/outbound-emails']);
     expect(request?.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/ap-northeast-1\/ses\/aws4_request, SignedHeaders=[^,]*content-type;host[^,]*, Signature=[0-9a-f]{64}$/,
@@ -94,7 +78,7 @@ describe('sending a mail through SES v2', () => {
   });
 
   it('answers SES’s refusal as an error with its type and status, which is not an outage, and tries once', async () => {
-    answer = (_req, res) =>
+    standIn.respond = (_req, res) =>
       res
         .writeHead(400, {
           'content-type': 'application/json',
@@ -106,7 +90,7 @@ describe('sending a mail through SES v2', () => {
     // SES's message may name the address; the error (which reaches the logs) does not carry it.
     expect((error as Error).message).toBe('SES answered 400 MessageRejected');
     expect(isDependencyFailure(error)).toBe(false);
-    expect(seen).toHaveLength(1);
+    expect(seen()).toHaveLength(1);
   });
 
   it('answers throttling and SES’s own failures as outages (503 to the client)', async () => {
@@ -114,7 +98,7 @@ describe('sending a mail through SES v2', () => {
       [429, 'TooManyRequestsException'],
       [500, 'InternalFailure'],
     ] as const) {
-      answer = (_req, res) => res.writeHead(status, { 'x-amzn-ErrorType': type }).end('{}');
+      standIn.respond = (_req, res) => res.writeHead(status, { 'x-amzn-ErrorType': type }).end('{}');
       const error = await failureOf(sendMail('hanako@example.jp', content, ACCOUNT));
       expect(error).toMatchObject({ name: type, $metadata: { httpStatusCode: status } });
       expect(isDependencyFailure(error)).toBe(true);
@@ -122,10 +106,10 @@ describe('sending a mail through SES v2', () => {
   });
 
   it('reports a connection closed before any answer as an outage without a status (the mail may have gone out)', async () => {
-    answer = (req) => req.socket.destroy();
+    standIn.respond = (req) => req.socket.destroy();
     const error = await failureOf(sendMail('hanako@example.jp', content, ACCOUNT));
     expect(isDependencyFailure(error)).toBe(true);
     expect((error as { $metadata?: unknown }).$metadata).toBeUndefined();
-    expect(seen).toHaveLength(1);
+    expect(seen()).toHaveLength(1);
   });
 });

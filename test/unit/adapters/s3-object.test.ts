@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObject, listObjects, parseListObjects, signedGet } from '#functions/adapters/s3-object';
 import { type CallTally, countInto } from '#functions/shared/aws-calls';
 import { isDependencyFailure } from '#functions/shared/dependency-failure';
 import { ENV } from '#functions/shared/env';
+import { type StandIn, startStandIn } from '#test/harness/stand-in';
 
 /**
  * The S3 reads of the trust material, signed with the SDK's SigV4 signer: checked against the worked
@@ -105,13 +105,11 @@ describe('ListObjectsV2 answers', () => {
  * a listing over two pages, S3's error answers, and one counted call per request.
  */
 describe('S3 reads through a stand-in', () => {
-  const requests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[] =
-    [];
-  let server: Server;
+  let standIn: StandIn;
+  const requests = () => standIn.seen;
   let saved: NodeJS.ProcessEnv;
 
   const answer = (request: IncomingMessage, response: ServerResponse) => {
-    requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
     const url = new URL(request.url ?? '/', 'http://stand-in');
     if (url.pathname === '/trust/crl/a.crl') {
       if (request.headers['if-none-match'] === '"v1"') return response.writeHead(304).end();
@@ -138,12 +136,10 @@ describe('S3 reads through a stand-in', () => {
 
   beforeAll(async () => {
     saved = { ...process.env };
-    server = createServer(answer);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    standIn = await startStandIn(answer);
     Object.assign(process.env, {
       [ENV.region]: 'ap-northeast-1',
-      [ENV.localAwsEndpoint]: `http://127.0.0.1:${port}`,
+      [ENV.localAwsEndpoint]: standIn.url,
       [ENV.countAwsCalls]: 'true',
       AWS_ACCESS_KEY_ID: EXAMPLE.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: EXAMPLE.credentials.secretAccessKey,
@@ -151,7 +147,7 @@ describe('S3 reads through a stand-in', () => {
   });
   afterAll(async () => {
     process.env = saved;
-    await new Promise((resolve) => server.close(resolve));
+    await standIn.close();
   });
 
   it('reads an object with its ETag, and answers not-modified while the ETag holds', async () => {
@@ -165,7 +161,7 @@ describe('S3 reads through a stand-in', () => {
       'not-modified',
     );
     expect(calls).toEqual({ 'S3:GetObject': 2 });
-    const signed = requests.at(-1)?.headers.authorization;
+    const signed = requests().at(-1)?.headers.authorization;
     expect(signed).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/ap-northeast-1\/s3\//);
     expect(String(signed)).toContain('if-none-match');
   });
@@ -178,7 +174,7 @@ describe('S3 reads through a stand-in', () => {
       { key: 'crl/b.crl', etag: '"crl/b.crl"' },
     ]);
     expect(calls).toEqual({ 'S3:ListObjectsV2': 2 });
-    expect(requests.at(-1)?.url).toBe('/trust?continuation-token=page%202&list-type=2&prefix=crl%2F');
+    expect(requests().at(-1)?.url).toBe('/trust?continuation-token=page%202&list-type=2&prefix=crl%2F');
   });
 
   it("turns S3's error answers into errors: throttling is a dependency failure, a missing object is not", async () => {

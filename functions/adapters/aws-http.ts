@@ -1,12 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
 import { isThrottling } from '../shared/dependency-failure.ts';
 import { ENV } from '../shared/env.ts';
-import { defaultProvider } from '../shared/lambda-credentials.ts';
 import { THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
 
@@ -30,9 +30,9 @@ import { logger } from '../shared/powertools.ts';
 
 /**
  * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
- * attempts. A dependency that hangs therefore costs at most about 4 s, and the function still answers
- * (503 `service_unavailable`, see `dependency-failure.ts`) instead of being cut off by its own timeout
- * while the hung write may still land.
+ * attempts. A dependency that answers nothing therefore costs about 4 s (6.5 s at the very worst, when
+ * neither attempt even connects), and the function still answers (503 `service_unavailable`, see
+ * `dependency-failure.ts`) instead of being cut off by its own timeout while the hung write may still land.
  */
 export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
 
@@ -46,6 +46,8 @@ export class AwsServiceError extends Error {
     this.name = name;
     this.$fault = status >= 500 ? 'server' : 'client';
     this.$metadata = { httpStatusCode: status };
+    // 429 is throttling whatever the error's name (as the SDK reads it).
+    if (status === 429) Object.assign(this, { $retryable: { throttling: true } });
   }
 }
 
@@ -108,11 +110,32 @@ export const xmlText = (text: string) =>
 export const xmlElement = (xml: string, name: string) =>
   new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
 
+/**
+ * Keep-alive connections, closed after 4 s idle (as undici does): a service closes idle connections on its
+ * side, and a request sent on one it has just closed fails for nothing (see `send`).
+ */
+const IDLE_MS = 4000;
 const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
+};
+/** Connections used once, for a request that must not be sent twice (see `Limits.fresh`). */
+const freshAgents = {
+  'http:': new http.Agent({ keepAlive: false }),
+  'https:': new https.Agent({ keepAlive: false }),
 };
 const signers = new Map<string, SignatureV4>();
+
+/**
+ * The credentials every signed request uses: the SDK's default chain, once per container. The function
+ * bundles alias the chain to the environment provider (Lambda's credentials are in the environment,
+ * `shared/lambda-credentials.ts`); the CLIs, which run unbundled, get the whole chain (profiles, SSO).
+ */
+let provider: ReturnType<typeof defaultProvider> | undefined;
+export const credentials = () => {
+  provider ??= defaultProvider();
+  return provider;
+};
 
 function signerFor(service: AwsService, region: string): SignatureV4 {
   let signer = signers.get(service.signingName);
@@ -120,7 +143,7 @@ function signerFor(service: AwsService, region: string): SignatureV4 {
     signer = new SignatureV4({
       service: service.signingName,
       region,
-      credentials: defaultProvider(),
+      credentials: credentials(),
       sha256: Sha256,
     });
     signers.set(service.signingName, signer);
@@ -128,31 +151,61 @@ function signerFor(service: AwsService, region: string): SignatureV4 {
   return signer;
 }
 
-const timeoutError = (what: string) =>
-  Object.assign(new Error(`${what} timed out`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+/**
+ * A request given up on: `ECONNTIMEOUT` when no connection was ever made (nothing was sent), `ETIMEDOUT`
+ * when the answer did not come (the request may have been acted on).
+ */
+const timeoutError = (what: 'the connection' | 'the answer') =>
+  Object.assign(new Error(`${what} timed out`), {
+    name: 'TimeoutError',
+    code: what === 'the connection' ? 'ECONNTIMEOUT' : 'ETIMEDOUT',
+  });
 
 /** How long a request may take: to connect, then to be answered whole; and who may abort it. */
 export interface Limits {
   connectMs?: number;
   answerMs?: number;
   signal?: AbortSignal;
+  /**
+   * A new connection rather than a kept-alive one, for a request that is sent once (an SES send): a
+   * kept-alive connection the service has closed meanwhile fails the request, and sending it again is only
+   * safe when it is idempotent.
+   */
+  fresh?: boolean;
 }
 
 /**
  * One request, once: connected within `connectMs` (default: the budget's), then answered whole within
  * `answerMs` (default: the budget's), or failed as a `TimeoutError`; aborted when `signal` is.
  */
-export function send(
+export async function send(
   url: URL,
   method: 'GET' | 'POST',
   headers: Record<string, string>,
   body?: string,
   limits: Limits = {},
 ): Promise<Answer> {
+  try {
+    return await sendOnce(url, method, headers, body, limits);
+  } catch (error) {
+    // A kept-alive connection the service had closed just before we wrote to it: the request never
+    // reached the service (Node's documented case for `request.reusedSocket`). Once more, on a new one.
+    if (!(error as { staleConnection?: boolean }).staleConnection) throw error;
+    return sendOnce(url, method, headers, body, limits);
+  }
+}
+
+function sendOnce(
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: string | undefined,
+  limits: Limits,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'http:' ? http : https;
     let timer: NodeJS.Timeout | undefined;
-    const arm = (ms: number, what: string) => {
+    const arm = (ms: number, what: 'the connection' | 'the answer') => {
       clearTimeout(timer);
       timer = setTimeout(() => request.destroy(timeoutError(what)), ms);
     };
@@ -169,7 +222,7 @@ export function send(
         port: url.port || undefined,
         path: `${url.pathname}${url.search}`,
         headers,
-        agent: agents[url.protocol as keyof typeof agents],
+        agent: (limits.fresh ? freshAgents : agents)[url.protocol as keyof typeof agents],
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -188,8 +241,14 @@ export function send(
         });
       },
     );
-    request.on('error', (error) => {
+    let answered = false;
+    request.on('response', () => {
+      answered = true;
+    });
+    request.on('error', (error: Error & { code?: string }) => {
       done();
+      if (!answered && request.reusedSocket && error.code === 'ECONNRESET')
+        Object.assign(error, { staleConnection: true });
       reject(error);
     });
     request.on('socket', (socket) => {
@@ -205,14 +264,36 @@ export function send(
   });
 }
 
+/** Network failures worth a second attempt: the service never answered (as the SDK's retry strategy lists them). */
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNTIMEOUT',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** Answers that mean "the same request will do, in a moment" beyond 5xx and throttling. */
+const TRANSIENT_ERRORS = new Set([
+  'TransactionInProgressException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
 /** Whether an attempt's failure is worth a second attempt (as the SDK's standard retry strategy decides). */
 function transient(error: unknown): boolean {
-  if (error instanceof AwsServiceError) return error.$fault === 'server' || isThrottling(error);
-  return true; // the connection failed, was reset or timed out: the service never answered
+  if (error instanceof AwsServiceError)
+    return error.$fault === 'server' || isThrottling(error) || TRANSIENT_ERRORS.has(error.name);
+  const code = (error as { code?: string } | undefined)?.code;
+  return code !== undefined && TRANSIENT_NETWORK.has(code);
 }
 
-/** A jittered wait before the second attempt (the SDK's base delay is 100 ms). */
-const backoff = () => new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+/** A full-jitter wait before the second attempt: the SDK's base delays, 500 ms after throttling, else 100 ms. */
+const backoff = (error: unknown) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * (isThrottling(error) ? 500 : 100)));
 
 /** Calls `action` of `service` with `input`, signed, within the budget; the answer's body, or an error. */
 export async function callAws(service: AwsService, action: string, input: unknown): Promise<string> {
@@ -242,7 +323,7 @@ export async function callAws(service: AwsService, action: string, input: unknow
       if (isThrottling(error))
         logger.warn(THROTTLED_LOG_MESSAGE, { awsService: service.displayName, operation: action });
       if (attempt >= CLIENT_BUDGET.maxAttempts || !transient(error)) throw error;
-      await backoff();
+      await backoff(error);
     }
   }
 }

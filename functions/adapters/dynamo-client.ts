@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   BatchGetCommandInput,
   BatchGetCommandOutput,
@@ -17,7 +18,7 @@ import type {
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { awsJson, callAws } from './aws-http.ts';
+import { type AwsService, awsJson, callAws } from './aws-http.ts';
 
 /**
  * DynamoDB for the request paths, as the document client (`@aws-sdk/lib-dynamodb`) offers it: the same
@@ -25,9 +26,9 @@ import { awsJson, callAws } from './aws-http.ts';
  * members left out), marshalled with the SDK's own `@aws-sdk/util-dynamodb` and sent over `aws-http.ts`
  * (AWS JSON 1.0). Only the operations the stores use are here. Errors keep DynamoDB's names and fields
  * (`ConditionalCheckFailedException`, `TransactionCanceledException` with its `CancellationReasons`, whose
- * `Item`s stay in DynamoDB's attribute-value form, as the document client leaves them).
+ * `Item`s stay in DynamoDB's attribute-value form, as the document client leaves them, binaries as bytes).
  */
-const DYNAMODB = awsJson('dynamodb', 'DynamoDB', '1.0', 'DynamoDB_20120810');
+const JSON_1_0 = awsJson('dynamodb', 'DynamoDB', '1.0', 'DynamoDB_20120810');
 
 type Item = Record<string, unknown>;
 type Wire = Record<string, unknown>;
@@ -56,6 +57,24 @@ const toWire = (item: Item) =>
   binaries(marshall(item, { removeUndefinedValues: true }) as Wire, toBase64) as Wire;
 const fromWire = (item: unknown) =>
   unmarshall(binaries(item as Wire, fromBase64) as Parameters<typeof unmarshall>[0]);
+
+/**
+ * DynamoDB's errors as the SDK gives them: the items a refused condition returns (`Item`, and each
+ * cancellation reason's `Item`) stay in attribute-value form, with their binaries as bytes.
+ */
+const DYNAMODB: AwsService = {
+  ...JSON_1_0,
+  error(status, headers, body) {
+    const error = JSON_1_0.error(status, headers, body) as Error & {
+      Item?: Wire;
+      CancellationReasons?: { Item?: Wire }[];
+    };
+    if (error.Item) error.Item = binaries(error.Item, fromBase64);
+    for (const reason of error.CancellationReasons ?? [])
+      if (reason.Item) reason.Item = binaries(reason.Item, fromBase64);
+    return error as ReturnType<AwsService['error']>;
+  },
+};
 
 /** The members of an input or output that hold items (or keys, or expression values), and how each is held. */
 type Shape = Record<string, 'item' | 'items' | 'map'>;
@@ -118,6 +137,9 @@ export class TransactWriteCommand
   toWire(input: TransactWriteCommandInput): Wire {
     return {
       ...input,
+      // As the SDK does: the transport's second attempt of a transaction the first attempt already
+      // committed is then answered as that success, instead of failing on its own conditions.
+      ClientRequestToken: input.ClientRequestToken ?? randomUUID(),
       TransactItems: (input.TransactItems ?? []).map((item) =>
         Object.fromEntries(
           Object.entries(item)

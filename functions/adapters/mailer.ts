@@ -3,10 +3,9 @@ import type { MailContent, MailPorts } from '../mail/ports.ts';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { defaultProvider } from '../shared/lambda-credentials.ts';
 import { MAIL_ACCOUNT_TAG, THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import { type Answer, errorTypeOf, Sha256, send } from './aws-http.ts';
+import { type Answer, credentials, errorTypeOf, Sha256, send } from './aws-http.ts';
 
 /**
  * Sends one mail through SES v2 (`SendEmail`) from the stage's sender, with the stage's configuration set.
@@ -42,7 +41,7 @@ export async function sendMail(to: string, content: MailContent, accountId: stri
   const signer = new SignatureV4({
     service: 'ses',
     region,
-    credentials: await defaultProvider()(),
+    credentials: await credentials()(),
     sha256: Sha256,
   });
   const signed = await signer.sign({
@@ -61,7 +60,7 @@ export async function sendMail(to: string, content: MailContent, accountId: stri
     'POST',
     signed.headers as Record<string, string>,
     body,
-    { answerMs: SEND_TIMEOUT_MS },
+    { answerMs: SEND_TIMEOUT_MS, fresh: true },
   );
   if (response.status >= 200 && response.status < 300) return;
   throw sesError(response);

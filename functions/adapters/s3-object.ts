@@ -2,9 +2,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { defaultProvider } from '../shared/lambda-credentials.ts';
 import {
   type Answer,
+  credentials,
   xmlElement as element,
   rfc3986,
   Sha256,
@@ -108,7 +108,7 @@ async function send(
     query,
     {
       region: required(ENV.region),
-      credentials: await defaultProvider()(),
+      credentials: await credentials()(),
       endpoint: optional(ENV.localAwsEndpoint),
     },
     options.headers,

@@ -22,9 +22,8 @@ import { type AwsService, AwsServiceError, callAws, rfc3986, xmlElement, xmlText
 /**
  * SNS for the request paths, in the Query protocol SNS speaks (a form-encoded POST, an XML answer) over
  * `aws-http.ts`, with the SDK's command names, inputs and outputs: the device endpoints, the municipality
- * push topics and their subscriptions, and publishing. Errors are named as the SDK names them: SNS's code
- * with `Exception` after it (`NotFound` → `NotFoundException`, `EndpointDisabled` →
- * `EndpointDisabledException`). The topic and platform-application management of the CLIs and the
+ * push topics and their subscriptions, and publishing. Errors are named as the SDK names them: a code SNS
+ * models with `Exception` after it (`NotFound` → `NotFoundException`), any other as it comes. The topic and platform-application management of the CLIs and the
  * deployment's custom resource stays on the SDK's client (`clients.ts`), where start-up time does not count.
  */
 const VERSION = '2010-03-31';
@@ -32,24 +31,32 @@ const VERSION = '2010-03-31';
 /** An input as Query parameters: maps as `.entry.N.key`/`.value` (`MessageAttributes` by `Name`/`Value`), lists as `.member.N`. */
 export function queryParameters(input: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
-  for (const [name, value] of Object.entries(input)) {
-    if (value === undefined) continue;
+  const text = (value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('base64') : String(value);
+  const present = <T>(entries: [string, T][]) =>
+    entries.filter(([, value]) => value !== undefined && value !== null);
+  for (const [name, value] of present(Object.entries(input))) {
     if (name === 'MessageAttributes') {
-      Object.entries(value as Record<string, Record<string, string>>).forEach(([key, attribute], i) => {
-        out.push([`${name}.entry.${i + 1}.Name`, key]);
-        for (const [member, text] of Object.entries(attribute))
-          if (text !== undefined) out.push([`${name}.entry.${i + 1}.Value.${member}`, String(text)]);
-      });
+      present(Object.entries(value as Record<string, Record<string, unknown>>)).forEach(
+        ([key, attribute], i) => {
+          out.push([`${name}.entry.${i + 1}.Name`, key]);
+          for (const [member, content] of present(Object.entries(attribute)))
+            out.push([`${name}.entry.${i + 1}.Value.${member}`, text(content)]);
+        },
+      );
     } else if (Array.isArray(value)) {
       value.forEach((member, i) => {
-        for (const [key, text] of Object.entries(member as Record<string, string>))
-          out.push([`${name}.member.${i + 1}.${key}`, String(text)]);
+        if (typeof member !== 'object' || member === null)
+          out.push([`${name}.member.${i + 1}`, text(member)]);
+        else
+          for (const [key, content] of present(Object.entries(member as Record<string, unknown>)))
+            out.push([`${name}.member.${i + 1}.${key}`, text(content)]);
       });
-    } else if (typeof value === 'object' && value !== null) {
-      Object.entries(value as Record<string, string>).forEach(([key, text], i) => {
-        out.push([`${name}.entry.${i + 1}.key`, key], [`${name}.entry.${i + 1}.value`, String(text)]);
+    } else if (typeof value === 'object' && !(value instanceof Uint8Array)) {
+      present(Object.entries(value as Record<string, unknown>)).forEach(([key, content], i) => {
+        out.push([`${name}.entry.${i + 1}.key`, key], [`${name}.entry.${i + 1}.value`, text(content)]);
       });
-    } else out.push([name, String(value)]);
+    } else out.push([name, text(value)]);
   }
   return out;
 }
@@ -59,6 +66,42 @@ export function xmlField(xml: string, name: string): string | undefined {
   const content = xmlElement(xml, name);
   return content === undefined ? undefined : xmlText(content);
 }
+
+/**
+ * The error codes SNS's API models, which the SDK names `<code>Exception` (`NotFound` →
+ * `NotFoundException`); any other code (`Throttling`, `InternalFailure`, `SignatureDoesNotMatch` …) keeps
+ * its name, as the SDK keeps it.
+ */
+const MODELLED_ERRORS = new Set([
+  'AuthorizationError',
+  'ConcurrentAccess',
+  'EndpointDisabled',
+  'FilterPolicyLimitExceeded',
+  'InternalError',
+  'InvalidParameter',
+  'InvalidSecurity',
+  'InvalidState',
+  'KMSAccessDenied',
+  'KMSDisabled',
+  'KMSInvalidState',
+  'KMSNotFound',
+  'KMSOptInRequired',
+  'KMSThrottling',
+  'NotFound',
+  'OptedOut',
+  'PlatformApplicationDisabled',
+  'ReplayLimitExceeded',
+  'ResourceNotFound',
+  'StaleTag',
+  'SubscriptionLimitExceeded',
+  'TagLimitExceeded',
+  'TagPolicy',
+  'Throttled',
+  'TopicLimitExceeded',
+  'UserError',
+]);
+/** Modelled codes whose SDK name is not `<code>Exception`. */
+const SDK_ERROR_NAMES: Record<string, string> = { ParameterValueInvalid: 'InvalidParameterValueException' };
 
 const SNS: AwsService = {
   signingName: 'sns',
@@ -71,8 +114,8 @@ const SNS: AwsService = {
       .join('&'),
   }),
   error: (status: number, _headers: http.IncomingHttpHeaders, body: string) => {
-    const code = xmlField(body, 'Code') ?? `Http${status}`;
-    const name = code.endsWith('Exception') ? code : `${code}Exception`;
+    const code = xmlField(body, 'Code') ?? (status === 404 ? 'NotFound' : `Http${status}`);
+    const name = SDK_ERROR_NAMES[code] ?? (MODELLED_ERRORS.has(code) ? `${code}Exception` : code);
     return new AwsServiceError(name, xmlField(body, 'Message') ?? name, status);
   },
 };

@@ -123,9 +123,9 @@ async function mailLink(
 function sesAnswered(error: unknown): boolean {
   const e = error as { $metadata?: { httpStatusCode?: number }; code?: string; cause?: { code?: string } };
   if (typeof e?.$metadata?.httpStatusCode === 'number') return true;
-  // fetch wraps the socket's error: a connection that was never made sent nothing.
+  // A connection that was never made (refused, not found, not made in time) sent nothing.
   const code = e?.code ?? e?.cause?.code;
-  return code !== undefined && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+  return code !== undefined && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNTIMEOUT'].includes(code);
 }
 
 /** How long the same address set again counts as a retry of the same request (no new mail). */

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_BUDGET } from '#functions/adapters/aws-http';
@@ -135,6 +138,7 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
     );
     expect(seen()[0]?.headers['x-amz-target']).toBe('DynamoDB_20120810.TransactWriteItems');
     expect(JSON.parse(seen()[0]?.body ?? '')).toEqual({
+      ClientRequestToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
       TransactItems: [
         { Put: { TableName: 't', Item: { pk: { S: 'a' }, sk: { S: 'b' }, bytes: { B: 'Bw==' } } } },
         {
@@ -179,6 +183,44 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
     expect(isConditionFailure(error, 0)).toBe(false);
     expect(isDependencyFailure(error)).toBe(false);
     expect(seen()).toHaveLength(1);
+  });
+
+  it('gives a transaction an idempotency token, the same on the second attempt (a first that landed is then its success)', async () => {
+    answers.push(json(500, { __type: 'InternalServerError', message: 'boom' }), json(200, {}));
+    await documentClient.send(
+      new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'a' } } }] }),
+    );
+    const tokens = seen().map((request) => JSON.parse(request.body).ClientRequestToken as string);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tokens[1]).toBe(tokens[0]);
+  });
+
+  it('gives the items a refused condition returns in attribute-value form, binaries as bytes', async () => {
+    answers.push(
+      json(400, {
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        Message: 'Transaction cancelled [ConditionalCheckFailed]',
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { k: { B: 'AQI=' }, s: { S: 'x' } } }],
+      }),
+      json(400, {
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: { m: { M: { k: { B: 'Aw==' } } } },
+      }),
+    );
+    const cancelled = await failureOf(
+      documentClient.send(
+        new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'a' } } }] }),
+      ),
+    );
+    expect(cancelled.CancellationReasons).toEqual([
+      { Code: 'ConditionalCheckFailed', Item: { k: { B: new Uint8Array([1, 2]) }, s: { S: 'x' } } },
+    ]);
+    const refused = await failureOf(
+      documentClient.send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })),
+    );
+    expect(refused.Item).toEqual({ m: { M: { k: { B: new Uint8Array([3]) } } } });
   });
 
   it('answers a conditional write that lost as refused, through the one write-failure helper', async () => {
@@ -294,6 +336,63 @@ describe('retries, budget and counting', () => {
     );
   }, 15_000);
 
+  it('sends a request again on a new connection when a kept-alive one turns out closed, as one attempt', async () => {
+    const sockets = new Set<unknown>();
+    standIn.respond = (request, response) => {
+      const reused = sockets.has(request.socket);
+      sockets.add(request.socket);
+      // The second request on a kept-alive connection finds it closed (the service closed it while idle).
+      if (reused) request.socket.destroy();
+      else json(200, { Item: { pk: { S: 'a' } } })(request, response);
+    };
+    try {
+      await documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } }));
+      const { result, tally } = await counted(() =>
+        documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })),
+      );
+      expect(result.Item).toEqual({ pk: 'a' });
+      expect(tally).toEqual({ 'DynamoDB:GetItem': 1 });
+      expect(seen()).toHaveLength(3);
+    } finally {
+      standIn.respond = (request, response) => answers.shift()?.(request, response);
+    }
+  });
+
+  it('signs with the credentials of the SDK’s default chain (a profile, for the CLIs), and does not retry without any', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'xid-credentials-'));
+    const file = path.join(folder, 'credentials');
+    writeFileSync(
+      file,
+      '[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n',
+    );
+    try {
+      vi.resetModules();
+      vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', file);
+      vi.stubEnv('AWS_CONFIG_FILE', path.join(folder, 'none'));
+      answers.push(json(200, {}));
+      const fresh = await import('#functions/adapters/dynamo-client');
+      await fresh.documentClient.send(new fresh.GetCommand({ TableName: 't', Key: { pk: 'a' } }));
+      expect(seen()[0]?.headers.authorization).toMatch(/Credential=AKIDPROFILE\//);
+
+      vi.resetModules();
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', path.join(folder, 'none'));
+      const bare = await import('#functions/adapters/dynamo-client');
+      const error = await failureOf(
+        bare.documentClient.send(new bare.GetCommand({ TableName: 't', Key: { pk: 'a' } })),
+      );
+      expect(error.name).toBe('CredentialsProviderError');
+      expect(seen()).toHaveLength(1);
+    } finally {
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', undefined);
+      vi.stubEnv('AWS_CONFIG_FILE', undefined);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 15_000);
+
   it('gives up on a refused connection as a dependency failure', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -389,7 +488,22 @@ describe('SNS (Query protocol)', () => {
     });
   });
 
-  it('encodes maps as entries and lists as members', () => {
+  it('encodes maps as entries and lists as members, leaving absent values out and bytes as base64', () => {
+    expect(
+      queryParameters({
+        Names: ['a', 'b'],
+        Attributes: { Enabled: 'true', Token: undefined },
+        MessageAttributes: { blob: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2]) } },
+      }),
+    ).toEqual([
+      ['Names.member.1', 'a'],
+      ['Names.member.2', 'b'],
+      ['Attributes.entry.1.key', 'Enabled'],
+      ['Attributes.entry.1.value', 'true'],
+      ['MessageAttributes.entry.1.Name', 'blob'],
+      ['MessageAttributes.entry.1.Value.DataType', 'Binary'],
+      ['MessageAttributes.entry.1.Value.BinaryValue', 'AQI='],
+    ]);
     expect(
       queryParameters({
         Name: 'n',
@@ -430,6 +544,25 @@ describe('SNS (Query protocol)', () => {
     expect(isSnsError(error, 'InvalidParameter')).toBe(true);
     expect(error.message).toContain('already exists with the same Token');
     expect(seen()).toHaveLength(1);
+  });
+
+  it('keeps the name of a code SNS does not model, and takes a 404 without a code for NotFound', async () => {
+    answers.push(
+      xml(
+        500,
+        '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code></Error></ErrorResponse>',
+      ),
+      xml(
+        500,
+        '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code></Error></ErrorResponse>',
+      ),
+      (_, res) => res.writeHead(404).end(),
+    );
+    const failed = await failureOf(snsClient.send(new PublishCommand({ TargetArn: 'e', Message: 'm' })));
+    expect([failed.name, failed.$fault]).toEqual(['InternalFailure', 'server']);
+    const gone = await failureOf(snsClient.send(new PublishCommand({ TargetArn: 'e', Message: 'm' })));
+    expect(gone.name).toBe('NotFoundException');
+    expect(isSnsError(gone, 'NotFound')).toBe(true);
   });
 
   it('takes SNS throttling for throttling', async () => {

@@ -14,18 +14,17 @@ import { logger } from '../shared/powertools.ts';
  * One signed call to an AWS service's API, as the request paths make them (DynamoDB, KMS, SNS, and the S3
  * reads and SES sends of `s3-object.ts` and `mailer.ts`): a request signed with the SDK's own SigV4 signer
  * and sent with `node:https` over a keep-alive connection (not `fetch`, whose first use loads undici: some
- * 25 ms more on a cold start). The SDK clients cost every
- * function about 30 ms of start-up before any request work (their protocol, schema and endpoint-rule
- * machinery for every operation of every service, and the Node modules they load), which put most API
- * functions over their import-time budget; the three services' wire protocols are small and stable (AWS
- * JSON 1.0/1.1, and the Query protocol for SNS), so `dynamo-client.ts`, `kms-client.ts` and
- * `sns-client.ts` speak them directly over this one transport.
+ * 25 ms more on a cold start). The SDK clients cost every function about 30 ms of start-up before any
+ * request work (their protocol, schema and endpoint-rule machinery for every operation of every service,
+ * and the Node modules they load), which put most API functions over their import-time budget; the three
+ * services' wire protocols are small and stable (AWS JSON 1.0/1.1, and the Query protocol for SNS), so
+ * `dynamo-client.ts`, `kms-client.ts` and `sns-client.ts` speak them directly over this one transport.
  *
  * What the SDK clients gave is kept: the budget (`CLIENT_BUDGET`), the SDK's standard retry policy (a
- * throttled, 5xx or unreachable call is tried once more after a short jittered wait), errors in the SDK's
- * shape (`name`, `$fault`, `$metadata.httpStatusCode`, the service's own fields), throttling logged on every
- * attempt, and each logical call counted once (`aws-calls.ts`). Locally the calls go to
- * `XID_LOCAL_AWS_ENDPOINT` (the fault proxy in front of moto).
+ * throttled, 5xx or unreachable call is tried once more after a full-jitter wait), the SDK's credential
+ * chain, errors in the SDK's shape (`name`, `$fault`, `$metadata.httpStatusCode`, the service's own
+ * fields), throttling logged on every attempt, and each logical call counted once (`aws-calls.ts`).
+ * Locally the calls go to `XID_LOCAL_AWS_ENDPOINT` (the fault proxy in front of moto).
  */
 
 /**
@@ -42,7 +41,10 @@ export class AwsServiceError extends Error {
   readonly $metadata: { httpStatusCode: number };
   constructor(name: string, message: string, status: number, fields: Record<string, unknown> = {}) {
     super(message);
-    Object.assign(this, fields);
+    // The service's own fields (`CancellationReasons`, `Item` …), as own properties only.
+    for (const [field, value] of Object.entries(fields))
+      if (field !== '__proto__')
+        Object.defineProperty(this, field, { value, enumerable: true, writable: true });
     this.name = name;
     this.$fault = status >= 500 ? 'server' : 'client';
     this.$metadata = { httpStatusCode: status };

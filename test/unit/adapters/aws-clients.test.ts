@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLIENT_BUDGET } from '#functions/adapters/aws-http';
+import { AwsServiceError, CLIENT_BUDGET } from '#functions/adapters/aws-http';
 import {
   BatchGetCommand,
   documentClient,
@@ -314,6 +314,18 @@ describe('retries, budget and counting', () => {
     expect(seen()).toHaveLength(CLIENT_BUDGET.maxAttempts);
     expect(isThrottling(error)).toBe(true);
     expect(isDependencyFailure(error)).toBe(true);
+  });
+
+  it('keeps the service’s fields as own properties, never as the error’s prototype', async () => {
+    answers.push((_, res) =>
+      res
+        .writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+        .end('{"__type":"ValidationException","message":"bad","__proto__":{"polluted":true},"Extra":1}'),
+    );
+    const error = await failureOf(documentClient.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })));
+    expect(error).toBeInstanceOf(AwsServiceError);
+    expect(error.Extra).toBe(1);
+    expect('polluted' in error).toBe(false);
   });
 
   it('does not try a client error again', async () => {

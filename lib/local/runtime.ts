@@ -39,6 +39,12 @@ export interface LocalRuntimeOptions {
    * default `XID_ISOLATE`, else none (all run in this process, sharing modules).
    */
   isolate?: string;
+  /**
+   * Whether the gateway plays the WAF's per-address rate rules; default `XID_RATE_LIMITS` (`off` turns
+   * them off), else on. Off is for load benchmarks, whose thousands of residents all come from one loopback
+   * address, as no real client does.
+   */
+  rateLimits?: boolean;
   log?: (line: string) => void;
   /**
    * A stand-in (moto, the SES stand-in) ended on its own: everything after would fail. `npm start` logs it
@@ -271,10 +277,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       cards: localCards(pki),
       answeredHosts,
       snsSecret,
-      rateLimits: {
-        perIp: config.api.wafRequestsPer5MinutesPerIp,
-        perGroup: config.api.wafRoutesPer5MinutesPerIp,
-      },
+      rateLimits:
+        (options.rateLimits ?? process.env.XID_RATE_LIMITS !== 'off')
+          ? { perIp: config.api.wafRequestsPer5MinutesPerIp, perGroup: config.api.wafRoutesPer5MinutesPerIp }
+          : undefined,
       afterRoute: async (routeId) => {
         // Both may make a municipality's push topic (the second when a resident moves).
         if (routeId === 'putNoticeSubscription' || routeId === 'postReverification') await pushTopics?.sync();

@@ -218,6 +218,25 @@ function responses(route: Route, names: { response?: string }): JsonObject {
           content,
         };
   }
+  // The firewall (AWS WAF) may refuse any route for its per-address rate, before the API: its answer is the
+  // same problem document, sent as `application/json` (WAF cannot send problem+json) and without Retry-After.
+  const firewall = {
+    'application/json': {
+      schema: {
+        allOf: [
+          ref('Problem'),
+          { type: 'object', properties: { status: { const: 429 }, code: { const: 'rate_limited' } } },
+        ],
+      },
+    },
+  };
+  const limited = out['429'];
+  out['429'] = limited
+    ? { ...limited, content: { ...(limited.content as JsonObject), ...firewall } }
+    : {
+        description: "`rate_limited`: the firewall's limit per client address (wait a few minutes)",
+        content: firewall,
+      };
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => Number(a) - Number(b)));
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '#lib/config/stages';
 import { issueCard } from '#test/harness/cards';
+import { apiContract } from '#test/harness/contract';
 import { registrationRequest } from '#test/harness/phone/phone';
 import { codeOf, requestFrom } from './client-address.ts';
 import { PIN1, PIN2, startWorld, type World } from './world.ts';
@@ -77,7 +78,19 @@ describe('strangers cannot lock a resident out', () => {
       );
     }
     expect(answers.slice(0, LIMITS.proofs).every((a) => a.status === 422)).toBe(true);
-    expect([answers.at(-1)?.status, codeOf(answers.at(-1) as never)]).toEqual([429, 'rate_limited']);
+    const limited = answers.at(-1);
+    expect([limited?.status, codeOf(limited as never)]).toEqual([429, 'rate_limited']);
+    // As the firewall answers in AWS (application/json: WAF sends no problem+json), and as the contract says.
+    expect(limited?.headers['content-type']).toMatch(/^application\/json/);
+    expect(
+      apiContract().responseViolations({
+        method: 'POST',
+        path: `/v1/accounts/${accountId}/activation`,
+        status: 429,
+        contentType: String(limited?.headers['content-type']),
+        body: limited?.body,
+      }),
+    ).toEqual([]);
     // Another route group of the same address, and the resident's own address, are not limited.
     const challenge = await requestFrom(
       world.runtime.apiUrl,

@@ -6,6 +6,7 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
+  QueryCommand,
   ScanCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -16,8 +17,9 @@ import { freePort, type Service, startMoto } from '#lib/local/services';
 
 /**
  * The local DynamoDB (lib/local/moto_server.py): moto with serialised operations and transactions that
- * snapshot only the items they touch. What must still hold: a cancelled transaction leaves no trace,
- * concurrent transactions all land, and a table of 10,000 items keeps both true.
+ * snapshot only the items they touch, and queries that read only their partition. What must still hold: a
+ * cancelled transaction leaves no trace, concurrent transactions all land, a table of 10,000 items keeps both
+ * true, and a query answers exactly as DynamoDB would (its partition, in order, by pages, filtered).
  */
 let moto: Service;
 let client: DynamoDBClient;
@@ -150,4 +152,50 @@ describe('the local DynamoDB', () => {
     expect(await get('r2A')).toBeUndefined();
     expect(await itemCount()).toBe(before + 1);
   }, 180_000);
+
+  it('answers a query with its partition only, in range-key order, by pages, filtered, in either direction', async () => {
+    const items = ['d', 'a', 'c', 'e', 'b'].map((sk, i) => ({
+      pk: S('q-1'),
+      sk: S(sk),
+      n: { N: String(i) },
+    }));
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [TableName]: [...items, { pk: S('q-2'), sk: S('a') }, { pk: S('q-10'), sk: S('a') }].map(
+            (Item) => ({
+              PutRequest: { Item },
+            }),
+          ),
+        },
+      }),
+    );
+    const query = (extra: Partial<ConstructorParameters<typeof QueryCommand>[0]> = {}) =>
+      client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': S('q-1') },
+          ConsistentRead: true,
+          ...extra,
+        }),
+      );
+    const sks = (page: { Items?: Record<string, { S?: string }>[] }) =>
+      (page.Items ?? []).map((item) => item.sk?.S);
+    expect(sks(await query())).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(sks(await query({ ScanIndexForward: false }))).toEqual(['e', 'd', 'c', 'b', 'a']);
+    const first = await query({ Limit: 2 });
+    expect(sks(first)).toEqual(['a', 'b']);
+    expect(sks(await query({ Limit: 2, ExclusiveStartKey: first.LastEvaluatedKey }))).toEqual(['c', 'd']);
+    expect(
+      sks(
+        await query({
+          KeyConditionExpression: 'pk = :pk AND sk > :after',
+          FilterExpression: 'n <> :skip',
+          ExpressionAttributeValues: { ':pk': S('q-1'), ':after': S('a'), ':skip': { N: '2' } },
+        }),
+      ),
+    ).toEqual(['b', 'd', 'e']);
+    expect((await query({ ExpressionAttributeValues: { ':pk': S('q-absent') } })).Items).toEqual([]);
+  });
 });

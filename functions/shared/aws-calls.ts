@@ -3,9 +3,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Counts AWS calls by service and action (`DynamoDB:GetItem`, `KMS:Decrypt`), per request and in total,
  * so that what an operation costs is measured rather than guessed (`npm run bench:calls`, the call-count
- * tests). `clients.ts` installs the counter on every SDK client when `XID_COUNT_AWS_CALLS` is `true`: the
- * local runtime switches it on; in AWS it is off unless a stage asks for it. One logical call counts once,
- * whatever the SDK's retries.
+ * tests). With `XID_COUNT_AWS_CALLS` `true`, the functions' own transport (`adapters/aws-http.ts`) counts
+ * every call it makes, and `clients.ts` installs the counter on the SDK clients that remain: the local
+ * runtime switches it on; in AWS it is off unless a stage asks for it. One logical call counts once,
+ * whatever the retries.
  */
 export type CallTally = Record<string, number>;
 
@@ -17,7 +18,7 @@ export function callName(clientName: string, commandName: string): string {
   return `${clientName.replace(/Client$/, '')}:${commandName.replace(/Command$/, '')}`;
 }
 
-/** Counts one call made without an SDK client (`adapters/s3-object.ts`). */
+/** Counts one call made without an SDK client (the transport of `adapters/aws-http.ts` and its users). */
 export function countCall(name: string): void {
   count(name);
 }

@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../paths.ts';
 
 /**
  * A function in its own process, as Lambda runs it in its own execution environment: its own module
- * instances, so its own SDK clients, caches and unwrapped keys, warm after its first invocation and cold
+ * instances, so its own AWS clients, caches and unwrapped keys, warm after its first invocation and cold
  * again only in a new container. The local gateway uses one per function it is asked to isolate
  * (`XID_ISOLATE`), which is how `npm run bench:calls` and the call-count tests see cold and warm starts.
  * Invocations run one at a time, as in one Lambda execution environment.

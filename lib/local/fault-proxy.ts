@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * The fault-injection seam of the local runtime (local stage only): an HTTP proxy between the handlers and
  * an AWS stand-in (moto, or the SES stand-in) that forwards every call, unless a rule says the call must
- * fail. The handlers' SDK clients point at it (`XID_LOCAL_AWS_ENDPOINT`, `XID_LOCAL_SES_ENDPOINT`); the
+ * fail. The handlers' AWS clients point at it (`XID_LOCAL_AWS_ENDPOINT`, `XID_LOCAL_SES_ENDPOINT`); the
  * runtime's own plumbing and the tests' table scans talk to the stand-ins directly.
  *
  * Rules come from `XID_FAULTS` (JSON) at start and from `PUT /_local/faults` at run time; each names a

@@ -1,9 +1,8 @@
 import { headOf, nextEntry } from '../activity/chain.ts';
 import type { ActivityEntry, ActivityEvent, ActivityHead } from '../activity/model.ts';
 import type { ActivityPorts } from '../activity/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { QueryCommand } from './dynamo-client.ts';
+import { documentClient, QueryCommand } from './dynamo-client.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import type { Table, TableTransactItem } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -160,7 +159,7 @@ export function activityStore(tableName: string) {
   return {
     async activityPage(accountId: string, limit: number, beforeSeq?: number) {
       if (beforeSeq !== undefined && beforeSeq <= 1) return { items: [], more: false };
-      const { Items = [] } = await dynamo().send(
+      const { Items = [] } = await documentClient.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression:

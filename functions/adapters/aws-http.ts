@@ -5,7 +5,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
-import { isThrottling } from '../shared/dependency-failure.ts';
+import { CLIENT_BUDGET, isThrottling } from '../shared/dependency-failure.ts';
 import { ENV } from '../shared/env.ts';
 import { THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
@@ -26,14 +26,6 @@ import { logger } from '../shared/powertools.ts';
  * fields), throttling logged on every attempt, and each logical call counted once (`aws-calls.ts`).
  * Locally the calls go to `XID_LOCAL_AWS_ENDPOINT` (the fault proxy in front of moto).
  */
-
-/**
- * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
- * attempts. A dependency that answers nothing therefore costs about 4 s (6.5 s at the very worst, when
- * neither attempt even connects), and the function still answers (503 `service_unavailable`, see
- * `dependency-failure.ts`) instead of being cut off by its own timeout while the hung write may still land.
- */
-export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
 
 /** An AWS service's error answer, in the SDK's shape (what `dependency-failure.ts` and the stores read). */
 export class AwsServiceError extends Error {
@@ -139,18 +131,38 @@ export const credentials = () => {
   return provider;
 };
 
-function signerFor(service: AwsService, region: string): SignatureV4 {
-  let signer = signers.get(service.signingName);
+function signerFor(signingName: string, region: string): SignatureV4 {
+  let signer = signers.get(signingName);
   if (!signer) {
-    signer = new SignatureV4({
-      service: service.signingName,
-      region,
-      credentials: credentials(),
-      sha256: Sha256,
-    });
-    signers.set(service.signingName, signer);
+    signer = new SignatureV4({ service: signingName, region, credentials: credentials(), sha256: Sha256 });
+    signers.set(signingName, signer);
   }
   return signer;
+}
+
+/**
+ * One POST of `body` to `url` (its path included), signed for `signingName` in `region`, sent once within
+ * `limits`: the answer, whatever its status.
+ */
+export async function signedPost(
+  signingName: string,
+  region: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  limits: Limits = {},
+): Promise<Answer> {
+  const signed = await signerFor(signingName, region).sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: {},
+    headers: { ...headers, host: url.host, 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  } as Parameters<SignatureV4['sign']>[0]);
+  return send(url, 'POST', signed.headers as Record<string, string>, body, limits);
 }
 
 /**
@@ -307,17 +319,7 @@ export async function callAws(service: AwsService, action: string, input: unknow
   if (optional(ENV.countAwsCalls) === 'true') countCall(`${service.displayName}:${action}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      const signed = await signerFor(service, region).sign({
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path: url.pathname,
-        query: {},
-        headers: { ...headers, host: url.host, 'content-length': String(Buffer.byteLength(body)) },
-        body,
-      } as Parameters<SignatureV4['sign']>[0]);
-      const answer = await send(url, 'POST', signed.headers as Record<string, string>, body);
+      const answer = await signedPost(service.signingName, region, url, headers, body);
       const text = answer.body.toString('utf8');
       if (answer.status >= 200 && answer.status < 300) return text;
       throw service.error(answer.status, answer.headers, text);

@@ -1,7 +1,6 @@
-import { kms } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
-import { GenerateMacCommand } from './kms-client.ts';
+import { GenerateMacCommand, kmsClient } from './kms-client.ts';
 
 /**
  * The challenge MAC key (functions/shared/challenges.ts), derived from the stage's KMS HMAC key: one
@@ -17,7 +16,7 @@ let key: Promise<Buffer> | undefined;
 /** The derived key (memoised; a failed derivation is tried again on the next call). */
 export function challengeMacKey(): Promise<Buffer> {
   key ??= (async () => {
-    const { Mac } = await kms().send(
+    const { Mac } = await kmsClient.send(
       new GenerateMacCommand({
         KeyId: required(ENV.challengeKeyId),
         MacAlgorithm: 'HMAC_SHA_256',

@@ -1,6 +1,5 @@
-import { dynamo } from '../shared/clients.ts';
 import type { SeenSerials, StatusCheckPorts } from '../status-check/ports.ts';
-import { QueryCommand } from './dynamo-client.ts';
+import { documentClient, QueryCommand } from './dynamo-client.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
@@ -61,7 +60,7 @@ export function crlStateStore(tableName: string) {
           const serials = new Set<string>();
           let start: Record<string, unknown> | undefined;
           do {
-            const page = await dynamo().send(
+            const page = await documentClient.send(
               new QueryCommand({
                 TableName: tableName,
                 KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -122,7 +121,7 @@ export function crlStateStore(tableName: string) {
 
 /** Removes the chunks of a digest no head names any more. */
 async function deleteChunks(tableName: string, crlId: string, digest: string): Promise<void> {
-  const { Items = [] } = await dynamo().send(
+  const { Items = [] } = await documentClient.send(
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',

@@ -1,10 +1,9 @@
 import type { DeletableAccount, Deletion } from '../deletion/model.ts';
 import type { DeletionPorts } from '../deletion/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { sameGeneration } from './account-store.ts';
 import { deviceRemovalItems } from './device-store.ts';
-import { QueryCommand, UpdateCommand } from './dynamo-client.ts';
+import { documentClient, QueryCommand, UpdateCommand } from './dynamo-client.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -34,7 +33,7 @@ export function accountSweeper(tableName: string) {
     for (const query of queries) {
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        const page = await dynamo().send(
+        const page = await documentClient.send(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: query.condition,
@@ -63,7 +62,7 @@ export function accountSweeper(tableName: string) {
         }
         swept += keys.length;
       }
-      await dynamo().send(
+      await documentClient.send(
         new UpdateCommand({
           TableName: tableName,
           Key: KEYS.account(accountId),

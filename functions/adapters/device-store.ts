@@ -2,10 +2,9 @@ import type { ActivityEvent } from '../activity/model.ts';
 import type { ResidentNoticePorts } from '../notices/ports.ts';
 import type { DeviceRecord, SubscriptionRecord } from '../push/model.ts';
 import type { DeviceStorePorts } from '../push/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { transactWithActivity } from './activity-log.ts';
-import { DeleteCommand } from './dynamo-client.ts';
+import { DeleteCommand, documentClient } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -99,7 +98,7 @@ export function deviceStore(tableName: string) {
 
     async releaseEndpoint(accountId: string, endpointArn: string): Promise<void> {
       try {
-        await dynamo().send(
+        await documentClient.send(
           new DeleteCommand({
             TableName: tableName,
             Key: KEYS.endpoint(endpointArn),

@@ -1,6 +1,5 @@
-import { sns } from '../shared/clients.ts';
 import type { StatusCheckPorts } from '../status-check/ports.ts';
-import { isSnsError, PublishCommand } from './sns-client.ts';
+import { isSnsError, PublishCommand, snsClient } from './sns-client.ts';
 
 /**
  * SNS side of a push to one resident's own device: a Publish to the device's platform endpoint (never to
@@ -9,7 +8,7 @@ import { isSnsError, PublishCommand } from './sns-client.ts';
 export const endpointPush = {
   async pushToDevice(endpointArn: string, message: string): Promise<'sent' | 'disabled'> {
     try {
-      await sns().send(
+      await snsClient.send(
         new PublishCommand({ TargetArn: endpointArn, Message: message, MessageStructure: 'json' }),
       );
       return 'sent';

@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SealedField } from '../account/model.ts';
-import { kms } from '../shared/clients.ts';
-import { DecryptCommand, GenerateDataKeyCommand } from './kms-client.ts';
+import { DecryptCommand, GenerateDataKeyCommand, kmsClient } from './kms-client.ts';
 
 /**
  * Envelope encryption of personal fields (design.md §5): one KMS data key per account, made with the
@@ -76,7 +75,7 @@ export function envelope(keyId: string) {
     const now = Date.now();
     const hit = cached(wrappedDataKey, now);
     if (hit) return hit;
-    const { Plaintext } = await kms().send(
+    const { Plaintext } = await kmsClient.send(
       new DecryptCommand({
         KeyId: keyId,
         CiphertextBlob: Buffer.from(wrappedDataKey, 'base64'),
@@ -92,7 +91,7 @@ export function envelope(keyId: string) {
 
   return {
     async sealFields(accountId: string, fields: Record<string, string>) {
-      const { Plaintext, CiphertextBlob } = await kms().send(
+      const { Plaintext, CiphertextBlob } = await kmsClient.send(
         new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { accountId } }),
       );
       if (!Plaintext || !CiphertextBlob) throw new Error('KMS returned no data key');

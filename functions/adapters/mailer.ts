@@ -1,11 +1,10 @@
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { MailContent, MailPorts } from '../mail/ports.ts';
 import { countCall } from '../shared/aws-calls.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { MAIL_ACCOUNT_TAG, THROTTLED_LOG_MESSAGE } from '../shared/names.ts';
 import { logger } from '../shared/powertools.ts';
-import { type Answer, credentials, errorTypeOf, Sha256, send } from './aws-http.ts';
+import { type Answer, errorTypeOf, signedPost } from './aws-http.ts';
 
 /**
  * Sends one mail through SES v2 (`SendEmail`) from the stage's sender, with the stage's configuration set.
@@ -38,27 +37,12 @@ export async function sendMail(to: string, content: MailContent, accountId: stri
       },
     },
   });
-  const signer = new SignatureV4({
-    service: 'ses',
-    region,
-    credentials: await credentials()(),
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: base.protocol,
-    hostname: base.hostname,
-    port: base.port ? Number(base.port) : undefined,
-    path: PATH,
-    query: {},
-    headers: { host: base.host, 'content-type': 'application/json' },
-    body,
-  } as Parameters<SignatureV4['sign']>[0]);
   if (optional(ENV.countAwsCalls) === 'true') countCall('SES:SendEmail');
-  const response = await send(
-    new URL(`${base.protocol}//${base.host}${PATH}`),
-    'POST',
-    signed.headers as Record<string, string>,
+  const response = await signedPost(
+    'ses',
+    region,
+    new URL(PATH, base),
+    { 'content-type': 'application/json' },
     body,
     { answerMs: SEND_TIMEOUT_MS, fresh: true },
   );

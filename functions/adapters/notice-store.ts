@@ -1,11 +1,10 @@
 import type { MunicipalityRecord, NoticeReceipt, StoredNotice } from '../notices/model.ts';
 import type { Notice } from '../notices/notice.ts';
 import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '../notices/ports.ts';
-import { dynamo } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
-import { GetCommand, QueryCommand, ScanCommand } from './dynamo-client.ts';
+import { documentClient, GetCommand, QueryCommand, ScanCommand } from './dynamo-client.ts';
 import { type ItemKey, table } from './table.ts';
 import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 
@@ -23,7 +22,7 @@ type NoticeStorePorts = Pick<
 export function noticeStore(tableName: string) {
   const db = table(tableName);
   const municipalityRecord = async (code: string): Promise<MunicipalityRecord | undefined> => {
-    const { Item } = await dynamo().send(
+    const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName, Key: KEYS.municipality(code) }),
     );
     if (!Item) return undefined;
@@ -94,7 +93,7 @@ export function noticeStore(tableName: string) {
 
     /** The latest receipts, newest first (one query of one municipality's partition). */
     async latestReceipts(code: string, limit: number): Promise<NoticeReceipt[]> {
-      const { Items } = await dynamo().send(
+      const { Items } = await documentClient.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
@@ -112,7 +111,7 @@ export function noticeStore(tableName: string) {
       limit: number,
       after?: string,
     ): Promise<{ items: StoredNotice[]; next?: string }> {
-      const { Items, LastEvaluatedKey } = await dynamo().send(
+      const { Items, LastEvaluatedKey } = await documentClient.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: after ? 'pk = :pk AND sk < :after' : 'pk = :pk',
@@ -150,7 +149,7 @@ export function noticeStore(tableName: string) {
       const found: MunicipalityRecord[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        const page = await dynamo().send(
+        const page = await documentClient.send(
           new ScanCommand({
             TableName: tableName,
             FilterExpression: 'begins_with(pk, :p)',

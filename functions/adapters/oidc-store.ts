@@ -16,11 +16,11 @@ import type {
 } from '../oidc/ports.ts';
 import type { RelyingParty } from '../oidc/relying-party.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, CODE_TTL_SECONDS, CONTINUE_WINDOW_SECONDS } from '../oidc/use-cases.ts';
-import { dynamo } from '../shared/clients.ts';
 import { transactWithActivity } from './activity-log.ts';
 import {
   BatchGetCommand,
   DeleteCommand,
+  documentClient,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -134,7 +134,7 @@ export function relyingPartyStore(tableName: string) {
       return item ? (item.client as RelyingParty) : undefined;
     },
     async saveRelyingParty(client: RelyingParty, mode: 'create' | 'replace'): Promise<void> {
-      await dynamo().send(
+      await documentClient.send(
         new PutCommand({
           TableName: tableName,
           Item: { ...KEYS.relyingParty(client.clientId), client },
@@ -147,7 +147,7 @@ export function relyingPartyStore(tableName: string) {
       const clients: RelyingParty[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await dynamo().send(
+        const page = await documentClient.send(
           new ScanCommand({
             TableName: tableName,
             FilterExpression: 'begins_with(pk, :p)',
@@ -162,7 +162,7 @@ export function relyingPartyStore(tableName: string) {
     },
     async removeRelyingParty(clientId: string): Promise<boolean> {
       return held(() =>
-        dynamo().send(
+        documentClient.send(
           new DeleteCommand({
             TableName: tableName,
             Key: KEYS.relyingParty(clientId),
@@ -190,7 +190,7 @@ export function oidcStore(
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await dynamo().send(
+      const page = await documentClient.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -271,7 +271,7 @@ export function oidcStore(
 
     async countHint(requestId: string, max: number): Promise<boolean> {
       return held(() =>
-        dynamo().send(
+        documentClient.send(
           new UpdateCommand({
             TableName: tableName,
             Key: KEYS.authRequest(requestId),
@@ -309,7 +309,7 @@ export function oidcStore(
       const pointers = await query(`ACCOUNT#${accountId}`, KEYS.addressedRequestPrefix, now);
       const keys = pointers.slice(0, 100).map((p) => KEYS.authRequest(String(p.requestId)));
       if (keys.length === 0) return [];
-      const { Responses } = await dynamo().send(
+      const { Responses } = await documentClient.send(
         new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
       );
       return (Responses?.[tableName] ?? [])
@@ -472,7 +472,7 @@ export function oidcStore(
         : undefined;
     },
     async revokeAccessToken(tokenId: string): Promise<void> {
-      await dynamo().send(new DeleteCommand({ TableName: tableName, Key: KEYS.accessToken(tokenId) }));
+      await documentClient.send(new DeleteCommand({ TableName: tableName, Key: KEYS.accessToken(tokenId) }));
     },
   } satisfies TokenStore;
 
@@ -486,7 +486,7 @@ export function oidcStore(
     },
     async revokeGrant(accountId: string, clientId: string): Promise<boolean> {
       return held(() =>
-        dynamo().send(
+        documentClient.send(
           new DeleteCommand({
             TableName: tableName,
             Key: KEYS.grant(accountId, clientId),
@@ -548,7 +548,7 @@ export function oidcStore(
       const nowSeconds = epochSeconds(now);
       for (let attempt = 0; attempt < 2; attempt++) {
         const counted = await held(() =>
-          dynamo().send(
+          documentClient.send(
             new UpdateCommand({
               TableName: tableName,
               Key: KEYS.limit(key),
@@ -563,7 +563,7 @@ export function oidcStore(
         const current = await get(KEYS.limit(key));
         if (current && Number(current.expiresAt) > nowSeconds) return false;
         const opened = await held(() =>
-          dynamo().send(
+          documentClient.send(
             new PutCommand({
               TableName: tableName,
               Item: { ...KEYS.limit(key), count: 1, expiresAt: nowSeconds + windowSeconds },

@@ -1,6 +1,5 @@
 import type { PairwiseSubjects } from '../oidc/ports.ts';
-import { kms } from '../shared/clients.ts';
-import { GenerateMacCommand } from './kms-client.ts';
+import { GenerateMacCommand, kmsClient } from './kms-client.ts';
 
 /**
  * Pairwise subject identifiers (OIDC Core §8.1, design.md §3.13): HMAC-SHA-256 under a KMS HMAC key that
@@ -11,7 +10,7 @@ import { GenerateMacCommand } from './kms-client.ts';
 export function pairwiseSubjects(keyId: string) {
   return {
     async pairwiseSubject(sector: string, accountId: string): Promise<string> {
-      const { Mac } = await kms().send(
+      const { Mac } = await kmsClient.send(
         new GenerateMacCommand({
           KeyId: keyId,
           MacAlgorithm: 'HMAC_SHA_256',

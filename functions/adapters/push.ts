@@ -1,6 +1,5 @@
 import type { NoticeIngestPorts, ResidentNoticePorts } from '../notices/ports.ts';
 import type { EndpointPorts } from '../push/ports.ts';
-import { sns } from '../shared/clients.ts';
 import { optional, required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { type PushPlatform, topicArn, topicName } from '../shared/names.ts';
@@ -14,6 +13,7 @@ import {
   PublishCommand,
   SetEndpointAttributesCommand,
   SubscribeCommand,
+  snsClient,
   UnsubscribeCommand,
 } from './sns-client.ts';
 
@@ -38,7 +38,7 @@ const EXISTING_ENDPOINT = /Endpoint (arn:aws[a-z-]*:sns[^ ]+) already exists wit
 export async function endpointFor(applicationArn: string, token: string): Promise<string> {
   let EndpointArn: string | undefined;
   try {
-    ({ EndpointArn } = await sns().send(
+    ({ EndpointArn } = await snsClient.send(
       new CreatePlatformEndpointCommand({ PlatformApplicationArn: applicationArn, Token: token }),
     ));
   } catch (error) {
@@ -63,14 +63,16 @@ export async function endpointFor(applicationArn: string, token: string): Promis
 export async function enableEndpoint(endpointArn: string): Promise<boolean> {
   let enabled: string | undefined;
   try {
-    const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    const { Attributes } = await snsClient.send(
+      new GetEndpointAttributesCommand({ EndpointArn: endpointArn }),
+    );
     enabled = Attributes?.Enabled;
   } catch (error) {
     if (isNotFound(error)) return false;
     throw error;
   }
   if (enabled !== 'true') {
-    await sns().send(
+    await snsClient.send(
       new SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: 'true' } }),
     );
   }
@@ -80,7 +82,7 @@ export async function enableEndpoint(endpointArn: string): Promise<boolean> {
 /** Deletes an endpoint (DeleteEndpoint is idempotent: one already gone is fine). */
 export async function deleteEndpoint(endpointArn: string): Promise<void> {
   try {
-    await sns().send(new DeleteEndpointCommand({ EndpointArn: endpointArn }));
+    await snsClient.send(new DeleteEndpointCommand({ EndpointArn: endpointArn }));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -89,7 +91,9 @@ export async function deleteEndpoint(endpointArn: string): Promise<void> {
 /** Whether SNS still considers an endpoint deliverable (it disables endpoints whose token the store rejected). */
 export async function endpointEnabled(endpointArn: string): Promise<boolean> {
   try {
-    const { Attributes } = await sns().send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    const { Attributes } = await snsClient.send(
+      new GetEndpointAttributesCommand({ EndpointArn: endpointArn }),
+    );
     return Attributes?.Enabled === 'true';
   } catch (error) {
     // A deleted endpoint delivers nothing; an SNS outage is not the resident's "not registered".
@@ -101,7 +105,7 @@ export async function endpointEnabled(endpointArn: string): Promise<boolean> {
 /** The municipality's push topic, created on first use (CreateTopic is idempotent by name), encrypted. */
 export async function ensurePushTopic(code: string): Promise<string> {
   const keyId = optional(ENV.topicKeyId);
-  const { TopicArn } = await sns().send(
+  const { TopicArn } = await snsClient.send(
     new CreateTopicCommand({
       Name: topicName(required(ENV.topicPrefix), 'push', code),
       Attributes: keyId ? { KmsMasterKeyId: keyId } : {},
@@ -113,7 +117,7 @@ export async function ensurePushTopic(code: string): Promise<string> {
 }
 
 export async function subscribeEndpoint(topicArn: string, endpointArn: string): Promise<string> {
-  const { SubscriptionArn } = await sns().send(
+  const { SubscriptionArn } = await snsClient.send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'application',
@@ -127,7 +131,7 @@ export async function subscribeEndpoint(topicArn: string, endpointArn: string): 
 
 export async function unsubscribe(subscriptionArn: string): Promise<void> {
   try {
-    await sns().send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+    await snsClient.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -136,7 +140,7 @@ export async function unsubscribe(subscriptionArn: string): Promise<void> {
 /** One publish of a notice's push message to the municipality's push topic (`MessageStructure: json`). */
 export async function publishPush(code: string, message: string): Promise<void> {
   try {
-    await sns().send(
+    await snsClient.send(
       new PublishCommand({
         TopicArn: topicArn(required(ENV.topicPrefix), 'push', code),
         Message: message,
@@ -157,7 +161,7 @@ export async function publishPush(code: string, message: string): Promise<void> 
  */
 export async function publishToEndpoint(endpointArn: string, message: string): Promise<boolean> {
   try {
-    await sns().send(
+    await snsClient.send(
       new PublishCommand({ TargetArn: endpointArn, Message: message, MessageStructure: 'json' }),
     );
     return true;

@@ -1,7 +1,6 @@
 import type { NoticeIngestPorts } from '../notices/ports.ts';
-import { sns } from '../shared/clients.ts';
 import { topicArn } from '../shared/names.ts';
-import { PublishCommand } from './sns-client.ts';
+import { PublishCommand, snsClient } from './sns-client.ts';
 
 /**
  * SNS side of notice receipts: one message per receipt on the municipality's receipts topic, its JSON as
@@ -11,7 +10,7 @@ import { PublishCommand } from './sns-client.ts';
 export function snsReceipts(topicPrefix: string): Pick<NoticeIngestPorts, 'publishReceipt'> {
   return {
     async publishReceipt(code, receipt) {
-      await sns().send(
+      await snsClient.send(
         new PublishCommand({
           TopicArn: topicArn(topicPrefix, 'receipts', code),
           Subject: `xID notice receipt: ${receipt.status}`,

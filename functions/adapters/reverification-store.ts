@@ -1,10 +1,9 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { ActivityEvent } from '../activity/model.ts';
 import type { DeviceRecord } from '../push/model.ts';
-import { dynamo } from '../shared/clients.ts';
 import type { Recipient, Reverification, StatusCheckPorts } from '../status-check/ports.ts';
 import { transactWithActivity } from './activity-log.ts';
-import { BatchGetCommand, UpdateCommand } from './dynamo-client.ts';
+import { BatchGetCommand, documentClient, UpdateCommand } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -25,7 +24,7 @@ export function reverificationStore(tableName: string) {
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
       if (attempt > 10) throw new Error('certificate index lookups were not processed');
-      const { Responses, UnprocessedKeys } = await dynamo().send(
+      const { Responses, UnprocessedKeys } = await documentClient.send(
         new BatchGetCommand({
           RequestItems: { [tableName]: { Keys: pending, ProjectionExpression: 'pk, accountId' } },
         }),
@@ -104,7 +103,7 @@ export function reverificationStore(tableName: string) {
     async claimNotice(accountId: string): Promise<Recipient | undefined> {
       let account: Record<string, unknown> | undefined;
       try {
-        ({ Attributes: account } = await dynamo().send(
+        ({ Attributes: account } = await documentClient.send(
           new UpdateCommand({
             TableName: tableName,
             Key: KEYS.account(accountId),
@@ -129,7 +128,7 @@ export function reverificationStore(tableName: string) {
     },
 
     async releaseNotice(accountId: string): Promise<void> {
-      await dynamo().send(
+      await documentClient.send(
         new UpdateCommand({
           TableName: tableName,
           Key: KEYS.account(accountId),

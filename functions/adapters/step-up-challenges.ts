@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { dynamo } from '../shared/clients.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { ChallengeClaim, StepUpChallenge } from '../step-up/model.ts';
 import type { StepUpChallengePorts } from '../step-up/ports.ts';
-import { DeleteCommand } from './dynamo-client.ts';
+import { DeleteCommand, documentClient } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { type TableTransactItem, table } from './table.ts';
 import { epochSeconds, KEYS } from './table-keys.ts';
@@ -72,7 +71,7 @@ export function stepUpChallengeStore(tableName: string) {
     async useStepUpChallenge(accountId: string, claim: ChallengeClaim, now: Date): Promise<void> {
       try {
         const { Delete } = useStepUpChallengeItem(accountId, claim, now);
-        await dynamo().send(new DeleteCommand({ TableName: tableName, ...Delete }));
+        await documentClient.send(new DeleteCommand({ TableName: tableName, ...Delete }));
       } catch (error) {
         if (isConditionFailure(error)) throw new ProblemError('challenge_invalid');
         throw error;

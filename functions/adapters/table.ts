@@ -1,6 +1,6 @@
-import { dynamo } from '../shared/clients.ts';
 import {
   DeleteCommand,
+  documentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -66,7 +66,7 @@ export function table(tableName: string) {
             ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#p${i}`, name])),
           }
         : {};
-      const { Item } = await dynamo().send(
+      const { Item } = await documentClient.send(
         new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ...projection }),
       );
       return Item as T | undefined;
@@ -76,7 +76,7 @@ export function table(tableName: string) {
       const items: (ItemKey & Record<string, unknown>)[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        const page = await dynamo().send(
+        const page = await documentClient.send(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk',
@@ -95,7 +95,7 @@ export function table(tableName: string) {
       const c = typeof condition === 'string' ? { condition } : condition;
       const refused = await attemptWrite(
         () =>
-          dynamo().send(
+          documentClient.send(
             new PutCommand({
               TableName: tableName,
               Item: item,
@@ -110,7 +110,7 @@ export function table(tableName: string) {
     async update(key: ItemKey, u: Update): Promise<boolean> {
       const refused = await attemptWrite(
         () =>
-          dynamo().send(
+          documentClient.send(
             new UpdateCommand({
               TableName: tableName,
               Key: key,
@@ -127,7 +127,7 @@ export function table(tableName: string) {
     async delete(key: ItemKey, condition?: Condition): Promise<boolean> {
       const refused = await attemptWrite(
         () =>
-          dynamo().send(
+          documentClient.send(
             new DeleteCommand({
               TableName: tableName,
               Key: key,
@@ -155,7 +155,7 @@ export function table(tableName: string) {
         ),
       ) as TransactItem[];
       return attemptWrite(
-        () => dynamo().send(new TransactWriteCommand({ TransactItems: withTable })),
+        () => documentClient.send(new TransactWriteCommand({ TransactItems: withTable })),
         decisive,
       );
     },

@@ -1,5 +1,4 @@
-import { kms } from '../shared/clients.ts';
-import { DecryptCommand, EncryptCommand } from './kms-client.ts';
+import { DecryptCommand, EncryptCommand, kmsClient } from './kms-client.ts';
 
 /**
  * Keys wrapped by KMS, unwrapped once per container: secret key material (the token-signing key, and any
@@ -18,7 +17,7 @@ export async function wrapKey(
   plaintext: Uint8Array,
   context: Record<string, string>,
 ): Promise<string> {
-  const { CiphertextBlob } = await kms().send(
+  const { CiphertextBlob } = await kmsClient.send(
     new EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context }),
   );
   if (!CiphertextBlob) throw new Error('KMS returned no ciphertext');
@@ -40,7 +39,7 @@ export function unwrapOnce<T>(
   let key = unwrapped.get(id) as Promise<T> | undefined;
   if (!key) {
     key = (async () => {
-      const { Plaintext } = await kms().send(
+      const { Plaintext } = await kmsClient.send(
         new DecryptCommand({
           KeyId: keyId,
           CiphertextBlob: Buffer.from(wrapped, 'base64'),

@@ -1,22 +1,17 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CLIENT_BUDGET } from '../adapters/aws-http.ts';
-import { documentClient } from '../adapters/dynamo-client.ts';
-import { kmsClient } from '../adapters/kms-client.ts';
-import { snsClient } from '../adapters/sns-client.ts';
 import { countAwsCalls } from './aws-calls.ts';
 import { optional } from './config.ts';
-import { isThrottling } from './dependency-failure.ts';
+import { CLIENT_BUDGET, isThrottling } from './dependency-failure.ts';
 import { ENV } from './env.ts';
 import { THROTTLED_LOG_MESSAGE } from './names.ts';
 import { logger } from './powertools.ts';
 
 /**
- * The AWS clients. The request paths use the light clients of `adapters/` (DynamoDB, KMS and SNS spoken
- * directly over one signed transport, `aws-http.ts`: the SDK's clients cost every function about 30 ms of
- * start-up); they hold no state worth creating lazily. The SDK's clients remain for what runs rarely and
- * where start-up does not count: the deployment's custom resource (platform applications, push
+ * The AWS SDK's clients, for what runs rarely and where start-up does not count (the request paths speak
+ * DynamoDB, KMS and SNS through their own adapters, `adapters/aws-http.ts` and its protocol modules: the
+ * SDK's clients cost every function about 30 ms of start-up): the deployment's custom resource (platform applications, push
  * credentials), the alarm forwarder's secret, and the CLIs (`npm run municipality`); each is created on
  * first use and reused for the life of the container. In local mode every client points at the loopback
  * stand-ins (moto for DynamoDB/KMS/SNS, aws-ses-v2-local for SES) whose addresses the local runtime puts in
@@ -34,7 +29,7 @@ function once<T>(create: () => T): () => T {
   };
 }
 
-/** The SDK clients keep the light clients' budget (`CLIENT_BUDGET`, aws-http.ts). */
+/** The SDK clients keep the request paths' budget (`CLIENT_BUDGET`, dependency-failure.ts). */
 function configFor(): {
   endpoint?: string;
   maxAttempts: number;
@@ -86,11 +81,6 @@ export function countThrottles<C extends Stackable>(client: C, awsService: strin
 function counted<C>(client: C): C {
   return optional(ENV.countAwsCalls) === 'true' ? countAwsCalls(client) : client;
 }
-
-/** DynamoDB, KMS and SNS of the request paths (the light clients). */
-export const dynamo = () => documentClient;
-export const kms = () => kmsClient;
-export const sns = () => snsClient;
 
 // `@__PURE__`: a bundle that never calls a client's getter drops the client (and its SDK) entirely.
 /** The SDK's KMS and SNS clients, for the topic management of the CLIs and the deployment's custom resource. */

@@ -46,6 +46,14 @@ const NETWORK = new Set([
 
 const NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 
+/**
+ * Every call has a budget well inside a function's 10 seconds: 1 s to connect, 2 s for the answer, two
+ * attempts. A dependency that answers nothing therefore costs about 4 s (6.5 s at the very worst, when
+ * neither attempt even connects), and the function still answers (503 `service_unavailable`, see
+ * `dependency-failure.ts`) instead of being cut off by its own timeout while the hung write may still land.
+ */
+export const CLIENT_BUDGET = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
+
 /** Seconds the client should wait before trying again after a dependency failure. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 

@@ -1,24 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyActivity } from '#test/harness/phone/activity';
 import { latestLink } from '#test/harness/phone/mailbox';
-import { PIN1, startWorld, type World } from './world.ts';
+import { PIN1, shinagawaWorld } from './world.ts';
 
 /**
  * The activity log end to end (design.md §3.11): what a resident's first days write into it, read page by
  * page through the virtual phone and checked with the phone's own implementation of the hash rule (which
  * shares no code with the server's).
  */
-let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-  await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
-}, 180_000);
-
-afterAll(async () => {
-  await world?.stop();
-});
+const world = shinagawaWorld();
 
 describe('the activity log', () => {
   it('records registration, activation, login, e-mail, push and notices, as one chain the phone verifies', async () => {

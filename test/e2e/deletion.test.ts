@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCommand } from '#lib/local/commands';
-import { outcomeOf, PIN1, PIN2, startWorld, type World } from './world.ts';
+import { outcomeOf, PIN1, PIN2, shinagawaWorld } from './world.ts';
 
 /**
  * Deleting the account (退会, design.md §3.10) end to end: a sign proof over a step-up challenge, then a
  * full scan of the table finds nothing of the person but the tombstone, old tokens are refused, the phone
  * gets no more pushes, and the same card registers again as a new account. And a deletion racing a login.
  */
-let world: World;
+const world = shinagawaWorld();
 
 /** An item as the scan shows it, with the attributes this test reads. */
 interface StoredItem {
@@ -23,15 +23,6 @@ interface StoredItem {
 
 /** The table's items as JSON texts. */
 const scan = () => world.table.snapshot();
-
-beforeAll(async () => {
-  world = await startWorld();
-  await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
-}, 180_000);
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 describe('退会: deleting the account', () => {
   it('shreds everything of the person: a full scan finds only the tombstone; tokens, pushes and keys stop', async () => {

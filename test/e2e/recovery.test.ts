@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { issueCard } from '#test/harness/cards';
 import { mailsTo } from '#test/harness/phone/mailbox';
 import { VirtualPhone } from '#test/harness/phone/phone';
-import { outcomeOf, PIN1, PIN2, startWorld, TEST_KDF, type World } from './world.ts';
+import { outcomeOf, PIN1, PIN2, shinagawaWorld, TEST_KDF } from './world.ts';
 
 /**
  * A new phone, a lost phone, forgotten PINs (design.md §3.9) end to end: the card signs a recovery on the
  * new phone; the old phone's tokens, keys and pushes stop at once; the new phone activates; the verified
  * address is told; and two recoveries of one account at once end with one of them.
  */
-let world: World;
+const world = shinagawaWorld();
 const SHINAGAWA = '東京都品川区広町2-1-10';
 
 async function newPhone(): Promise<VirtualPhone> {
@@ -18,15 +18,6 @@ async function newPhone(): Promise<VirtualPhone> {
   await phone.setPins(PIN1, PIN2, { kdf: TEST_KDF });
   return phone;
 }
-
-beforeAll(async () => {
-  world = await startWorld();
-  await world.onboard('131091', 'arn:aws:iam::210987654321:role/shinagawa-notices');
-}, 180_000);
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 describe('機種変更: a new phone with the same card', () => {
   it('refuses the old phone’s token, keys and pushes at once, and the new phone takes over', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { runCommand } from '#lib/local/commands';
 import { ensureLocalPki, type LocalPki } from '#lib/local/pki';
 import { type IssuedCard, issueCard } from '#test/harness/cards';
@@ -59,6 +60,30 @@ export async function outcomeOf(run: Promise<unknown>): Promise<number | string>
     if (error instanceof ApiError) return `${error.status} ${error.code}`;
     throw error;
   }
+}
+
+/** 品川区 and the publisher it is onboarded with in the end-to-end tests. */
+export const SHINAGAWA = { code: '131091', publisher: 'arn:aws:iam::210987654321:role/shinagawa-notices' };
+
+/**
+ * The world of a test file with 品川区 onboarded: started before the file's tests, stopped after them. The
+ * world is there from the first test on (reading it earlier is an error).
+ */
+export function shinagawaWorld(): World {
+  let started: World | undefined;
+  beforeAll(async () => {
+    started = await startWorld();
+    await started.onboard(SHINAGAWA.code, SHINAGAWA.publisher);
+  }, 180_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as World, {
+    get(_, member) {
+      if (!started) throw new Error('the world starts before the first test');
+      return Reflect.get(started, member);
+    },
+  });
 }
 
 export async function startWorld(

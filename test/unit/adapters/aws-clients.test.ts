@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AwsServiceError, CLIENT_BUDGET } from '#functions/adapters/aws-http';
+import { AwsServiceError } from '#functions/adapters/aws-http';
 import {
   BatchGetCommand,
   documentClient,
@@ -24,7 +24,7 @@ import {
   snsClient,
 } from '#functions/adapters/sns-client';
 import { type CallTally, countInto } from '#functions/shared/aws-calls';
-import { isDependencyFailure, isThrottling } from '#functions/shared/dependency-failure';
+import { CLIENT_BUDGET, isDependencyFailure, isThrottling } from '#functions/shared/dependency-failure';
 import { ENV } from '#functions/shared/env';
 import { type StandIn, startStandIn } from '#test/harness/stand-in';
 

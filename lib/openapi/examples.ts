@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { headOf, nextEntry } from '../../functions/activity/chain.ts';
 import type { ActivityEntry, ActivityEvent } from '../../functions/activity/model.ts';
+import { discovery } from '../../functions/oidc/use-cases.ts';
 import { REPO_ROOT } from '../paths.ts';
 
 /**
@@ -238,32 +239,8 @@ export const ROUTE_EXAMPLES: Record<string, { request?: unknown; response?: unkn
     response: { municipality: { code: municipality.code }, items: [noticeItem], nextCursor: null },
   },
   getNotice: { response: noticeItem },
-  getOpenIdConfiguration: {
-    response: {
-      issuer,
-      authorization_endpoint: `${issuer}/oauth2/authorize`,
-      token_endpoint: `${issuer}/oauth2/token`,
-      userinfo_endpoint: `${issuer}/oauth2/userinfo`,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
-      scopes_supported: ['openid', 'profile', 'email', 'address', 'municipality'],
-      response_types_supported: ['code'],
-      response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code'],
-      subject_types_supported: ['pairwise'],
-      id_token_signing_alg_values_supported: ['ES256'],
-      token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['ES256', 'PS256', 'RS256'],
-      code_challenge_methods_supported: ['S256'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'birthdate'],
-      claims_parameter_supported: true,
-      request_parameter_supported: false,
-      request_uri_parameter_supported: false,
-      require_request_uri_registration: false,
-      authorization_response_iss_parameter_supported: true,
-      ui_locales_supported: ['ja', 'en'],
-      claim_types_supported: ['normal'],
-    },
-  },
+  // The document the route serves, for the example's issuer.
+  getOpenIdConfiguration: { response: discovery(issuer) },
   getAuthorizationRequestStatus: { response: { state: 'pending' } },
   postLoginHint: {
     request: { email: 'hanako@example.jp' },

@@ -1,5 +1,5 @@
 import type { SeenSerials, StatusCheckPorts } from '../status-check/ports.ts';
-import { documentClient, QueryCommand } from './dynamo-client.ts';
+import { everyItem } from './dynamo-client.ts';
 import { table } from './table.ts';
 import { KEYS } from './table-keys.ts';
 
@@ -58,23 +58,16 @@ export function crlStateStore(tableName: string) {
         recent,
         serials: async () => {
           const serials = new Set<string>();
-          let start: Record<string, unknown> | undefined;
-          do {
-            const page = await documentClient.send(
-              new QueryCommand({
-                TableName: tableName,
-                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-                ExpressionAttributeValues: {
-                  ':pk': KEYS.crlState(crlId).pk,
-                  ':prefix': KEYS.crlSerialsPrefix(digest),
-                },
-                ConsistentRead: true,
-                ExclusiveStartKey: start,
-              }),
-            );
-            for (const item of page.Items ?? []) unpack(item.serials as Uint8Array, serials);
-            start = page.LastEvaluatedKey;
-          } while (start);
+          const chunks = await everyItem({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': KEYS.crlState(crlId).pk,
+              ':prefix': KEYS.crlSerialsPrefix(digest),
+            },
+            ConsistentRead: true,
+          });
+          for (const chunk of chunks) unpack(chunk.serials as Uint8Array, serials);
           if (serials.size !== Number(Item.count)) throw new Error(`state of CRL ${crlId} is incomplete`);
           return serials;
         },
@@ -121,14 +114,12 @@ export function crlStateStore(tableName: string) {
 
 /** Removes the chunks of a digest no head names any more. */
 async function deleteChunks(tableName: string, crlId: string, digest: string): Promise<void> {
-  const { Items = [] } = await documentClient.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': KEYS.crlState(crlId).pk, ':prefix': KEYS.crlSerialsPrefix(digest) },
-      ProjectionExpression: 'pk, sk',
-    }),
-  );
+  const keys = await everyItem({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': KEYS.crlState(crlId).pk, ':prefix': KEYS.crlSerialsPrefix(digest) },
+    ProjectionExpression: 'pk, sk',
+  });
   // A few chunks per CRL: single deletes, with the write permission the table binding grants.
-  for (const key of Items) await table(tableName).delete({ pk: String(key.pk), sk: String(key.sk) });
+  for (const key of keys) await table(tableName).delete({ pk: String(key.pk), sk: String(key.sk) });
 }

@@ -3,7 +3,7 @@ import type { DeletionPorts } from '../deletion/ports.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { sameGeneration } from './account-store.ts';
 import { deviceRemovalItems } from './device-store.ts';
-import { documentClient, QueryCommand, UpdateCommand } from './dynamo-client.ts';
+import { documentClient, everyItem, UpdateCommand } from './dynamo-client.ts';
 import { cancellationReasons, isConditionFailure } from './dynamo-errors.ts';
 import { type ItemKey, type TableTransactItem, table } from './table.ts';
 import { KEYS } from './table-keys.ts';
@@ -31,21 +31,14 @@ export function accountSweeper(tableName: string) {
         : [{ condition: 'pk = :pk', values: {} }];
     const keys: ItemKey[] = [];
     for (const query of queries) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: query.condition,
-            ExpressionAttributeValues: { ':pk': pk, ...query.values },
-            ProjectionExpression: 'pk, sk',
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        keys.push(...((page.Items ?? []) as ItemKey[]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const found = await everyItem<ItemKey>({
+        TableName: tableName,
+        KeyConditionExpression: query.condition,
+        ExpressionAttributeValues: { ':pk': pk, ...query.values },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+      });
+      keys.push(...found);
     }
     return keys.filter((key) => key.sk !== KEYS.account(accountId).sk);
   }

@@ -191,4 +191,26 @@ export const documentClient = {
   },
 };
 
+/**
+ * Every item a query (or, with `scan`, a scan) finds, its pages followed to the end (`LastEvaluatedKey`):
+ * for the few reads that must see all, each of a small partition or of a filtered listing.
+ */
+export async function everyItem<T = Item>(
+  input: QueryCommandInput | ScanCommandInput,
+  scan = false,
+): Promise<T[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await documentClient.send(
+      scan
+        ? new ScanCommand({ ...(input as ScanCommandInput), ExclusiveStartKey })
+        : new QueryCommand({ ...(input as QueryCommandInput), ExclusiveStartKey }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items as T[];
+}
+
 export type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';

@@ -4,7 +4,7 @@ import type { NoticeIngestPorts, OnboardingPorts, ResidentNoticePorts } from '..
 import { required } from '../shared/config.ts';
 import { ENV } from '../shared/env.ts';
 import { municipalityOfIngestTopic } from '../shared/names.ts';
-import { documentClient, GetCommand, QueryCommand, ScanCommand } from './dynamo-client.ts';
+import { documentClient, everyItem, GetCommand, QueryCommand } from './dynamo-client.ts';
 import { type ItemKey, table } from './table.ts';
 import { epochSeconds, KEYS, RECEIPT_DAYS } from './table-keys.ts';
 
@@ -146,21 +146,15 @@ export function noticeStore(tableName: string) {
 
     /** Every onboarded municipality (an operator's listing: a scan filtered to the few records). */
     async municipalities(): Promise<MunicipalityRecord[]> {
-      const found: MunicipalityRecord[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(pk, :p)',
-            ExpressionAttributeValues: { ':p': KEYS.municipality('').pk },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const { pk: _pk, sk: _sk, ...record } of page.Items ?? [])
-          found.push(record as MunicipalityRecord);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const items = await everyItem<MunicipalityRecord & { pk: string; sk: string }>(
+        {
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': KEYS.municipality('').pk },
+        },
+        true,
+      );
+      const found = items.map(({ pk: _pk, sk: _sk, ...record }): MunicipalityRecord => record);
       return found.sort((a, b) => a.code.localeCompare(b.code));
     },
   } satisfies NoticeStorePorts;

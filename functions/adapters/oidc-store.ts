@@ -21,9 +21,8 @@ import {
   BatchGetCommand,
   DeleteCommand,
   documentClient,
+  everyItem,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from './dynamo-client.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
@@ -144,21 +143,15 @@ export function relyingPartyStore(tableName: string) {
     },
     /** For the onboarding command only: a scan of the client items. */
     async relyingParties(): Promise<RelyingParty[]> {
-      const clients: RelyingParty[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(pk, :p)',
-            ExpressionAttributeValues: { ':p': 'CLIENT#' },
-            ExclusiveStartKey: start,
-          }),
-        );
-        clients.push(...(page.Items ?? []).map((item) => item.client as RelyingParty));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return clients;
+      const items = await everyItem(
+        {
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': 'CLIENT#' },
+        },
+        true,
+      );
+      return items.map((item) => item.client as RelyingParty);
     },
     async removeRelyingParty(clientId: string): Promise<boolean> {
       return held(() =>
@@ -186,29 +179,18 @@ export function oidcStore(
 ) {
   const db = table(tableName);
   const { get } = db;
-  const query = async (pk: string, prefix: string, now?: Date) => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ...(now ? { FilterExpression: 'expiresAt > :now' } : {}),
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':prefix': prefix,
-            ...(now ? { ':now': epochSeconds(now) } : {}),
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (pk: string, prefix: string, now?: Date) =>
+    everyItem({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ...(now ? { FilterExpression: 'expiresAt > :now' } : {}),
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':prefix': prefix,
+        ...(now ? { ':now': epochSeconds(now) } : {}),
+      },
+      ConsistentRead: true,
+    });
 
   const relyingParties = relyingPartyStore(tableName);
 

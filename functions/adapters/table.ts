@@ -1,9 +1,9 @@
 import {
   DeleteCommand,
   documentClient,
+  everyItem,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -73,22 +73,12 @@ export function table(tableName: string) {
     },
     /** Every item of a partition, read consistently (a small partition: an account's own items). */
     async partition(pk: string): Promise<(ItemKey & Record<string, unknown>)[]> {
-      const items: (ItemKey & Record<string, unknown>)[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        items.push(...((page.Items ?? []) as (ItemKey & Record<string, unknown>)[]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return items;
+      return everyItem<ItemKey & Record<string, unknown>>({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+      });
     },
     /** Writes an item; with a condition, `false` when it did not hold (nothing written). */
     async put(item: ItemKey & Record<string, unknown>, condition?: string | Condition): Promise<boolean> {

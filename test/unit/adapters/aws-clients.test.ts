@@ -9,6 +9,7 @@ import { AwsServiceError } from '#functions/adapters/aws-http';
 import {
   BatchGetCommand,
   documentClient,
+  everyItem,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -261,6 +262,23 @@ describe('DynamoDB (AWS JSON 1.0)', () => {
     });
     expect(Responses).toEqual({ t: [{ pk: 'a', n: 1 }] });
     expect(UnprocessedKeys).toEqual({ t: { Keys: [{ pk: 'b' }], ConsistentRead: true } });
+  });
+
+  it('reads every page of a query or a scan, each from where the last ended', async () => {
+    for (const scan of [false, true]) {
+      standIn.seen.length = 0;
+      answers.push(
+        json(200, { Items: [{ pk: { S: 'a' } }], LastEvaluatedKey: { pk: { S: 'a' } } }),
+        json(200, { Items: [{ pk: { S: 'b' } }] }),
+      );
+      const items = await everyItem({ TableName: 't', KeyConditionExpression: 'pk = :p' }, scan);
+      expect(items).toEqual([{ pk: 'a' }, { pk: 'b' }]);
+      expect(seen().map((request) => request.headers['x-amz-target'])).toEqual(
+        Array(2).fill(`DynamoDB_20120810.${scan ? 'Scan' : 'Query'}`),
+      );
+      expect(JSON.parse(seen()[0]?.body ?? '').ExclusiveStartKey).toBeUndefined();
+      expect(JSON.parse(seen()[1]?.body ?? '').ExclusiveStartKey).toEqual({ pk: { S: 'a' } });
+    }
   });
 
   it('brings any item back unchanged through the wire form (property)', () => {
